@@ -1,0 +1,118 @@
+// Command claimgraph loads claim records into a graph store and answers
+// questions about them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"claimgraph/graph"
+)
+
+func main() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and something failed: a bad record, a query error
+	exitUsage = 2 // the command line was wrong
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ error }
+
+// failed reports that the command has already printed what went wrong.
+var errFailed = errors.New("failed")
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	db      string
+	backend string
+	wait    time.Duration
+	verbose bool
+	stdin   io.Reader
+}
+
+// Main runs claimgraph with the given arguments and streams and returns the
+// exit status. It is the one place where errors become exit codes.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	g := &globalOptions{stdin: stdin}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFailed):
+		return exitFail
+	case isUsage(err):
+		fmt.Fprintf(stderr, "claimgraph: %v\n", err)
+		fmt.Fprintln(stderr, "Run 'claimgraph --help' for usage.")
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "claimgraph: %v\n", err)
+		return exitFail
+	}
+}
+
+func isUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u)
+}
+
+func newRootCmd(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "claimgraph",
+		Short: "A claim-graph knowledge base: sources, authors, organisations, quotes and claims",
+		Long: `claimgraph keeps sources, their authors, the organisations behind them and the
+quotes that serve as evidence in a graph, and answers chain questions about them,
+such as which claims come from commercially interested authors.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("CLAIMGRAPH_DB")
+	if def == "" {
+		def = "claimgraph.db"
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", def, "store directory (default $CLAIMGRAPH_DB or ./claimgraph.db)")
+	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store: leveldb (default), bolt or bbolt")
+	root.PersistentFlags().DurationVar(&g.wait, "wait", 0, "how long to wait for a store that another process is using")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newLoadCmd(g), newRmCmd(g), newStatsCmd(g))
+	return root
+}
+
+// open opens the store named by --db.
+func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, error) {
+	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create})
+}
+
+// exactArgs wraps cobra's argument checks so that they count as usage errors.
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MinimumNArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
+}

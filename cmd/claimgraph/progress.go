@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows a load's progress on stderr: a bar (bytes read, records,
+// rate, ETA) on a terminal, a line per file with -v elsewhere, nothing
+// otherwise. Messages printed through it do not tear the bar.
+type progress struct {
+	w       io.Writer
+	bar     *progressbar.ProgressBar
+	verbose bool
+	files   []string
+	records atomic.Int64
+	cur     int
+}
+
+func newProgress(w io.Writer, files []string, verbose bool) *progress {
+	p := &progress{w: w, files: files, verbose: verbose}
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return p
+	}
+	var total int64
+	for _, name := range files {
+		if st, err := os.Stat(name); err == nil {
+			total += st.Size()
+		}
+	}
+	p.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+	return p
+}
+
+func (p *progress) file(i int, name string) {
+	p.cur = i
+	if p.bar != nil {
+		p.describe()
+	} else if p.verbose {
+		fmt.Fprintf(p.w, "[%d/%d] %s\n", i+1, len(p.files), name)
+	}
+}
+
+func (p *progress) describe() {
+	p.bar.Describe(fmt.Sprintf("file %d/%d %s · %d records", p.cur+1, len(p.files), filepath.Base(p.files[p.cur]), p.records.Load()))
+}
+
+func (p *progress) record() {
+	if n := p.records.Add(1); p.bar != nil && n%100 == 0 {
+		p.describe()
+	}
+}
+
+// count wraps a file's reader so the bar advances with the bytes read.
+func (p *progress) count(r io.Reader) io.Reader {
+	if p.bar == nil {
+		return r
+	}
+	return io.TeeReader(r, p.bar)
+}
+
+func (p *progress) println(msg string) {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+func (p *progress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar.Clear()
+	}
+}

@@ -1,0 +1,391 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+)
+
+// Change is one record to write, given either parsed (Record) or as the
+// quads of one record read from N-Quads (Quads), or the id of a record to
+// remove (Remove). Exactly one field is set.
+type Change struct {
+	Record *Record
+	Quads  *QuadSet
+	Remove string
+}
+
+// ID returns the id of the record the change is about.
+func (c Change) ID() string {
+	switch {
+	case c.Record != nil:
+		return c.Record.ID
+	case c.Quads != nil:
+		return c.Quads.ID
+	}
+	return c.Remove
+}
+
+// QuadSet is the facts of one record taken as they are: every quad is
+// labelled with the record's node. Such records are not re-resolved.
+type QuadSet struct {
+	ID    string
+	Quads []quad.Quad
+}
+
+func (qs *QuadSet) facts() []quad.Quad {
+	var out []quad.Quad
+	var text strings.Builder
+	for _, q := range normalise(append([]quad.Quad(nil), qs.Quads...)) {
+		if q.Predicate == PredHash {
+			continue
+		}
+		out = append(out, q)
+		k := quadKey(q)
+		text.WriteString(strings.Join(k[:], "\x00") + "\n")
+	}
+	n := Node(qs.ID)
+	out = append(out, quad.Quad{Subject: n, Predicate: PredHash, Object: quad.String(hashOf([]byte(text.String()))), Label: n})
+	return normalise(out)
+}
+
+// Outcome says what Apply did with one change.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota // the same version was already stored
+	Added                    // the record was new
+	Replaced                 // an older version was replaced
+	Removed                  // the record was removed
+	Missing                  // removal of a record that was not stored
+)
+
+func (o Outcome) String() string {
+	return [...]string{"unchanged", "added", "replaced", "removed", "missing"}[o]
+}
+
+// Result reports what Apply wrote.
+type Result struct {
+	Outcomes  []Outcome // one per change, in order
+	Refreshed []string  // other records re-derived because names they use changed
+	Added     int       // quads added
+	Deleted   int       // quads deleted
+}
+
+// rewrite is a record whose stored quads are replaced by new ones.
+type rewrite struct {
+	id       string
+	old, new []quad.Quad
+}
+
+// Apply writes a batch of changes. Each record is written atomically: after
+// a crash it is either wholly present or wholly absent. Records that refer
+// to a changed record by name are re-derived in the same batch, so the
+// graph depends only on the set of records stored, not on their order.
+//
+// Cayley's key-value stores corrupt a subject that is removed and re-added
+// in one transaction, so a batch is written as two transactions: the first
+// removes every quad of every record it rewrites, the second adds their new
+// quads. A crash between the two leaves those records absent, and loading
+// them again restores them.
+func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
+	res := Result{Outcomes: make([]Outcome, len(changes))}
+	ov := newOverlay(ctx, s)
+	var todo []int
+	seen := map[string]bool{}
+	for i, c := range changes {
+		id := c.ID()
+		if seen[id] {
+			return res, fmt.Errorf("record %s appears twice in one batch", id)
+		}
+		seen[id] = true
+		stored, err := s.storedHash(ctx, id)
+		if err != nil {
+			return res, err
+		}
+		switch {
+		case c.Remove != "" && stored == "":
+			res.Outcomes[i] = Missing
+			continue
+		case c.Remove != "":
+			res.Outcomes[i] = Removed
+		case stored == "":
+			res.Outcomes[i] = Added
+		case stored == c.hash():
+			res.Outcomes[i] = Unchanged
+			continue
+		default:
+			res.Outcomes[i] = Replaced
+		}
+		todo = append(todo, i)
+		ov.hidden[id] = true
+		for _, k := range c.keys() {
+			ov.pending[k.key] = append(ov.pending[k.key], candidate{rankOf(k.pred), id})
+		}
+	}
+	changedKeys := map[string]bool{}
+	var rws []rewrite
+	for _, i := range todo {
+		c := changes[i]
+		rw := rewrite{id: c.ID()}
+		var err error
+		if rw.old, err = s.recordQuads(ctx, rw.id); err != nil {
+			return res, err
+		}
+		switch {
+		case c.Record != nil:
+			rw.new = c.Record.facts(ov)
+		case c.Quads != nil:
+			rw.new = c.Quads.facts()
+		}
+		for _, q := range append(append([]quad.Quad(nil), rw.old...), rw.new...) {
+			if rankOf(q.Predicate) >= 0 {
+				changedKeys[quad.NativeOf(q.Object).(string)] = true
+			}
+		}
+		rws = append(rws, rw)
+	}
+	deps, err := s.dependents(ctx, ov, changedKeys)
+	if err != nil {
+		return res, err
+	}
+	for _, d := range deps {
+		res.Refreshed = append(res.Refreshed, d.id)
+	}
+	if ov.err != nil {
+		return res, ov.err
+	}
+	rws = append(rws, deps...)
+	return res, s.write(rws, &res)
+}
+
+func (c Change) hash() string {
+	switch {
+	case c.Record != nil:
+		return hashOf(c.Record.canonical())
+	case c.Quads != nil:
+		for _, q := range c.Quads.facts() {
+			if q.Predicate == PredHash {
+				return quad.NativeOf(q.Object).(string)
+			}
+		}
+	}
+	return ""
+}
+
+func (c Change) keys() []key {
+	switch {
+	case c.Record != nil:
+		return c.Record.keys()
+	case c.Quads != nil:
+		var out []key
+		for _, q := range c.Quads.Quads {
+			if rankOf(q.Predicate) >= 0 {
+				if s, ok := q.Object.(quad.String); ok {
+					out = append(out, key{q.Predicate.(quad.IRI), string(s)})
+				}
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// dependents re-derives the stored records that looked up any of keys,
+// returning those whose facts change.
+func (s *Store) dependents(ctx context.Context, ov *overlay, keys map[string]bool) ([]rewrite, error) {
+	ids := map[string]bool{}
+	for k := range keys {
+		err := s.quadsWith(ctx, quad.Object, quad.String(k), func(q quad.Quad) {
+			if q.Predicate != PredRef {
+				return
+			}
+			if id, ok := IDOf(q.Label); ok && !ov.hidden[id] {
+				ids[id] = true
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sorted := make([]string, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Strings(sorted)
+	var out []rewrite
+	for _, id := range sorted {
+		old, err := s.recordQuads(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := storedRecord(id, old)
+		if err != nil || rec == nil {
+			return nil, err
+		}
+		nw := rec.facts(ov)
+		if !sameQuads(old, nw) {
+			out = append(out, rewrite{id: id, old: old, new: nw})
+		}
+	}
+	return out, nil
+}
+
+func storedRecord(id string, qs []quad.Quad) (*Record, error) {
+	for _, q := range qs {
+		if q.Predicate == PredRecord {
+			var r Record
+			if err := json.Unmarshal([]byte(quad.NativeOf(q.Object).(string)), &r); err != nil {
+				return nil, fmt.Errorf("record %s: stored form damaged: %w", id, err)
+			}
+			return &r, nil
+		}
+	}
+	return nil, nil
+}
+
+func sameQuads(a, b []quad.Quad) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if quadKey(a[i]) != quadKey(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// write applies the rewrites: all deletions in one transaction, then all
+// additions in another (see Apply). After a failed write the quad store is
+// reopened, since Cayley's KV caches are not rolled back.
+func (s *Store) write(rws []rewrite, res *Result) error {
+	var del, add []cgraph.Delta
+	for _, rw := range rws {
+		if sameQuads(rw.old, rw.new) {
+			continue
+		}
+		for _, q := range rw.old {
+			del = append(del, cgraph.Delta{Quad: q, Action: cgraph.Delete})
+		}
+		for _, q := range rw.new {
+			add = append(add, cgraph.Delta{Quad: q, Action: cgraph.Add})
+		}
+	}
+	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
+	for _, ds := range [][]cgraph.Delta{del, add} {
+		if len(ds) == 0 {
+			continue
+		}
+		if err := s.qs.ApplyDeltas(ds, opts); err != nil {
+			if rerr := s.reopen(); rerr != nil {
+				return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
+			}
+			return fmt.Errorf("write: %w", err)
+		}
+	}
+	res.Deleted += len(del)
+	res.Added += len(add)
+	return nil
+}
+
+// storedHash returns the content hash of the stored version of a record, or
+// "" when the record is not stored.
+func (s *Store) storedHash(ctx context.Context, id string) (string, error) {
+	n := Node(id)
+	var h string
+	err := s.quadsWith(ctx, quad.Subject, n, func(q quad.Quad) {
+		if q.Predicate == PredHash && q.Label == n {
+			h, _ = quad.NativeOf(q.Object).(string)
+		}
+	})
+	return h, err
+}
+
+// recordQuads returns every quad a record produced, sorted.
+func (s *Store) recordQuads(ctx context.Context, id string) ([]quad.Quad, error) {
+	var out []quad.Quad
+	err := s.quadsWith(ctx, quad.Label, Node(id), func(q quad.Quad) { out = append(out, q) })
+	return normalise(out), err
+}
+
+// Record returns the stored version of a record, or nil if it is absent or
+// was loaded from N-Quads.
+func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
+	qs, err := s.recordQuads(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return storedRecord(id, qs)
+}
+
+// RecordQuads returns the quads of one record, bookkeeping included.
+func (s *Store) RecordQuads(ctx context.Context, id string) ([]quad.Quad, error) {
+	return s.recordQuads(ctx, id)
+}
+
+func rankOf(p quad.Value) int {
+	for i, k := range keyRanks {
+		if p == k {
+			return i
+		}
+	}
+	return -1
+}
+
+type candidate struct {
+	rank int
+	id   string
+}
+
+func (c candidate) better(d candidate) bool {
+	return c.rank < d.rank || c.rank == d.rank && c.id < d.id
+}
+
+// overlay resolves keys against the store as it will be once the batch is
+// written: stored records being rewritten are hidden, and the batch's new
+// versions are pending.
+type overlay struct {
+	ctx     context.Context
+	s       *Store
+	hidden  map[string]bool
+	pending map[string][]candidate
+	cache   map[string]candidate
+	err     error
+}
+
+func newOverlay(ctx context.Context, s *Store) *overlay {
+	return &overlay{ctx: ctx, s: s, hidden: map[string]bool{}, pending: map[string][]candidate{}, cache: map[string]candidate{}}
+}
+
+func (o *overlay) lookup(k string) (string, bool) {
+	if c, ok := o.cache[k]; ok {
+		return c.id, c.id != ""
+	}
+	best := candidate{rank: len(keyRanks)}
+	err := o.s.quadsWith(o.ctx, quad.Object, quad.String(k), func(q quad.Quad) {
+		r := rankOf(q.Predicate)
+		id, ok := IDOf(q.Label)
+		if r < 0 || !ok || o.hidden[id] {
+			return
+		}
+		if c := (candidate{r, id}); c.better(best) {
+			best = c
+		}
+	})
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	for _, c := range o.pending[k] {
+		if c.better(best) {
+			best = c
+		}
+	}
+	o.cache[k] = best
+	return best.id, best.id != ""
+}

@@ -1,0 +1,258 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/cayley/graph/memstore"
+	"github.com/cayleygraph/quad"
+)
+
+// Store is a claim graph held in a Cayley quad store. A Store is safe for
+// use by one goroutine at a time for writing; reads may run while no write
+// is in progress. Close releases the store and its lock.
+type Store struct {
+	qs      cgraph.QuadStore
+	backend backend
+	path    string // empty for the in-memory store
+	lock    *fileLock
+	opened  bool
+}
+
+// Options control how Open finds and creates a store.
+type Options struct {
+	// Backend names the key-value backend used when the store is created:
+	// "leveldb" (the default), "bolt" or "bbolt". An existing store keeps the
+	// backend it was created with.
+	Backend string
+	// Wait is how long to wait for a store held by another process before
+	// giving up with a *BusyError. Zero fails at once.
+	Wait time.Duration
+	// NoCreate makes Open fail on a store that does not exist.
+	NoCreate bool
+}
+
+// DefaultBackend is the backend of new stores. See the README for the
+// measurements that chose it.
+const DefaultBackend = "leveldb"
+
+// ErrNotExist is returned by Open with NoCreate for a missing store.
+var ErrNotExist = errors.New("store does not exist")
+
+// descriptor is written last when a store is created, so a store whose
+// creation was interrupted is recognised and created afresh.
+type descriptor struct {
+	Format  int    `json:"format"`
+	Backend string `json:"backend"`
+}
+
+const (
+	formatVersion  = 1
+	descriptorName = "claimgraph.json"
+	dataDir        = "data"
+)
+
+// Open opens the store at path, a directory, creating it if needed. Only
+// one process may have a store open at a time; another gets a *BusyError.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		if o.NoCreate {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
+		}
+		return nil, fmt.Errorf("create store %s: %w", path, err)
+	}
+	lock, err := acquire(ctx, path, o.Wait)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(path, o)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func openLocked(path string, o Options) (*Store, error) {
+	var d descriptor
+	raw, err := os.ReadFile(filepath.Join(path, descriptorName))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, fmt.Errorf("open store %s: damaged %s: %v", path, descriptorName, err)
+		}
+		if d.Format != formatVersion {
+			return nil, fmt.Errorf("open store %s: format %d, this claimgraph reads format %d", path, d.Format, formatVersion)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		if o.NoCreate {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
+		}
+		if d, err = create(path, o.Backend); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	b, ok := backends[d.Backend]
+	if !ok {
+		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
+	}
+	s := &Store{backend: b, path: path}
+	if err := s.reopen(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// create makes a new store in path, removing the remains of an interrupted
+// creation. The descriptor is written last, atomically.
+func create(path, name string) (descriptor, error) {
+	if name == "" {
+		name = DefaultBackend
+	}
+	b, ok := backends[name]
+	if !ok {
+		return descriptor{}, fmt.Errorf("unknown backend %q (want %s)", name, backendNames())
+	}
+	data := filepath.Join(path, dataDir)
+	if err := os.RemoveAll(data); err != nil {
+		return descriptor{}, err
+	}
+	if err := b.init(data); err != nil {
+		return descriptor{}, fmt.Errorf("create store %s: %w", path, err)
+	}
+	d := descriptor{Format: formatVersion, Backend: name}
+	raw, _ := json.Marshal(d)
+	tmp := filepath.Join(path, descriptorName+".tmp")
+	if err := writeSynced(tmp, raw); err != nil {
+		return d, err
+	}
+	if err := os.Rename(tmp, filepath.Join(path, descriptorName)); err != nil {
+		return d, err
+	}
+	return d, syncDir(path)
+}
+
+func writeSynced(name string, data []byte) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(path string) error {
+	d, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// OpenMemory returns an empty store held in memory, backed by Cayley's
+// memstore.
+func OpenMemory() *Store {
+	return &Store{qs: memstore.New(), opened: true}
+}
+
+// reopen (re)opens the quad store. Cayley's KV stores keep caches that a
+// failed write leaves wrong, so after any write error the store is reopened
+// before it is used again.
+func (s *Store) reopen() error {
+	if s.path == "" {
+		return nil
+	}
+	if s.opened {
+		s.qs.Close()
+		s.opened = false
+	}
+	qs, err := s.backend.open(filepath.Join(s.path, dataDir))
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	s.qs, s.opened = qs, true
+	return nil
+}
+
+// Path returns the directory of an on-disk store, or "" in memory.
+func (s *Store) Path() string { return s.path }
+
+// Backend returns the name of the store's backend.
+func (s *Store) Backend() string {
+	if s.path == "" {
+		return "memory"
+	}
+	return s.backend.name
+}
+
+// QuadStore exposes the Cayley quad store for the query engine. Callers
+// must close every iterator before the next write.
+func (s *Store) QuadStore() cgraph.QuadStore { return s.qs }
+
+// Close closes the store and releases its lock.
+func (s *Store) Close() error {
+	var err error
+	if s.opened {
+		err = s.qs.Close()
+		s.opened = false
+	}
+	if s.lock != nil {
+		s.lock.release()
+		s.lock = nil
+	}
+	return err
+}
+
+// Quads calls fn for every quad in the store, in no particular order.
+func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
+	it := s.qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := s.qs.Quad(it.Result())
+		if err != nil {
+			return err
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	return it.Err()
+}
+
+// quadsWith calls fn for each quad whose direction d holds v.
+func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad)) error {
+	ref, err := s.qs.ValueOf(v)
+	if err != nil {
+		return err
+	}
+	if ref == nil {
+		return nil
+	}
+	it := s.qs.QuadIterator(d, ref).Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := s.qs.Quad(it.Result())
+		if err != nil {
+			return err
+		}
+		fn(q)
+	}
+	return it.Err()
+}

@@ -1,0 +1,172 @@
+package loader
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"claimgraph/graph"
+)
+
+// JSONReader reads records in JSON: one record object, an array of them, or
+// (with lines set) JSON Lines, one object per line. The object's fields are
+// those of graph.Record; unknown fields are errors.
+type JSONReader struct {
+	file  string
+	lines bool
+	lr    *lineReader
+	data  []byte
+	dec   *json.Decoder
+	array bool
+	done  bool
+	err   error
+}
+
+var _ Reader = (*JSONReader)(nil)
+
+// NewJSONReader reads a JSON document holding one record or an array.
+func NewJSONReader(file string, r io.Reader) *JSONReader {
+	jr := &JSONReader{file: file}
+	jr.data, jr.err = io.ReadAll(r)
+	jr.data = bytes.TrimPrefix(jr.data, []byte("\xef\xbb\xbf"))
+	jr.dec = json.NewDecoder(bytes.NewReader(jr.data))
+	jr.dec.DisallowUnknownFields()
+	return jr
+}
+
+// NewJSONLinesReader reads JSON Lines: one record object per line; blank
+// lines are skipped. A bad line fails only its own record.
+func NewJSONLinesReader(file string, r io.Reader) *JSONReader {
+	return &JSONReader{file: file, lines: true, lr: newLineReader(file, r)}
+}
+
+// Next returns the next record.
+func (jr *JSONReader) Next() (Item, error) {
+	if jr.lines {
+		return jr.nextLine()
+	}
+	if jr.err != nil {
+		return Item{}, jr.err
+	}
+	if jr.done {
+		return Item{}, io.EOF
+	}
+	start := skipSpace(jr.data, int(jr.dec.InputOffset()))
+	if !jr.array {
+		if start < len(jr.data) && jr.data[start] == '[' {
+			jr.dec.Token()
+			jr.array = true
+			return jr.Next()
+		}
+		jr.done = true
+		if start >= len(jr.data) {
+			return Item{}, io.EOF
+		}
+	} else if !jr.dec.More() {
+		jr.done = true
+		if _, err := jr.dec.Token(); err != nil {
+			return Item{}, jr.syntax(err, start)
+		}
+		return Item{}, io.EOF
+	}
+	// The decoder reports the offset after a separating comma.
+	if start < len(jr.data) && jr.data[start] == ',' {
+		start = skipSpace(jr.data, start+1)
+	}
+	var rec graph.Record
+	if err := jr.dec.Decode(&rec); err != nil {
+		jr.done = true // a JSON document cannot be resynchronised after a syntax error
+		return Item{Pos: jr.pos(start)}, jr.syntax(err, start)
+	}
+	return jr.item(&rec, jr.pos(start))
+}
+
+func (jr *JSONReader) nextLine() (Item, error) {
+	for {
+		l, err := jr.lr.next()
+		if err != nil {
+			return Item{}, err
+		}
+		p := Pos{File: jr.file, Line: l.n, Col: 1}
+		if l.bad != nil {
+			return Item{Pos: p}, l.bad
+		}
+		if strings.TrimSpace(l.text) == "" {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(l.text))
+		dec.DisallowUnknownFields()
+		var rec graph.Record
+		if err := dec.Decode(&rec); err != nil {
+			return Item{Pos: p}, jsonError(err, l.text, 0, p.File, l.n)
+		}
+		if dec.More() {
+			return Item{Pos: p}, &Error{Pos: p, Msg: "expected one JSON object per line"}
+		}
+		return jr.item(&rec, p)
+	}
+}
+
+func (jr *JSONReader) item(rec *graph.Record, p Pos) (Item, error) {
+	if err := rec.Validate(); err != nil {
+		return Item{Pos: p}, &Error{Pos: p, Record: rec.ID, Msg: err.Error()}
+	}
+	return Item{Pos: p, Change: graph.Change{Record: rec}}, nil
+}
+
+func (jr *JSONReader) pos(off int) Pos {
+	line, col := lineCol(jr.data, off)
+	return Pos{File: jr.file, Line: line, Col: col}
+}
+
+func (jr *JSONReader) syntax(err error, start int) error {
+	return jsonError(err, string(jr.data), start, jr.file, 0)
+}
+
+// jsonError turns a decoding error into an *Error at the offending offset.
+// text is the whole input (lineBase 0) or one line (lineBase its number).
+func jsonError(err error, text string, start int, file string, lineBase int) *Error {
+	off := start
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &se):
+		off = int(se.Offset) - 1
+	case errors.As(err, &te):
+		off = int(te.Offset) - 1
+		msg = fmt.Sprintf("field %q: expected a %s, got a JSON %s", te.Field, te.Type, te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		off = len(text)
+		msg = "unexpected end of input: the JSON is truncated"
+	}
+	msg = strings.TrimPrefix(msg, "json: ")
+	if off < 0 {
+		off = 0
+	}
+	if off > len(text) {
+		off = len(text)
+	}
+	line, col := lineCol([]byte(text), off)
+	if lineBase > 0 {
+		line = lineBase
+	}
+	return &Error{Pos: Pos{File: file, Line: line, Col: col}, Msg: msg}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// lineCol returns the line and character column of byte offset off.
+func lineCol(b []byte, off int) (int, int) {
+	line := 1 + bytes.Count(b[:off], []byte("\n"))
+	start := bytes.LastIndexByte(b[:off], '\n') + 1
+	return line, len([]rune(string(b[start:off]))) + 1
+}

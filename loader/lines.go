@@ -1,0 +1,95 @@
+package loader
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// MaxLine is the longest line the readers accept, newline excluded.
+const MaxLine = 1 << 20
+
+// line is one input line with its number, without its line end.
+type line struct {
+	n    int
+	text string
+	bad  *Error // set when the line cannot be used (too long, bad bytes)
+}
+
+// lineReader splits input into lines, accepting LF and CRLF ends, a UTF-8
+// BOM on the first line and a missing final newline. It checks each line for
+// invalid UTF-8, NUL bytes and excessive length, and marks bad lines rather
+// than failing, so the reader can skip the record they belong to.
+type lineReader struct {
+	file string
+	br   *bufio.Reader
+	n    int
+}
+
+func newLineReader(file string, r io.Reader) *lineReader {
+	return &lineReader{file: file, br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next line, or io.EOF.
+func (lr *lineReader) next() (line, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		chunk, err := lr.br.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLine+2 {
+			tooLong = true
+		} else {
+			buf = append(buf, chunk...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err == io.EOF && len(buf) == 0 && !tooLong {
+			return line{}, io.EOF
+		}
+		if err != nil && err != io.EOF {
+			return line{}, err
+		}
+		break
+	}
+	lr.n++
+	l := line{n: lr.n}
+	buf = bytes.TrimSuffix(buf, []byte("\n"))
+	buf = bytes.TrimSuffix(buf, []byte("\r"))
+	if lr.n == 1 {
+		buf = bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf"))
+	}
+	if tooLong || len(buf) > MaxLine {
+		l.bad = lr.errorf(lr.n, MaxLine+1, "line is longer than %d bytes (1 MiB)", MaxLine)
+		return l, nil
+	}
+	if i := bytes.IndexByte(buf, 0); i >= 0 {
+		l.bad = lr.errorf(lr.n, utf8.RuneCount(buf[:i])+1, "NUL byte in text")
+		return l, nil
+	}
+	if !utf8.Valid(buf) {
+		i := invalidAt(buf)
+		l.bad = lr.errorf(lr.n, utf8.RuneCount(buf[:i])+1, "invalid UTF-8 (byte 0x%02x)", buf[i])
+		return l, nil
+	}
+	l.text = string(buf)
+	return l, nil
+}
+
+func (lr *lineReader) errorf(n, col int, format string, args ...any) *Error {
+	return &Error{Pos: Pos{File: lr.file, Line: n, Col: col}, Msg: fmt.Sprintf(format, args...)}
+}
+
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
