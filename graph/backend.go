@@ -19,7 +19,7 @@ import (
 // Cayley's registry (which misses badger and pebble at this version and
 // gives bolt no lock timeout; the store's own lock file covers locking).
 type backend struct {
-	name   string
+	name     string
 	createKV func(string, cgraph.Options) (hkv.KV, error)
 	openKV   func(string, cgraph.Options) (hkv.KV, error)
 }

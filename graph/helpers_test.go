@@ -1,0 +1,114 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph"
+	"claimgraph/loader"
+)
+
+// root is the repository's testdata directory.
+const root = "../testdata"
+
+// readChanges reads every record of the given files (or directories).
+func readChanges(t testing.TB, paths ...string) []graph.Change {
+	t.Helper()
+	files, err := loader.Expand(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []graph.Change
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, closer, err := loader.NewReader(name, loader.FormatOf(name), f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			item, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("read %s: %v", name, err)
+			}
+			out = append(out, item.Change)
+		}
+		closer.Close()
+		f.Close()
+	}
+	return out
+}
+
+// parseText reads records from record text given inline.
+func parseText(t testing.TB, text string) []graph.Change {
+	t.Helper()
+	rd := loader.NewTextReader("test.txt", strings.NewReader(text), nil)
+	var out []graph.Change
+	for {
+		item, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, item.Change)
+	}
+}
+
+func apply(t testing.TB, st *graph.Store, changes ...graph.Change) graph.Result {
+	t.Helper()
+	res, err := st.Apply(context.Background(), changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// dump returns every quad of the store as sorted N-Quads lines; with
+// facts set, bookkeeping quads are left out.
+func dump(t testing.TB, st *graph.Store, facts bool) []string {
+	t.Helper()
+	var out []string
+	err := st.Quads(context.Background(), func(q quad.Quad) error {
+		if !facts || !graph.IsMeta(q.Predicate) {
+			out = append(out, graph.FormatQuad(q))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func openDisk(t testing.TB, dir string) *graph.Store {
+	t.Helper()
+	st, err := graph.Open(context.Background(), dir, graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func tempStore(t testing.TB) (*graph.Store, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "kb.db")
+	st := openDisk(t, dir)
+	t.Cleanup(func() { st.Close() })
+	return st, dir
+}
