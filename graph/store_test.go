@@ -1,0 +1,159 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"claimgraph/graph"
+)
+
+func corpus(t testing.TB) []graph.Change {
+	return readChanges(t, filepath.Join(root, "000_7e1f6717d204dd7e.txt"), filepath.Join(root, "corpus"))
+}
+
+// TestLoadOrderIndependence loads the corpus in many orders and batch
+// sizes: the graph, bookkeeping included, must always be the same.
+func TestLoadOrderIndependence(t *testing.T) {
+	all := corpus(t)
+	ref := graph.OpenMemory()
+	apply(t, ref, all...)
+	want := dump(t, ref, false)
+	rng := rand.New(rand.NewSource(1))
+	for trial := 0; trial < 12; trial++ {
+		order := append([]graph.Change(nil), all...)
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		batch := 1 + rng.Intn(len(order))
+		var st *graph.Store
+		if trial%3 == 0 {
+			st, _ = tempStore(t)
+		} else {
+			st = graph.OpenMemory()
+		}
+		for i := 0; i < len(order); i += batch {
+			apply(t, st, order[i:min(i+batch, len(order))]...)
+		}
+		if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+			t.Fatalf("trial %d (batch %d, %s): graph depends on load order (-want +got):\n%s", trial, batch, st.Backend(), diff)
+		}
+	}
+}
+
+func TestIdempotentLoad(t *testing.T) {
+	st, _ := tempStore(t)
+	all := corpus(t)
+	first := apply(t, st, all...)
+	before := dump(t, st, false)
+	again := apply(t, st, all...)
+	for i, oc := range again.Outcomes {
+		if oc != graph.Unchanged {
+			t.Errorf("record %s: second load says %v, want unchanged", all[i].ID(), oc)
+		}
+	}
+	if again.Added != 0 || again.Deleted != 0 {
+		t.Errorf("second load wrote %d and deleted %d quads, want none", again.Added, again.Deleted)
+	}
+	if diff := cmp.Diff(before, dump(t, st, false)); diff != "" {
+		t.Errorf("second load changed the graph:\n%s", diff)
+	}
+	if first.Added != len(before) {
+		t.Errorf("first load reports %d quads added, store holds %d", first.Added, len(before))
+	}
+}
+
+// TestReplacement replaces a record with new content: nothing of the old
+// version may remain, and the graph equals a fresh load of the new version.
+func TestReplacement(t *testing.T) {
+	old := "source · blog\nT\nsrc_a\nauthors: Ann Lee\ntopics: Old topic\nEvidence from this source (2)\n- weight0.5\nmethod: m\n“one”\n- weight0.7\nmethod: m\n“two”\n"
+	nw := "source · blog\nT2\nsrc_a\nauthors: Bo Chen\ntopics: New topic\nEvidence from this source (1)\n- weight0.9\nmethod: m2\n“three”\n"
+	st, _ := tempStore(t)
+	apply(t, st, parseText(t, old)...)
+	res := apply(t, st, parseText(t, nw)...)
+	if res.Outcomes[0] != graph.Replaced {
+		t.Fatalf("got %v, want replaced", res.Outcomes[0])
+	}
+	fresh := graph.OpenMemory()
+	apply(t, fresh, parseText(t, nw)...)
+	if diff := cmp.Diff(dump(t, fresh, false), dump(t, st, false)); diff != "" {
+		t.Errorf("replaced store differs from a fresh load of the new version (-fresh +replaced):\n%s", diff)
+	}
+}
+
+// TestRemovalReresolves removes a person record: the source that named its
+// author by alias falls back to a node of its own, and loading the person
+// again restores the link.
+func TestRemovalReresolves(t *testing.T) {
+	src := parseText(t, "source · blog\nT\nsrc_a\nauthors: Zuck\n")
+	per := parseText(t, person)
+	st, _ := tempStore(t)
+	apply(t, st, src...)
+	apply(t, st, per...)
+	withPerson := dump(t, st, false)
+	res := apply(t, st, graph.Change{Remove: "per_mark_zuckerberg"})
+	if res.Outcomes[0] != graph.Removed || len(res.Refreshed) != 1 || res.Refreshed[0] != "src_a" {
+		t.Fatalf("got %v, refreshed %v; want removed, refreshed [src_a]", res.Outcomes, res.Refreshed)
+	}
+	onlySource := graph.OpenMemory()
+	apply(t, onlySource, src...)
+	if diff := cmp.Diff(dump(t, onlySource, false), dump(t, st, false)); diff != "" {
+		t.Errorf("after removal (-source alone +store):\n%s", diff)
+	}
+	apply(t, st, per...)
+	if diff := cmp.Diff(withPerson, dump(t, st, false)); diff != "" {
+		t.Errorf("after loading the person again:\n%s", diff)
+	}
+	if res := apply(t, st, graph.Change{Remove: "per_nobody"}); res.Outcomes[0] != graph.Missing {
+		t.Errorf("removing an absent record: got %v, want missing", res.Outcomes[0])
+	}
+}
+
+func TestReopenKeepsGraph(t *testing.T) {
+	st, dir := tempStore(t)
+	apply(t, st, corpus(t)...)
+	want := dump(t, st, false)
+	st.Close()
+	st2 := openDisk(t, dir)
+	defer st2.Close()
+	if diff := cmp.Diff(want, dump(t, st2, false)); diff != "" {
+		t.Errorf("reopened store differs:\n%s", diff)
+	}
+}
+
+// TestBusyStore: a second opener gets a clear error at once, or waits.
+func TestBusyStore(t *testing.T) {
+	_, dir := tempStore(t)
+	start := time.Now()
+	_, err := graph.Open(context.Background(), dir, graph.Options{})
+	var busy *graph.BusyError
+	if !errors.As(err, &busy) {
+		t.Fatalf("second open: got %v, want a BusyError", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("second open took %v; it must fail at once", time.Since(start))
+	}
+	want := fmt.Sprintf("store %s is busy (held by pid %d); wait for it to finish, or pass --wait DURATION to wait for it", dir, busy.PID)
+	if busy.PID <= 0 || err.Error() != want {
+		t.Errorf("got %q, want %q with this process's pid", err, want)
+	}
+	_, err = graph.Open(context.Background(), dir, graph.Options{Wait: 200 * time.Millisecond})
+	if !errors.As(err, &busy) {
+		t.Errorf("open with a short wait: got %v, want a BusyError", err)
+	}
+}
+
+func TestEmptyStoreStats(t *testing.T) {
+	st, _ := tempStore(t)
+	s, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatalf("stats of an empty store: %v", err)
+	}
+	if s.Records != 0 || s.Quads != 0 {
+		t.Errorf("got %+v, want zeros", s)
+	}
+}
