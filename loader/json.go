@@ -137,7 +137,7 @@ func jsonError(err error, text string, start int, file string, lineBase int) *Er
 	case errors.As(err, &se):
 		off = int(se.Offset) - 1
 	case errors.As(err, &te):
-		off = int(te.Offset) - 1
+		off = valueStart(text, int(te.Offset))
 		msg = fmt.Sprintf("field %q: expected a %s, got a JSON %s", te.Field, te.Type, te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		off = len(text)
@@ -169,4 +169,25 @@ func lineCol(b []byte, off int) (int, int) {
 	line := 1 + bytes.Count(b[:off], []byte("\n"))
 	start := bytes.LastIndexByte(b[:off], '\n') + 1
 	return line, len([]rune(string(b[start:off]))) + 1
+}
+
+// valueStart finds the first byte of the JSON value that ends at end, so a
+// type error points at the value rather than past it.
+func valueStart(text string, end int) int {
+	if end > len(text) {
+		end = len(text)
+	}
+	i := end - 1
+	if i >= 0 && text[i] == '"' {
+		for i--; i >= 0; i-- {
+			if text[i] == '"' && (i == 0 || text[i-1] != '\\') {
+				return i
+			}
+		}
+		return 0
+	}
+	for i >= 0 && strings.IndexByte("0123456789.+-eEtrufalsn", text[i]) >= 0 {
+		i--
+	}
+	return i + 1
 }
