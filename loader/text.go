@@ -58,7 +58,7 @@ func (tr *TextReader) Next() (Item, error) {
 		}
 		p := &textParser{file: tr.lr.file, lines: lines, warn: tr.warn}
 		rec, perr := p.parse()
-		item := Item{Pos: Pos{File: tr.lr.file, Line: lines[0].n}}
+		item := Item{Pos: Pos{File: tr.lr.file, Line: lines[0].n, Col: 1}}
 		if perr != nil {
 			perr.Record = p.rec.ID
 			return item, perr

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary act as the claimgraph command, both for
+// testscript scripts and for the child processes of the kill test.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"claimgraph": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar against the real command.
+// Scripts find the repository's testdata under $TESTDATA.
+func TestScripts(t *testing.T) {
+	td, err := filepath.Abs("../../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join(td, "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("TESTDATA", td)
+			return nil
+		},
+	})
+}

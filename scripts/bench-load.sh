@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Measures load throughput of claimgraph against Cayley's own loader on the
+# same generated corpus and backend, and prints a table with the ratio.
+#   scripts/bench-load.sh [SOURCES] [BACKEND]     (defaults: 10000 leveldb)
+set -euo pipefail
+sources=${1:-10000}
+backend=${2:-leveldb}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cd "$root"
+go build -o "$work/claimgraph" ./cmd/claimgraph
+# Cayley's CLI from the same pinned module, built in a scratch module so the
+# project's go.sum stays as it is.
+cver=$(go list -m -f '{{.Version}}' github.com/cayleygraph/cayley)
+mkdir "$work/cayley-build"
+(cd "$work/cayley-build" && go mod init cayleybuild >/dev/null 2>&1 &&
+  go get "github.com/cayleygraph/cayley/cmd/cayley@$cver" >/dev/null 2>&1 &&
+  go build -o "$work/cayley" github.com/cayleygraph/cayley/cmd/cayley)
+
+"$work/claimgraph" gen --sources "$sources" --seed 1 -o "$work/corpus" 2>/dev/null
+records=$(cat "$work"/corpus/*.txt | grep -c '^\(source\|person\|organisation\|claim\) · ' || true)
+
+secs() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
+
+read -r cg_s cg_kb < <(secs "$work/claimgraph" load --backend "$backend" --db "$work/cg.db" "$work/corpus")
+"$work/claimgraph" dump --db "$work/cg.db" > "$work/quads.nq"
+quads=$(wc -l < "$work/quads.nq")
+read -r cy_s cy_kb < <(secs "$work/cayley" load --init --db "$backend" --dbpath "$work/cy.db" -i "$work/quads.nq")
+cg_size=$(du -sm "$work/cg.db" | cut -f1)
+cy_size=$(du -sm "$work/cy.db" | cut -f1)
+
+printf '%s sources, %s records, %s quads, backend %s, %s cores\n' "$sources" "$records" "$quads" "$backend" "$(nproc)"
+printf '| loader | time | records/s | quads/s | peak RSS | size on disk |\n|---|---|---|---|---|---|\n'
+row() { awk -v n="$1" -v s="$2" -v r="$records" -v q="$quads" -v kb="$3" -v mb="$4" \
+  'BEGIN { printf "| %s | %.1f s | %.0f | %.0f | %.0f MiB | %d MiB |\n", n, s, r/s, q/s, kb/1024, mb }'; }
+row "claimgraph load (record text in)" "$cg_s" "$cg_kb" "$cg_size"
+row "cayley load (same quads as N-Quads)" "$cy_s" "$cy_kb" "$cy_size"
+awk -v a="$cg_s" -v b="$cy_s" 'BEGIN { printf "claimgraph quads/s ÷ cayley quads/s = %.2f\n", b/a }'
