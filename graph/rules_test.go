@@ -86,9 +86,9 @@ func TestSpecRules(t *testing.T) {
 		text: "source · paper\nT\nsrc_a\nauthors: Lee, Ann; Chen and Sons\n",
 		want: []string{rel("src_a", "AUTHORED_BY", "per_lee_ann"), rel("src_a", "AUTHORED_BY", "per_chen_and_sons")},
 	}, {
-		name: "author resolves by alias, case-insensitively, to the person record",
-		text: "source · blog\nT\nsrc_a\nauthors: zuck\n---\n" + person,
-		want: []string{rel("src_a", "AUTHORED_BY", "per_mark_zuckerberg")},
+		name:   "author resolves by alias, case-insensitively, to the person record",
+		text:   "source · blog\nT\nsrc_a\nauthors: zuck\n---\n" + person,
+		want:   []string{rel("src_a", "AUTHORED_BY", "per_mark_zuckerberg")},
 		absent: []string{"per_zuck"},
 	}, {
 		name: "publisher inferred from a sub-domain of an organisation's domain",

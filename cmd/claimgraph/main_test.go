@@ -11,10 +11,16 @@ import (
 // TestMain lets the test binary act as the claimgraph command, both for
 // testscript scripts and for the child processes of the kill test.
 func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"claimgraph": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
+
+// asMainEnv makes the test binary run as claimgraph, for child processes.
+const asMainEnv = "CLAIMGRAPH_TEST_AS_MAIN"
 
 // TestScripts runs testdata/script/*.txtar against the real command.
 // Scripts find the repository's testdata under $TESTDATA.
