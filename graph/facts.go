@@ -334,15 +334,24 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// normalise sorts quads into a canonical order and drops duplicates.
+// normalise sorts quads into a canonical order and drops duplicates. Each
+// quad's sort key is computed once: formatting values dominates otherwise.
 func normalise(qs []quad.Quad) []quad.Quad {
-	sort.Slice(qs, func(i, j int) bool { return quadLess(qs[i], qs[j]) })
-	out := qs[:0]
+	type keyed struct {
+		k [4]string
+		q quad.Quad
+	}
+	ks := make([]keyed, len(qs))
 	for i, q := range qs {
-		if i > 0 && quadKey(q) == quadKey(qs[i-1]) {
+		ks[i] = keyed{quadKey(q), q}
+	}
+	sort.Slice(ks, func(i, j int) bool { return keyLess(ks[i].k, ks[j].k) })
+	out := qs[:0]
+	for i, k := range ks {
+		if i > 0 && k.k == ks[i-1].k {
 			continue
 		}
-		out = append(out, q)
+		out = append(out, k.q)
 	}
 	return out
 }
@@ -351,8 +360,7 @@ func quadKey(q quad.Quad) [4]string {
 	return [4]string{quad.StringOf(q.Subject), quad.StringOf(q.Predicate), quad.StringOf(q.Object), quad.StringOf(q.Label)}
 }
 
-func quadLess(a, b quad.Quad) bool {
-	ka, kb := quadKey(a), quadKey(b)
+func keyLess(ka, kb [4]string) bool {
 	for i := range ka {
 		if ka[i] != kb[i] {
 			return ka[i] < kb[i]

@@ -63,13 +63,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// loadRun carries one invocation's state: the records waiting to be written
-// and the counts for the summary.
+// loadRun carries one invocation's state. Reading and parsing run in one
+// goroutine and writing in another, so a load keeps both cores busy; the
+// reader owns seen, failed and warns, the writer owns counts, quads and
+// refresh.
 type loadRun struct {
 	o       *loadOptions
 	st      *graph.Store
 	stderr  io.Writer
 	prog    *progress
+	batches chan []graph.Change
 	pending []graph.Change
 	seen    map[string]loader.Pos
 	counts  map[graph.Outcome]int
@@ -92,33 +95,73 @@ func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writ
 	start := time.Now()
 	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}}
 	r.prog = newProgress(stderr, files, o.verbose)
-	for i, f := range files {
-		if err := ctx.Err(); err != nil {
-			break
-		}
-		r.prog.file(i, f)
-		if err := r.file(ctx, f); err != nil {
-			r.prog.done()
-			return err
+	r.batches = make(chan []graph.Change, 2)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(r.batches)
+		readErr <- r.read(ctx, files)
+	}()
+	var writeErr error
+	for b := range r.batches {
+		if writeErr == nil {
+			if writeErr = r.write(ctx, b); writeErr != nil {
+				cancel()
+			}
 		}
 	}
-	if o.strict && r.failed > 0 {
-		r.prog.done()
+	rerr := <-readErr
+	r.prog.done()
+	switch {
+	case writeErr != nil:
+		return writeErr
+	case rerr != nil && !errors.Is(rerr, context.Canceled):
+		return rerr
+	case o.strict && r.failed > 0:
 		fmt.Fprintf(stderr, "nothing written: %d record(s) failed and --strict is set\n", r.failed)
 		return errFailed
 	}
-	if err := r.flush(ctx); err != nil {
-		r.prog.done()
-		return err
-	}
-	r.prog.done()
 	r.summary(time.Since(start))
-	if ctx.Err() != nil {
+	if rerr != nil {
 		fmt.Fprintln(stderr, "interrupted: the records written so far are complete; run the load again to finish")
 		return errFailed
 	}
 	if r.failed > 0 {
 		return errFailed
+	}
+	return nil
+}
+
+// read parses every file and sends batches of records to the writer. With
+// --strict, it sends nothing unless every record was good.
+func (r *loadRun) read(ctx context.Context, files []string) error {
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.prog.file(i, f)
+		if err := r.file(ctx, f); err != nil {
+			return err
+		}
+	}
+	if r.o.strict && r.failed > 0 {
+		return nil
+	}
+	return r.send(ctx, true)
+}
+
+// send hands the pending records to the writer in batches; unless all is
+// set, a partial last batch stays pending.
+func (r *loadRun) send(ctx context.Context, all bool) error {
+	for len(r.pending) >= r.o.batch || all && len(r.pending) > 0 {
+		n := min(len(r.pending), r.o.batch)
+		select {
+		case r.batches <- r.pending[:n:n]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		r.pending = r.pending[n:]
 	}
 	return nil
 }
@@ -168,8 +211,8 @@ func (r *loadRun) file(ctx context.Context, name string) error {
 		r.seen[id] = item.Pos
 		r.pending = append(r.pending, item.Change)
 		r.prog.record()
-		if !r.o.strict && len(r.pending) >= r.o.batch {
-			if err := r.flush(ctx); err != nil {
+		if !r.o.strict {
+			if err := r.send(ctx, false); err != nil {
 				return err
 			}
 		}
@@ -186,21 +229,16 @@ func (r *loadRun) warn(w loader.Warning) {
 	r.prog.println(w.String())
 }
 
-func (r *loadRun) flush(ctx context.Context) error {
-	for len(r.pending) > 0 {
-		n := min(len(r.pending), r.o.batch)
-		res, err := r.st.Apply(ctx, r.pending[:n])
-		if err != nil {
-			return err
-		}
-		for _, oc := range res.Outcomes {
-			r.counts[oc]++
-		}
-		r.quads += res.Added
-		r.refresh += len(res.Refreshed)
-		r.pending = r.pending[n:]
+func (r *loadRun) write(ctx context.Context, batch []graph.Change) error {
+	res, err := r.st.Apply(ctx, batch)
+	if err != nil {
+		return err
 	}
-	r.pending = nil
+	for _, oc := range res.Outcomes {
+		r.counts[oc]++
+	}
+	r.quads += res.Added
+	r.refresh += len(res.Refreshed)
 	return nil
 }
 
