@@ -251,7 +251,7 @@ func (r *Record) organisationFacts(f *facts, n quad.IRI) {
 	}
 }
 
-func slugged(fs []Field) []Field {
+func slugged(fs Fields) []Field {
 	out := make([]Field, 0, len(fs))
 	for _, x := range fs {
 		out = append(out, Field{Slug(x.Key), x.Value})

@@ -36,10 +36,10 @@ type Record struct {
 	Title string  `json:"title"`
 	ID    string  `json:"id"`
 	URL   string  `json:"url,omitempty"`
-	Field []Field `json:"fields,omitempty"`
+	Field Fields  `json:"fields,omitempty"`
 	Notes string  `json:"notes,omitempty"`
 
-	Intake       []Field       `json:"intake,omitempty"`
+	Intake       Fields        `json:"intake,omitempty"`
 	Evidence     []Evidence    `json:"evidence,omitempty"`
 	Affiliations []Affiliation `json:"affiliations,omitempty"`
 	Interests    []Interest    `json:"interests,omitempty"`
@@ -60,7 +60,7 @@ type Evidence struct {
 	Claim   string  `json:"claim,omitempty"`
 	Stance  string  `json:"stance,omitempty"`
 	Text    string  `json:"text"`
-	Extra   []Field `json:"extra,omitempty"`
+	Extra   Fields  `json:"extra,omitempty"`
 }
 
 // Affiliation is one item of a person's affiliations.
@@ -69,7 +69,7 @@ type Affiliation struct {
 	Role         string  `json:"role,omitempty"`
 	Since        string  `json:"since,omitempty"`
 	Until        string  `json:"until,omitempty"`
-	Extra        []Field `json:"extra,omitempty"`
+	Extra        Fields  `json:"extra,omitempty"`
 }
 
 // Interest is one item of an organisation's interests.
@@ -77,7 +77,7 @@ type Interest struct {
 	Kind  string  `json:"kind"`
 	Topic string  `json:"topic"`
 	Note  string  `json:"note,omitempty"`
-	Extra []Field `json:"extra,omitempty"`
+	Extra Fields  `json:"extra,omitempty"`
 }
 
 // Stances an evidence item may take on its claim.
