@@ -201,7 +201,7 @@ func (c Change) keys() []key {
 func (s *Store) dependents(ctx context.Context, ov *overlay, keys map[string]bool) ([]rewrite, error) {
 	ids := map[string]bool{}
 	for k := range keys {
-		err := s.quadsWith(ctx, quad.Object, quad.String(k), func(q quad.Quad) {
+		err := s.quadsWith(ctx, quad.Object, refValue(k), func(q quad.Quad) {
 			if q.Predicate != PredRef {
 				return
 			}

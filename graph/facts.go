@@ -101,7 +101,7 @@ func (r *Record) facts(res resolver) []quad.Quad {
 	f.add(n, PredHash, quad.String(hashOf(blob)))
 	f.add(n, PredRecord, quad.String(blob))
 	for k := range f.refs {
-		f.add(n, PredRef, quad.String(k))
+		f.add(n, PredRef, refValue(k))
 	}
 	return normalise(f.quads)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,7 @@ type globalOptions struct {
 	backend string
 	wait    time.Duration
 	verbose bool
+	cpuprof string
 	stdin   io.Reader
 }
 
@@ -90,6 +92,23 @@ such as which claims come from commercially interested authors.`,
 	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store: leveldb (default), bolt or bbolt")
 	root.PersistentFlags().DurationVar(&g.wait, "wait", 0, "how long to wait for a store that another process is using")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")
+	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.cpuprof == "" {
+			return nil
+		}
+		f, err := os.Create(g.cpuprof)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
+		if g.cpuprof != "" {
+			pprof.StopCPUProfile()
+		}
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g))
 	return root
