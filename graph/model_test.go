@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,10 +73,18 @@ func randomRecord(rng *rand.Rand, id string) string {
 // This is the test that catches Cayley's KV bugs around replacement.
 func TestModelStore(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "src_3", "per_0", "per_1", "per_2", "org_0", "org_1", "org_2"}
-	for _, seed := range []int64{1, 2, 3} {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(seed))
-			disk, dir := tempStore(t)
+	for _, run := range []struct {
+		seed    int64
+		backend string
+	}{{1, "leveldb"}, {2, "leveldb"}, {3, "bolt"}, {4, "bbolt"}} {
+		t.Run(fmt.Sprint(run.backend, "/seed", run.seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(run.seed))
+			dir := filepath.Join(t.TempDir(), "kb.db")
+			disk, err := graph.Open(t.Context(), dir, graph.Options{Backend: run.backend})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { disk.Close() })
 			mem := graph.OpenMemory()
 			for step := 0; step < *modelSteps; step++ {
 				var batch []graph.Change

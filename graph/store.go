@@ -28,7 +28,7 @@ type Store struct {
 // Options control how Open finds and creates a store.
 type Options struct {
 	// Backend names the key-value backend used when the store is created:
-	// "leveldb" (the default), "bolt" or "bbolt". An existing store keeps the
+	// "bbolt" (the default), "bolt" or "leveldb". An existing store keeps the
 	// backend it was created with.
 	Backend string
 	// Wait is how long to wait for a store held by another process before
@@ -40,7 +40,7 @@ type Options struct {
 
 // DefaultBackend is the backend of new stores. See the README for the
 // measurements that chose it.
-const DefaultBackend = "leveldb"
+const DefaultBackend = "bbolt"
 
 // ErrNotExist is returned by Open with NoCreate for a missing store.
 var ErrNotExist = errors.New("store does not exist")

@@ -72,10 +72,12 @@ func TestKillDuringLoad(t *testing.T) {
 	if err := gen.Write(corpus, gen.Config{Sources: *killSources, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
-	load := func(db string) *exec.Cmd { return child("load", "--batch", "20", "--db", db, corpus) }
+	load := func(db, backend string) *exec.Cmd {
+		return child("load", "--batch", "20", "--backend", backend, "--db", db, corpus)
+	}
 	ref := filepath.Join(tmp, "ref.db")
 	start := time.Now()
-	if out, err := load(ref).CombinedOutput(); err != nil {
+	if out, err := load(ref, graph.DefaultBackend).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted load: %v\n%s", err, out)
 	}
 	full := time.Since(start)
@@ -84,9 +86,11 @@ func TestKillDuringLoad(t *testing.T) {
 	partial := 0
 	for trial := 0; trial < *killTrials; trial++ {
 		db := filepath.Join(tmp, fmt.Sprintf("kill%d.db", trial))
+		// Alternate between the default backend and leveldb.
+		backend := []string{graph.DefaultBackend, "leveldb"}[trial%2]
 		// Kill at a random moment of what an uninterrupted load takes.
 		delay := time.Duration(rng.Int63n(int64(full)))
-		cmd := load(db)
+		cmd := load(db, backend)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -96,13 +100,13 @@ func TestKillDuringLoad(t *testing.T) {
 		got := byRecord(t, db)
 		for id, qs := range got {
 			if diff := cmp.Diff(want[id], qs); diff != "" {
-				t.Fatalf("trial %d (killed after %v): record %q is not whole (-uninterrupted +killed):\n%s", trial, delay, id, diff)
+				t.Fatalf("trial %d (%s, killed after %v): record %q is not whole (-uninterrupted +killed):\n%s", trial, backend, delay, id, diff)
 			}
 		}
 		if len(got) < len(want) {
 			partial++
 		}
-		if out, err := load(db).CombinedOutput(); err != nil {
+		if out, err := load(db, backend).CombinedOutput(); err != nil {
 			t.Fatalf("trial %d: re-run after the kill: %v\n%s", trial, err, out)
 		} else if !strings.Contains(string(out), "0 failed") && !strings.Contains(string(out), "nothing changed") {
 			t.Fatalf("trial %d: re-run reported: %s", trial, out)
