@@ -33,11 +33,11 @@ type Record struct {
 	Subtype string `json:"subtype,omitempty"`
 	// Title is a source's title, a person's or organisation's name, or a
 	// claim's text.
-	Title string  `json:"title"`
-	ID    string  `json:"id"`
-	URL   string  `json:"url,omitempty"`
-	Field Fields  `json:"fields,omitempty"`
-	Notes string  `json:"notes,omitempty"`
+	Title string `json:"title"`
+	ID    string `json:"id"`
+	URL   string `json:"url,omitempty"`
+	Field Fields `json:"fields,omitempty"`
+	Notes string `json:"notes,omitempty"`
 
 	Intake       Fields        `json:"intake,omitempty"`
 	Evidence     []Evidence    `json:"evidence,omitempty"`
@@ -65,19 +65,19 @@ type Evidence struct {
 
 // Affiliation is one item of a person's affiliations.
 type Affiliation struct {
-	Organisation string  `json:"organisation"`
-	Role         string  `json:"role,omitempty"`
-	Since        string  `json:"since,omitempty"`
-	Until        string  `json:"until,omitempty"`
-	Extra        Fields  `json:"extra,omitempty"`
+	Organisation string `json:"organisation"`
+	Role         string `json:"role,omitempty"`
+	Since        string `json:"since,omitempty"`
+	Until        string `json:"until,omitempty"`
+	Extra        Fields `json:"extra,omitempty"`
 }
 
 // Interest is one item of an organisation's interests.
 type Interest struct {
-	Kind  string  `json:"kind"`
-	Topic string  `json:"topic"`
-	Note  string  `json:"note,omitempty"`
-	Extra Fields  `json:"extra,omitempty"`
+	Kind  string `json:"kind"`
+	Topic string `json:"topic"`
+	Note  string `json:"note,omitempty"`
+	Extra Fields `json:"extra,omitempty"`
 }
 
 // Stances an evidence item may take on its claim.
