@@ -67,12 +67,17 @@ func contains(list []string, s string) bool {
 // goroutine and writing in another, so a load keeps both cores busy; the
 // reader owns seen, failed and warns, the writer owns counts, quads and
 // refresh.
+type batch struct {
+	changes []graph.Change
+	mark    int64 // progress mark of the batch's last record
+}
+
 type loadRun struct {
 	o       *loadOptions
 	st      *graph.Store
 	stderr  io.Writer
 	prog    *progress
-	batches chan []graph.Change
+	batches chan batch
 	pending []graph.Change
 	seen    map[string]loader.Pos
 	counts  map[graph.Outcome]int
@@ -95,7 +100,7 @@ func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writ
 	start := time.Now()
 	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}}
 	r.prog = newProgress(stderr, files, o.verbose)
-	r.batches = make(chan []graph.Change, 2)
+	r.batches = make(chan batch, 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	readErr := make(chan error, 1)
@@ -157,7 +162,7 @@ func (r *loadRun) send(ctx context.Context, all bool) error {
 	for len(r.pending) >= r.o.batch || all && len(r.pending) > 0 {
 		n := min(len(r.pending), r.o.batch)
 		select {
-		case r.batches <- r.pending[:n:n]:
+		case r.batches <- batch{r.pending[:n:n], r.prog.mark()}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -229,11 +234,12 @@ func (r *loadRun) warn(w loader.Warning) {
 	r.prog.println(w.String())
 }
 
-func (r *loadRun) write(ctx context.Context, batch []graph.Change) error {
-	res, err := r.st.Apply(ctx, batch)
+func (r *loadRun) write(ctx context.Context, b batch) error {
+	res, err := r.st.Apply(ctx, b.changes)
 	if err != nil {
 		return err
 	}
+	r.prog.written(b.mark)
 	for _, oc := range res.Outcomes {
 		r.counts[oc]++
 	}

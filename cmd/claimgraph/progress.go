@@ -20,6 +20,7 @@ type progress struct {
 	verbose bool
 	files   []string
 	records atomic.Int64
+	read    atomic.Int64 // bytes read so far, over all files
 	cur     int
 }
 
@@ -57,7 +58,7 @@ func (p *progress) file(i int, name string) {
 }
 
 func (p *progress) describe() {
-	p.bar.Describe(fmt.Sprintf("file %d/%d %s · %d records", p.cur+1, len(p.files), filepath.Base(p.files[p.cur]), p.records.Load()))
+	p.bar.Describe(fmt.Sprintf("file %d/%d %s · %d records read", p.cur+1, len(p.files), filepath.Base(p.files[p.cur]), p.records.Load()))
 }
 
 func (p *progress) record() {
@@ -66,12 +67,30 @@ func (p *progress) record() {
 	}
 }
 
-// count wraps a file's reader so the bar advances with the bytes read.
-func (p *progress) count(r io.Reader) io.Reader {
-	if p.bar == nil {
-		return r
+// count wraps a file's reader to count the bytes read. The bar does not
+// follow reading, which runs ahead, but the writer: see written.
+func (p *progress) count(r io.Reader) io.Reader { return &countingReader{r, &p.read} }
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// mark returns how far reading has got, to hand to written later.
+func (p *progress) mark() int64 { return p.read.Load() }
+
+// written moves the bar to a mark once everything read up to it is stored,
+// so its rate and ETA measure the load, not the parsing.
+func (p *progress) written(mark int64) {
+	if p.bar != nil {
+		p.bar.Set64(mark)
 	}
-	return io.TeeReader(r, p.bar)
 }
 
 func (p *progress) println(msg string) {
