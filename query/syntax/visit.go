@@ -1,0 +1,48 @@
+package syntax
+
+import (
+	"reflect"
+	"strings"
+)
+
+// visit calls fn for every node of the tree, parents before children.
+func visit(n any, fn func(any)) {
+	walk(reflect.ValueOf(n), fn)
+}
+
+func walk(v reflect.Value, fn func(any)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		if v.Elem().Kind() == reflect.Struct {
+			fn(v.Interface())
+		}
+		walk(v.Elem(), fn)
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			walk(v.Index(i), fn)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walk(v.Field(i), fn)
+			}
+		}
+	}
+}
+
+// Visit calls fn for every node of the tree below n, parents first.
+func Visit(n any, fn func(any)) { visit(n, fn) }
+
+func textOf(src string, it *ProjItem) string {
+	if it.EndPos.Offset <= it.Pos.Offset || it.EndPos.Offset > len(src) {
+		return ""
+	}
+	text := strings.TrimSpace(src[it.Pos.Offset:it.EndPos.Offset])
+	if it.As != "" {
+		return it.As
+	}
+	return text
+}
