@@ -291,6 +291,7 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 	}
 	res.Deleted += len(del)
 	res.Added += len(add)
+	s.updateCounts(rws)
 	return nil
 }
 

@@ -23,6 +23,7 @@ type Store struct {
 	path    string // empty for the in-memory store
 	lock    *fileLock
 	opened  bool
+	counts  countsCache
 }
 
 // Options control how Open finds and creates a store.

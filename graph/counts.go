@@ -1,0 +1,128 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/cayleygraph/quad"
+)
+
+// Counts is the store's vocabulary with approximate sizes: label quads per
+// label, relationships per type and values per property key. The planner
+// uses them to pick where a pattern starts, and the checker to suggest
+// names. They are maintained by Apply and saved beside the store after
+// each write; they are estimates (a crash may leave them a batch behind),
+// never used for answers — Stats recounts.
+type Counts struct {
+	Labels        map[string]int `json:"labels"`
+	Relationships map[string]int `json:"relationships"`
+	Properties    map[string]int `json:"properties"`
+}
+
+const countsName = "counts.json"
+
+type countsCache struct {
+	mu     sync.Mutex
+	counts *Counts
+}
+
+func newCounts() *Counts {
+	return &Counts{Labels: map[string]int{}, Relationships: map[string]int{}, Properties: map[string]int{}}
+}
+
+func (c *Counts) add(q quad.Quad, n int) {
+	switch {
+	case q.Predicate == PredType:
+		if l, ok := IDOf(q.Object); ok {
+			c.Labels[l] += n
+		}
+	default:
+		if t, ok := RelType(q.Predicate); ok {
+			c.Relationships[t] += n
+		} else if k, ok := PropKey(q.Predicate); ok {
+			c.Properties[k] += n
+		}
+	}
+}
+
+// Counts returns the vocabulary counts, computing them from the quads the
+// first time a store without saved counts is asked.
+func (s *Store) Counts(ctx context.Context) (*Counts, error) {
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	if s.counts.counts != nil {
+		return s.counts.counts, nil
+	}
+	if s.path != "" {
+		if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
+			c := newCounts()
+			if json.Unmarshal(raw, c) == nil {
+				s.counts.counts = c
+				return c, nil
+			}
+		}
+	}
+	c := newCounts()
+	err := s.Quads(ctx, func(q quad.Quad) error { c.add(q, 1); return nil })
+	if err != nil {
+		return nil, err
+	}
+	s.counts.counts = c
+	s.saveCounts()
+	return c, nil
+}
+
+// updateCounts applies a write's deltas to the counts, if they are loaded
+// or saved; otherwise they are computed on first use.
+func (s *Store) updateCounts(rws []rewrite) {
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	if s.counts.counts == nil {
+		if s.path == "" {
+			s.counts.counts = newCounts()
+		} else if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
+			c := newCounts()
+			if json.Unmarshal(raw, c) != nil {
+				return
+			}
+			s.counts.counts = c
+		} else if s.Empty() {
+			s.counts.counts = newCounts()
+		} else {
+			return
+		}
+	}
+	for _, rw := range rws {
+		for _, q := range rw.old {
+			s.counts.counts.add(q, -1)
+		}
+		for _, q := range rw.new {
+			s.counts.counts.add(q, 1)
+		}
+	}
+	s.saveCounts()
+}
+
+func (s *Store) saveCounts() {
+	if s.path == "" {
+		return
+	}
+	raw, err := json.Marshal(s.counts.counts)
+	if err != nil {
+		return
+	}
+	tmp := filepath.Join(s.path, countsName+".tmp")
+	if os.WriteFile(tmp, raw, 0o644) == nil {
+		os.Rename(tmp, filepath.Join(s.path, countsName))
+	}
+}
+
+// Empty reports whether the store holds no quads.
+func (s *Store) Empty() bool {
+	it := s.qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	return !it.Next(context.Background())
+}

@@ -1,0 +1,277 @@
+package query
+
+import (
+	"context"
+	"sort"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	cshape "github.com/cayleygraph/cayley/query/shape"
+	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph"
+)
+
+// reader answers the questions the executor asks of the store, each as a
+// Cayley shape so that the store's indexes do the work: nodes by label,
+// labels and properties of a node, and a node's relationships.
+type reader struct {
+	ctx   context.Context
+	qs    cgraph.QuadStore
+	props map[string]map[string]Value // per-node property cache
+}
+
+func newReader(ctx context.Context, st *graph.Store) *reader {
+	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{}}
+}
+
+// maxCachedNodes bounds the property cache, so memory follows the rows
+// being produced rather than the graph.
+const maxCachedNodes = 50000
+
+// quads calls fn with every quad matching the fixed directions.
+func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
+	var s cshape.Quads
+	for d, v := range filters {
+		s = append(s, cshape.QuadFilter{Dir: d, Values: cshape.Lookup{v}})
+	}
+	it := cshape.BuildIterator(r.ctx, r.qs, s).Iterate()
+	defer it.Close()
+	for it.Next(r.ctx) {
+		q, err := r.qs.Quad(it.Result())
+		if err != nil {
+			return err
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	return r.ctx.Err()
+}
+
+// nodes calls fn with the nodes that have label, or every labelled node
+// when label is "". A node labelled by several records comes once.
+func (r *reader) nodes(label string, fn func(Node) error) error {
+	f := map[quad.Direction]quad.Value{quad.Predicate: graph.PredType}
+	if label != "" {
+		f[quad.Object] = graph.LabelIRI(label)
+	}
+	seen := map[string]bool{}
+	return r.quads(f, func(q quad.Quad) error {
+		id, ok := graph.IDOf(q.Subject)
+		if !ok || seen[id] {
+			return nil
+		}
+		seen[id] = true
+		return fn(Node{id})
+	})
+}
+
+// exists reports whether a node with this id is in the graph.
+func (r *reader) exists(id string) (bool, error) {
+	found := false
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(quad.Quad) error {
+		found = true
+		return errStop
+	})
+	if err == errStop {
+		err = nil
+	}
+	return found, err
+}
+
+func (r *reader) labels(id string) ([]string, error) {
+	var out []string
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(q quad.Quad) error {
+		if l, ok := graph.IDOf(q.Object); ok && !contains(out, l) {
+			out = append(out, l)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+func (r *reader) hasLabel(id, label string) (bool, error) {
+	found := false
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}, func(quad.Quad) error {
+		found = true
+		return errStop
+	})
+	if err == errStop {
+		err = nil
+	}
+	return found, err
+}
+
+// properties returns every property of a node (or edge node), with list
+// properties as sorted lists and the id as "id" for nodes.
+func (r *reader) properties(id string) (map[string]Value, error) {
+	if p, ok := r.props[id]; ok {
+		return p, nil
+	}
+	multi := map[string][]Value{}
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id)}, func(q quad.Quad) error {
+		if k, ok := graph.PropKey(q.Predicate); ok {
+			multi[k] = append(multi[k], native(q.Object))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := make(map[string]Value, len(multi))
+	for k, vs := range multi {
+		sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
+		vs = dedupe(vs)
+		if graph.ListProps[k] {
+			p[k] = vs
+		} else {
+			p[k] = vs[0] // several records may state a value; the smallest wins
+		}
+	}
+	if len(r.props) >= maxCachedNodes {
+		r.props = map[string]map[string]Value{}
+	}
+	r.props[id] = p
+	return p, nil
+}
+
+func dedupe(vs []Value) []Value {
+	out := vs[:0]
+	for i, v := range vs {
+		if i == 0 || orderCompare(v, vs[i-1]) != 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func native(v quad.Value) Value {
+	switch v := v.(type) {
+	case quad.String:
+		return string(v)
+	case quad.Float:
+		return float64(v)
+	case quad.Int:
+		return int64(v)
+	case quad.Bool:
+		return bool(v)
+	case quad.IRI:
+		if id, ok := graph.IDOf(v); ok {
+			return id
+		}
+		return string(v)
+	}
+	return quad.StringOf(v)
+}
+
+// rels calls fn with the relationships of node id in direction out (true:
+// id is the start) whose type is in types (any type when empty).
+func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) error {
+	if len(types) == 0 {
+		return r.relsAnyType(id, out, fn)
+	}
+	for _, t := range types {
+		if err := r.relsOfType(id, out, t, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
+	n, pred := graph.Node(id), graph.RelIRI(typ)
+	if !graph.HasEdgeNode(typ) {
+		if out {
+			return r.quads(map[quad.Direction]quad.Value{quad.Subject: n, quad.Predicate: pred}, func(q quad.Quad) error {
+				end, _ := graph.IDOf(q.Object)
+				return fn(Rel{Type: typ, Start: id, End: end, Record: recordOf(q)})
+			})
+		}
+		return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: pred}, func(q quad.Quad) error {
+			start, _ := graph.IDOf(q.Subject)
+			return fn(Rel{Type: typ, Start: start, End: id, Record: recordOf(q)})
+		})
+	}
+	if out {
+		return r.quads(map[quad.Direction]quad.Value{quad.Subject: n, quad.Predicate: pred}, func(q quad.Quad) error {
+			edge, _ := graph.IDOf(q.Object)
+			return r.quads(map[quad.Direction]quad.Value{quad.Subject: q.Object, quad.Predicate: graph.PredEdgeTo}, func(e quad.Quad) error {
+				end, _ := graph.IDOf(e.Object)
+				return fn(Rel{Type: typ, Start: id, End: end, Edge: edge, Record: recordOf(q)})
+			})
+		})
+	}
+	return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: graph.PredEdgeTo}, func(e quad.Quad) error {
+		edge, _ := graph.IDOf(e.Subject)
+		return r.quads(map[quad.Direction]quad.Value{quad.Object: e.Subject, quad.Predicate: pred}, func(q quad.Quad) error {
+			start, _ := graph.IDOf(q.Subject)
+			return fn(Rel{Type: typ, Start: start, End: id, Edge: edge, Record: recordOf(q)})
+		})
+	})
+}
+
+// relsAnyType finds relationships of every type: the node's quads whose
+// predicate is a relationship type, then through edge nodes.
+func (r *reader) relsAnyType(id string, out bool, fn func(Rel) error) error {
+	dir := quad.Object
+	if out {
+		dir = quad.Subject
+	}
+	var types []string
+	err := r.quads(map[quad.Direction]quad.Value{dir: graph.Node(id)}, func(q quad.Quad) error {
+		if t, ok := graph.RelType(q.Predicate); ok && !contains(types, t) {
+			types = append(types, t)
+		}
+		if !out && q.Predicate == graph.PredEdgeTo {
+			// incoming through an edge node: the type is on the edge's own quad
+			return r.quads(map[quad.Direction]quad.Value{quad.Object: q.Subject}, func(q2 quad.Quad) error {
+				if t, ok := graph.RelType(q2.Predicate); ok && graph.HasEdgeNode(t) && !contains(types, t) {
+					types = append(types, t)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(types)
+	return r.rels(id, out, types, fn)
+}
+
+func recordOf(q quad.Quad) string {
+	id, _ := graph.IDOf(q.Label)
+	return id
+}
+
+// provenance returns the record that produced a node: the record with the
+// node's own id if there is one, else the smallest record that labels it.
+func (r *reader) provenance(id string) (Value, error) {
+	var recs []string
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(q quad.Quad) error {
+		recs = append(recs, recordOf(q))
+		return nil
+	})
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	sort.Strings(recs)
+	if contains(recs, id) {
+		return id, nil
+	}
+	return recs[0], nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,101 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+)
+
+// Row holds one binding of every slot of a query.
+type Row []Value
+
+// exec is the state of one run of a plan.
+type exec struct {
+	ctx     context.Context
+	rd      *reader
+	params  map[string]Value
+	regexps map[string]*regexp.Regexp
+	limits  Limits
+	rows    int64 // intermediate rows produced, for MaxIntermediate
+	nslots  int
+}
+
+// Limits bound a run. Zero means no limit.
+type Limits struct {
+	MaxRows         int64 // rows returned
+	MaxIntermediate int64 // rows produced by all stages together
+	MaxHops         int   // hops of an unbounded variable-length relationship
+}
+
+// DefaultMaxHops bounds `*` and `*n..` when no limit is given.
+const DefaultMaxHops = 32
+
+func (x *exec) regexp(pat string) (*regexp.Regexp, error) {
+	if re, ok := x.regexps[pat]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile("^(?:" + pat + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("invalid regular expression %q: %v", pat, err)
+	}
+	x.regexps[pat] = re
+	return re, nil
+}
+
+// property reads v.key for a node, relationship or map; null for null.
+func (x *exec) property(v Value, key string) (Value, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]Value:
+		return v[key], nil
+	case Node:
+		if key == "id" {
+			return v.ID, nil
+		}
+		p, err := x.rd.properties(v.ID)
+		if err != nil {
+			return nil, err
+		}
+		return p[key], nil
+	case Rel:
+		if v.Edge == "" {
+			return nil, nil
+		}
+		p, err := x.rd.properties(v.Edge)
+		if err != nil {
+			return nil, err
+		}
+		return p[key], nil
+	}
+	return nil, fmt.Errorf("cannot read property %q of %s", key, typeName(v))
+}
+
+// nodeProperties returns all properties of a node, id included.
+func (x *exec) nodeProperties(n Node) (map[string]Value, error) {
+	p, err := x.rd.properties(n.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Value, len(p)+1)
+	for k, v := range p {
+		out[k] = v
+	}
+	out["id"] = n.ID
+	return out, nil
+}
+
+func (x *exec) relProperties(r Rel) (map[string]Value, error) {
+	if r.Edge == "" {
+		return map[string]Value{}, nil
+	}
+	p, err := x.rd.properties(r.Edge)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Value, len(p))
+	for k, v := range p {
+		out[k] = v
+	}
+	return out, nil
+}

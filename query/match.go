@@ -1,0 +1,547 @@
+package query
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"claimgraph/query/syntax"
+)
+
+// elem is a node or relationship of a pattern with its slot.
+type elem struct {
+	slot  int
+	name  string // as written, or "" for an anonymous element
+	bound bool   // bound before this MATCH
+}
+
+func (e elem) display() string {
+	if e.name == "" {
+		return fmt.Sprintf("anon_%d", e.slot)
+	}
+	return e.name
+}
+
+// conjunct is one AND-ed part of a WHERE, placed as soon as its
+// variables are bound.
+type conjunct struct {
+	fn     evalFn
+	deps   []int
+	text   string
+	placed bool
+}
+
+// matchClause compiles MATCH or OPTIONAL MATCH. An optional match becomes a
+// sub-pipeline whose new variables are null when it finds nothing.
+func (c *compiler) matchClause(m *syntax.Match) ([]stage, error) {
+	if !m.Optional {
+		return c.matchPatterns(m.Patterns, m.Where)
+	}
+	before := map[string]bool{}
+	for n := range c.scope {
+		before[n] = true
+	}
+	sub, err := c.matchPatterns(m.Patterns, m.Where)
+	if err != nil {
+		return nil, err
+	}
+	var slots []int
+	for n, s := range c.scope {
+		if !before[n] {
+			slots = append(slots, s)
+		}
+	}
+	sort.Ints(slots)
+	return []stage{&optionalStage{sub: sub, slots: slots}}, nil
+}
+
+func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr) ([]stage, error) {
+	savedRels := c.matchRels
+	c.matchRels = nil
+	defer func() { c.matchRels = savedRels }()
+
+	bound := map[int]bool{}
+	for _, s := range c.scope {
+		bound[s] = true
+	}
+	type patternElems struct {
+		p     *syntax.Pattern
+		nodes []elem
+		rels  []elem
+		path  int
+	}
+	var pes []patternElems
+	for _, p := range patterns {
+		pe := patternElems{p: p, path: -1}
+		nodePats := []*syntax.NodePat{p.Start}
+		for _, st := range p.Steps {
+			nodePats = append(nodePats, st.Node)
+		}
+		for _, np := range nodePats {
+			e, err := c.nodeElem(np, bound)
+			if err != nil {
+				return nil, err
+			}
+			pe.nodes = append(pe.nodes, e)
+		}
+		for _, st := range p.Steps {
+			e, err := c.relElem(st.Rel)
+			if err != nil {
+				return nil, err
+			}
+			pe.rels = append(pe.rels, e)
+		}
+		if p.Var != "" {
+			name, err := c.declare(p.Pos, p.Var)
+			if err != nil {
+				return nil, err
+			}
+			pe.path = c.scope[name]
+		}
+		pes = append(pes, pe)
+	}
+	conjs, idHints, err := c.conjuncts(where)
+	if err != nil {
+		return nil, err
+	}
+	var stages []stage
+	place := func() {
+		for _, cj := range conjs {
+			if cj.placed {
+				continue
+			}
+			ready := true
+			for _, d := range cj.deps {
+				if !bound[d] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				cj.placed = true
+				stages = append(stages, &filterStage{pred: cj.fn, text: cj.text})
+			}
+		}
+	}
+	place()
+	for _, pe := range pes {
+		p := pe.p
+		nodePats := []*syntax.NodePat{p.Start}
+		for _, st := range p.Steps {
+			nodePats = append(nodePats, st.Node)
+		}
+		checks := make([]nodeCheck, len(nodePats))
+		for i, np := range nodePats {
+			if checks[i], err = c.nodeCheck(np); err != nil {
+				return nil, err
+			}
+		}
+		start := c.startOf(pe.nodes, nodePats, idHints, bound)
+		stages = append(stages, c.startStage(pe.nodes[start], nodePats[start], checks[start], idHints, bound))
+		bound[pe.nodes[start].slot] = true
+		place()
+		order := make([][2]int, 0, len(pe.rels))
+		for j := start; j < len(pe.rels); j++ {
+			order = append(order, [2]int{j, 1})
+		}
+		for j := start - 1; j >= 0; j-- {
+			order = append(order, [2]int{j, -1})
+		}
+		for _, o := range order {
+			j, dir := o[0], o[1]
+			from, to := j, j+1
+			if dir < 0 {
+				from, to = j+1, j
+			}
+			st, err := c.expand(p.Steps[j].Rel, pe.rels[j], pe.nodes[from], pe.nodes[to], checks[to], dir < 0, bound)
+			if err != nil {
+				return nil, err
+			}
+			stages = append(stages, st)
+			bound[pe.rels[j].slot] = true
+			bound[pe.nodes[to].slot] = true
+			c.matchRels = append(c.matchRels, pe.rels[j].slot)
+			place()
+		}
+		if pe.path >= 0 {
+			ps := &pathStage{slot: pe.path, name: p.Var}
+			for _, n := range pe.nodes {
+				ps.nodes = append(ps.nodes, n.slot)
+			}
+			for _, r := range pe.rels {
+				ps.rels = append(ps.rels, r.slot)
+			}
+			stages = append(stages, ps)
+			bound[pe.path] = true
+			place()
+		}
+	}
+	for _, cj := range conjs {
+		if !cj.placed {
+			stages = append(stages, &filterStage{pred: cj.fn, text: cj.text})
+		}
+	}
+	return stages, nil
+}
+
+func (c *compiler) nodeElem(np *syntax.NodePat, bound map[int]bool) (elem, error) {
+	for _, l := range np.Labels {
+		c.checkLabel(np.Pos, l)
+	}
+	if np.Var == "" {
+		s := c.newSlot()
+		c.anon[s] = true
+		return elem{slot: s}, nil
+	}
+	name := strings.Trim(np.Var, "`")
+	if s, ok := c.scope[name]; ok {
+		return elem{slot: s, name: name, bound: bound[s]}, nil
+	}
+	c.scope[name] = c.newSlot()
+	return elem{slot: c.scope[name], name: name}, nil
+}
+
+func (c *compiler) relElem(rp *syntax.RelPat) (elem, error) {
+	for _, t := range rp.Types {
+		c.checkType(rp.Pos, t)
+	}
+	if rp.Var == "" {
+		s := c.newSlot()
+		c.anon[s] = true
+		return elem{slot: s}, nil
+	}
+	name, err := c.declare(rp.Pos, rp.Var)
+	if err != nil {
+		return elem{}, err
+	}
+	return elem{slot: c.scope[name], name: name}, nil
+}
+
+func (c *compiler) nodeCheck(np *syntax.NodePat) (nodeCheck, error) {
+	nc := nodeCheck{labels: np.Labels}
+	if np.Props != nil {
+		for _, e := range np.Props.Entries {
+			f, err := c.expr(e.Value)
+			if err != nil {
+				return nc, err
+			}
+			c.checkProperty(e.Pos, e.Key)
+			nc.props = append(nc.props, propCheck{key: e.Key, val: f})
+		}
+	}
+	return nc, nil
+}
+
+// startOf picks the node a pattern is matched from: a bound node, else a
+// node known by id, else the label with the fewest nodes in the store.
+func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int]evalFn, bound map[int]bool) int {
+	best, bestCost := 0, -1
+	for i, n := range nodes {
+		cost := c.cost(n, pats[i], idHints, bound)
+		if bestCost < 0 || cost < bestCost {
+			best, bestCost = i, cost
+		}
+	}
+	return best
+}
+
+func (c *compiler) cost(n elem, np *syntax.NodePat, idHints map[int]evalFn, bound map[int]bool) int {
+	if bound[n.slot] {
+		return 0
+	}
+	if idHints[n.slot] != nil || propEntry(np, "id") != nil {
+		return 1
+	}
+	total := 0
+	for _, v := range c.counts.Labels {
+		total += v
+	}
+	if len(np.Labels) == 0 {
+		return 10 + 2*total
+	}
+	best := -1
+	for _, l := range np.Labels {
+		if n := c.counts.Labels[l]; best < 0 || n < best {
+			best = n
+		}
+	}
+	if np.Props != nil && len(np.Props.Entries) > 0 {
+		best /= 10 // properties usually narrow a label a lot
+	}
+	return 10 + best
+}
+
+func propEntry(np *syntax.NodePat, key string) *syntax.MapEntry {
+	if np.Props == nil {
+		return nil
+	}
+	for _, e := range np.Props.Entries {
+		if e.Key == key {
+			return e
+		}
+	}
+	return nil
+}
+
+func (c *compiler) startStage(n elem, np *syntax.NodePat, check nodeCheck, idHints map[int]evalFn, bound map[int]bool) stage {
+	name := n.display()
+	if bound[n.slot] {
+		return &checkStage{slot: n.slot, name: name, check: check}
+	}
+	if f := idHints[n.slot]; f != nil {
+		return &idStage{slot: n.slot, name: name, id: f, check: check}
+	}
+	if e := propEntry(np, "id"); e != nil {
+		f, _ := c.expr(e.Value) // compiled once already by nodeCheck
+		return &idStage{slot: n.slot, name: name, id: f, check: check}
+	}
+	if len(np.Labels) == 0 {
+		return &scanStage{slot: n.slot, name: name, check: check}
+	}
+	// Scan the smallest label; check the others.
+	labels := append([]string(nil), np.Labels...)
+	sort.SliceStable(labels, func(i, j int) bool { return c.counts.Labels[labels[i]] < c.counts.Labels[labels[j]] })
+	rest := check
+	rest.labels = labels[1:]
+	return &scanStage{slot: n.slot, name: name, label: labels[0], check: rest, est: c.counts.Labels[labels[0]]}
+}
+
+func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck nodeCheck, backwards bool, bound map[int]bool) (stage, error) {
+	forward := rp.Right && !rp.Left
+	backward := rp.Left && !rp.Right
+	undirected := forward == backward
+	st := &expandStage{
+		from: from.slot, rel: rel.slot, to: to.slot,
+		fromName: from.display(), relName: rel.display(), toName: to.display(),
+		types: rp.Types, toCheck: toCheck, toBound: bound[to.slot], reverse: backwards,
+		uniq: append([]int(nil), c.matchRels...),
+	}
+	st.out = undirected || (forward && !backwards) || (backward && backwards)
+	st.in = undirected || (backward && !backwards) || (forward && backwards)
+	if rp.Props != nil {
+		for _, e := range rp.Props.Entries {
+			f, err := c.expr(e.Value)
+			if err != nil {
+				return nil, err
+			}
+			c.checkProperty(e.Pos, e.Key)
+			st.relProps = append(st.relProps, propCheck{key: e.Key, val: f})
+		}
+	}
+	if r := rp.Range; r != nil {
+		st.varLen, st.min, st.max = true, 1, -1
+		if r.Min != nil {
+			st.min = *r.Min
+			if !r.Dots {
+				st.max = *r.Min
+			}
+		}
+		if r.Max != nil {
+			st.max = *r.Max
+		}
+		if st.max >= 0 && st.max < st.min {
+			return nil, syntax.Errorf(r.Pos, "variable-length range *%d..%d is empty", st.min, st.max)
+		}
+	}
+	return st, nil
+}
+
+// conjuncts compiles WHERE into its AND-ed parts and finds id lookups of
+// the form v.id = <constant>.
+func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]evalFn, error) {
+	hints := map[int]evalFn{}
+	if where == nil {
+		return nil, hints, nil
+	}
+	var parts []*syntax.NotExpr
+	if len(where.Or) == 0 && len(where.Left.Xor) == 0 {
+		parts = append([]*syntax.NotExpr{where.Left.Left.Left}, where.Left.Left.And...)
+	}
+	var out []*conjunct
+	if parts == nil {
+		f, err := c.expr(where)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []*conjunct{{fn: f, deps: c.deps(where), text: "WHERE"}}, hints, nil
+	}
+	for i, p := range parts {
+		f, err := c.not(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, &conjunct{fn: f, deps: c.deps(p), text: "WHERE part " + strconv.Itoa(i+1)})
+		if slot, val, ok := c.idEquality(p); ok {
+			hints[slot] = val
+		}
+	}
+	return out, hints, nil
+}
+
+// deps returns the slots of the variables an expression reads.
+func (c *compiler) deps(n any) []int {
+	var out []int
+	syntax.Visit(n, func(x any) {
+		switch x := x.(type) {
+		case *syntax.Atom:
+			if s, ok := c.scope[x.Var]; ok && x.Var != "" {
+				out = append(out, s)
+			}
+		case *syntax.NodePat:
+			if s, ok := c.scope[strings.Trim(x.Var, "`")]; ok && x.Var != "" {
+				out = append(out, s)
+			}
+		}
+	})
+	return out
+}
+
+// idEquality recognises v.id = constant (either way round).
+func (c *compiler) idEquality(p *syntax.NotExpr) (int, evalFn, bool) {
+	if len(p.Nots) > 0 || len(p.Expr.Ops) != 1 || p.Expr.Ops[0].Op != "=" {
+		return 0, nil, false
+	}
+	sides := []*syntax.PredExpr{p.Expr.Left, p.Expr.Ops[0].Right}
+	for i := 0; i < 2; i++ {
+		v, key := propAccess(sides[i])
+		other := sides[1-i]
+		if v == "" || key != "id" || !constant(other) {
+			continue
+		}
+		slot, ok := c.scope[v]
+		if !ok {
+			continue
+		}
+		f, err := c.pred(other)
+		if err != nil {
+			return 0, nil, false
+		}
+		return slot, f, true
+	}
+	return 0, nil, false
+}
+
+func propAccess(p *syntax.PredExpr) (string, string) {
+	if len(p.Ops) > 0 || len(p.Left.Ops) > 0 || len(p.Left.Left.Ops) > 0 || len(p.Left.Left.Left.Pow) > 0 {
+		return "", ""
+	}
+	u := p.Left.Left.Left.Left
+	if len(u.Signs) > 0 || len(u.Expr.Suffixes) != 1 || u.Expr.Suffixes[0].Prop == "" {
+		return "", ""
+	}
+	return u.Expr.Atom.Var, u.Expr.Suffixes[0].Prop
+}
+
+func constant(p *syntax.PredExpr) bool {
+	if len(p.Ops) > 0 || len(p.Left.Ops) > 0 || len(p.Left.Left.Ops) > 0 || len(p.Left.Left.Left.Pow) > 0 {
+		return false
+	}
+	u := p.Left.Left.Left.Left
+	if len(u.Expr.Suffixes) > 0 {
+		return false
+	}
+	a := u.Expr.Atom
+	return a.String != nil || a.Param != ""
+}
+
+// patternPredicate compiles a pattern used as a boolean: true when it
+// matches at least once with the row's bindings.
+func (c *compiler) patternPredicate(p *syntax.Pattern) (evalFn, error) {
+	saved := map[string]int{}
+	for k, v := range c.scope {
+		saved[k] = v
+	}
+	sub, err := c.matchPatterns([]*syntax.Pattern{p}, nil)
+	c.scope = saved
+	if err != nil {
+		return nil, err
+	}
+	return func(x *exec, r Row) (Value, error) {
+		found := false
+		err := run(x, sub, r, func(Row) error {
+			found = true
+			return &stopErr{at: len(sub)}
+		})
+		return found, err
+	}, nil
+}
+
+func (c *compiler) warn(pos lexer.Position, format string, args ...any) {
+	c.warnings = append(c.warnings, Warning{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) checkLabel(pos lexer.Position, l string) {
+	if c.counts.Labels[l] <= 0 {
+		c.warn(pos, "the store has no nodes labelled %q%s", l, suggest(l, keys(c.counts.Labels)))
+	}
+}
+
+func (c *compiler) checkType(pos lexer.Position, t string) {
+	if c.counts.Relationships[t] <= 0 {
+		c.warn(pos, "the store has no relationships of type %q%s", t, suggest(t, keys(c.counts.Relationships)))
+	}
+}
+
+func (c *compiler) checkProperty(pos lexer.Position, k string) {
+	if k != "id" && c.counts.Properties[k] <= 0 {
+		c.warn(pos, "the store has no property %q%s", k, suggest(k, append(keys(c.counts.Properties), "id")))
+	}
+}
+
+func keys(m map[string]int) []string {
+	var out []string
+	for k, v := range m {
+		if v > 0 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// suggest returns "; did you mean X?" for the closest known name.
+func suggest(name string, known []string) string {
+	best, bestD := "", 1<<30
+	for _, k := range known {
+		d := distance(strings.ToLower(name), strings.ToLower(k))
+		if d < bestD || d == bestD && k < best {
+			best, bestD = k, d
+		}
+	}
+	if best == "" || bestD > max(2, len(name)/3) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+func formatFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eEN") && !strings.Contains(s, "Inf") {
+		s += ".0"
+	}
+	return s
+}

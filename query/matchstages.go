@@ -1,0 +1,367 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+)
+
+// nodeCheck is what a node pattern asks of a node: labels and properties.
+type nodeCheck struct {
+	labels []string
+	props  []propCheck
+}
+
+type propCheck struct {
+	key string
+	val evalFn
+}
+
+func (c nodeCheck) ok(x *exec, r Row, n Node) (bool, error) {
+	for _, l := range c.labels {
+		has, err := x.rd.hasLabel(n.ID, l)
+		if err != nil || !has {
+			return false, err
+		}
+	}
+	for _, p := range c.props {
+		want, err := p.val(x, r)
+		if err != nil {
+			return false, err
+		}
+		got, err := x.property(n, p.key)
+		if err != nil {
+			return false, err
+		}
+		if equal(got, want) != true {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (c nodeCheck) String() string {
+	var b strings.Builder
+	for _, l := range c.labels {
+		b.WriteString(":" + l)
+	}
+	if len(c.props) > 0 {
+		keys := make([]string, len(c.props))
+		for i, p := range c.props {
+			keys[i] = p.key
+		}
+		b.WriteString(" {" + strings.Join(keys, ", ") + "}")
+	}
+	return b.String()
+}
+
+// scanStage binds slot to every node with a label (or every node).
+type scanStage struct {
+	streaming
+	slot  int
+	name  string
+	label string
+	check nodeCheck
+	est   int
+}
+
+func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
+	return x.rd.nodes(s.label, func(n Node) error {
+		ok, err := s.check.ok(x, r, n)
+		if err != nil || !ok {
+			return err
+		}
+		return emit(bind(r, s.slot, n))
+	})
+}
+
+func (s *scanStage) String() string {
+	if s.label == "" {
+		return fmt.Sprintf("AllNodesScan (%s%s)", s.name, s.check)
+	}
+	return fmt.Sprintf("NodeByLabelScan (%s:%s%s) ~%d nodes", s.name, s.label, s.check, s.est)
+}
+
+// idStage binds slot to the node with a given id, if it exists.
+type idStage struct {
+	streaming
+	slot  int
+	name  string
+	id    evalFn
+	check nodeCheck
+}
+
+func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
+	v, err := s.id(x, r)
+	if err != nil {
+		return err
+	}
+	id, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	exists, err := x.rd.exists(id)
+	if err != nil || !exists {
+		return err
+	}
+	n := Node{id}
+	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
+		return err
+	}
+	return emit(bind(r, s.slot, n))
+}
+
+func (s *idStage) String() string { return fmt.Sprintf("NodeByIdSeek (%s%s)", s.name, s.check) }
+
+// checkStage filters rows on a node bound earlier.
+type checkStage struct {
+	streaming
+	slot  int
+	name  string
+	check nodeCheck
+}
+
+func (s *checkStage) push(x *exec, r Row, emit func(Row) error) error {
+	n, ok := r[s.slot].(Node)
+	if !ok {
+		return nil
+	}
+	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
+		return err
+	}
+	return emit(r)
+}
+
+func (s *checkStage) String() string { return fmt.Sprintf("Check (%s%s)", s.name, s.check) }
+
+// expandStage follows relationships from a bound node. With varLen it
+// follows paths of min..max relationships, never using one twice.
+type expandStage struct {
+	streaming
+	from, rel, to int
+	fromName      string
+	relName       string
+	toName        string
+	types         []string
+	out, in       bool // directions to follow from `from`
+	relProps      []propCheck
+	toCheck       nodeCheck
+	toBound       bool
+	varLen        bool
+	min, max      int
+	reverse       bool  // the pattern runs the other way: store var-length rels reversed
+	uniq          []int // rel slots bound earlier in the same MATCH
+}
+
+func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
+	from, ok := r[s.from].(Node)
+	if !ok {
+		return nil
+	}
+	if !s.varLen {
+		return s.step(x, r, from.ID, func(rel Rel, other string) error {
+			if !s.unique(r, rel, nil) {
+				return nil
+			}
+			return s.finish(x, r, rel, other, emit)
+		})
+	}
+	maxHops := s.max
+	if maxHops < 0 {
+		maxHops = x.limits.MaxHops
+		if maxHops <= 0 {
+			maxHops = DefaultMaxHops
+		}
+	}
+	var path []Rel
+	var walk func(at string) error
+	walk = func(at string) error {
+		if len(path) >= s.min {
+			if err := s.finishVar(x, r, path, at, emit); err != nil {
+				return err
+			}
+		}
+		if len(path) == maxHops {
+			if s.max < 0 && maxHops > 0 && x.limits.MaxHops > 0 {
+				return &LimitError{Limit: "hops in a variable-length relationship", Value: int64(maxHops), Flag: "--max-hops"}
+			}
+			return nil
+		}
+		return s.step(x, r, at, func(rel Rel, other string) error {
+			if !s.unique(r, rel, path) {
+				return nil
+			}
+			path = append(path, rel)
+			err := walk(other)
+			path = path[:len(path)-1]
+			return err
+		})
+	}
+	return walk(from.ID)
+}
+
+// step calls fn for each relationship from node id that fits the pattern.
+func (s *expandStage) step(x *exec, r Row, id string, fn func(Rel, string) error) error {
+	visit := func(out bool) error {
+		return x.rd.rels(id, out, s.types, func(rel Rel) error {
+			for _, p := range s.relProps {
+				want, err := p.val(x, r)
+				if err != nil {
+					return err
+				}
+				got, err := x.property(rel, p.key)
+				if err != nil {
+					return err
+				}
+				if equal(got, want) != true {
+					return nil
+				}
+			}
+			other := rel.End
+			if !out {
+				other = rel.Start
+			}
+			return fn(rel, other)
+		})
+	}
+	if s.out {
+		if err := visit(true); err != nil {
+			return err
+		}
+	}
+	if s.in {
+		return visit(false)
+	}
+	return nil
+}
+
+func (s *expandStage) unique(r Row, rel Rel, path []Rel) bool {
+	k := rel.key()
+	for _, p := range path {
+		if p.key() == k {
+			return false
+		}
+	}
+	for _, sl := range s.uniq {
+		switch v := r[sl].(type) {
+		case Rel:
+			if v.key() == k {
+				return false
+			}
+		case []Value:
+			for _, x := range v {
+				if x.(Rel).key() == k {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func (s *expandStage) finish(x *exec, r Row, rel Rel, other string, emit func(Row) error) error {
+	n := Node{other}
+	if s.toBound {
+		if b, ok := r[s.to].(Node); !ok || b.ID != other {
+			return nil
+		}
+	}
+	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
+		return err
+	}
+	out := make(Row, len(r))
+	copy(out, r)
+	out[s.rel] = rel
+	out[s.to] = n
+	return emit(out)
+}
+
+func (s *expandStage) finishVar(x *exec, r Row, path []Rel, at string, emit func(Row) error) error {
+	n := Node{at}
+	if s.toBound {
+		if b, ok := r[s.to].(Node); !ok || b.ID != at {
+			return nil
+		}
+	}
+	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
+		return err
+	}
+	list := make([]Value, len(path))
+	for i, rel := range path {
+		if s.reverse {
+			list[len(path)-1-i] = rel
+		} else {
+			list[i] = rel
+		}
+	}
+	out := make(Row, len(r))
+	copy(out, r)
+	out[s.rel] = list
+	out[s.to] = n
+	return emit(out)
+}
+
+func (s *expandStage) String() string {
+	left, right := "-", "-"
+	if s.out && !s.in {
+		right = "->"
+	} else if s.in && !s.out {
+		left = "<-"
+	}
+	rng := ""
+	if s.varLen {
+		if s.max < 0 {
+			rng = fmt.Sprintf("*%d..", s.min)
+		} else {
+			rng = fmt.Sprintf("*%d..%d", s.min, s.max)
+		}
+	}
+	op := "Expand"
+	if s.toBound {
+		op = "ExpandInto"
+	}
+	return fmt.Sprintf("%s (%s)%s[%s:%s%s]%s(%s%s)", op, s.fromName, left, s.relName, strings.Join(s.types, "|"), rng, right, s.toName, s.toCheck)
+}
+
+// pathStage builds a path value from the slots of a pattern, in order.
+type pathStage struct {
+	streaming
+	slot  int
+	name  string
+	nodes []int
+	rels  []int
+}
+
+func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
+	start, ok := r[s.nodes[0]].(Node)
+	if !ok {
+		return emit(bind(r, s.slot, nil))
+	}
+	p := Path{Nodes: []Node{start}}
+	at := start.ID
+	for i, sl := range s.rels {
+		var rels []Rel
+		switch v := r[sl].(type) {
+		case Rel:
+			rels = []Rel{v}
+		case []Value:
+			for _, x := range v {
+				rels = append(rels, x.(Rel))
+			}
+		}
+		for _, rel := range rels {
+			next := rel.End
+			if rel.End == at {
+				next = rel.Start
+			}
+			p.Rels = append(p.Rels, rel)
+			p.Nodes = append(p.Nodes, Node{next})
+			at = next
+		}
+		if n, ok := r[s.nodes[i+1]].(Node); ok {
+			at = n.ID
+		}
+	}
+	return emit(bind(r, s.slot, p))
+}
+
+func (s *pathStage) String() string { return "BuildPath " + s.name }

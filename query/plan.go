@@ -1,0 +1,283 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"claimgraph/graph"
+	"claimgraph/query/syntax"
+)
+
+// Warning is a problem that does not stop a query, such as a label the
+// store has never seen.
+type Warning struct {
+	Pos lexer.Position
+	Msg string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("query:%d:%d: warning: %s", w.Pos.Line, w.Pos.Column, w.Msg)
+}
+
+// compiler turns a syntax tree into a plan: it keeps the variables in
+// scope and their slots, and the aggregates of the projection at hand.
+type compiler struct {
+	nslots    int
+	scope     map[string]int
+	anon      map[int]bool // slots of unnamed pattern elements
+	aggs      *[]*aggSpec
+	inAgg     bool
+	counts    *graph.Counts
+	warnings  []Warning
+	matchRels []int
+}
+
+func (c *compiler) newSlot() int {
+	c.nslots++
+	return c.nslots - 1
+}
+
+// Plan is a prepared query.
+type Plan struct {
+	stages   []stage
+	columns  []string
+	out      []int
+	nslots   int
+	mode     string // "", "EXPLAIN" or "PROFILE"
+	warnings []Warning
+}
+
+// Prepare parses, checks and plans a query against a store. Errors are
+// *syntax.Error values with positions.
+func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
+	q, err := syntax.Parse("query", src)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := st.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts}
+	p := &Plan{mode: strings.ToUpper(q.Explain)}
+	for i, cl := range q.Clauses {
+		last := i == len(q.Clauses)-1
+		var stages []stage
+		switch {
+		case cl.Match != nil:
+			stages, err = c.matchClause(cl.Match)
+		case cl.Unwind != nil:
+			stages, err = c.unwind(cl.Unwind)
+		case cl.With != nil:
+			stages, _, _, err = c.projection(cl.With.Proj, false)
+			if err == nil && cl.With.Where != nil {
+				var f evalFn
+				if f, err = c.expr(cl.With.Where); err == nil {
+					stages = append(stages, &filterStage{pred: f, text: "(WITH ... WHERE)"})
+				}
+			}
+		case cl.Return != nil:
+			if !last {
+				return nil, syntax.Errorf(q.Clauses[i+1].Pos, "RETURN must be the last clause")
+			}
+			stages, p.columns, p.out, err = c.projection(cl.Return.Proj, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.stages = append(p.stages, stages...)
+		if last && cl.Return == nil {
+			return nil, syntax.Errorf(cl.Pos, "a query must end with RETURN")
+		}
+	}
+	p.nslots = c.nslots
+	p.warnings = c.warnings
+	return p, nil
+}
+
+func (c *compiler) unwind(u *syntax.Unwind) ([]stage, error) {
+	f, err := c.expr(u.Expr)
+	if err != nil {
+		return nil, err
+	}
+	name, err := c.declare(u.Pos, u.As)
+	if err != nil {
+		return nil, err
+	}
+	return []stage{&unwindStage{list: f, slot: c.scope[name], name: name}}, nil
+}
+
+// declare gives a new variable a slot; redeclaring one in scope is an error.
+func (c *compiler) declare(pos lexer.Position, name string) (string, error) {
+	name = strings.Trim(name, "`")
+	if _, ok := c.scope[name]; ok {
+		return "", syntax.Errorf(pos, "variable %q is already defined", name)
+	}
+	c.scope[name] = c.newSlot()
+	return name, nil
+}
+
+// projection compiles the body of WITH or RETURN: items (with implicit
+// grouping when some aggregate), DISTINCT, ORDER BY, SKIP and LIMIT. The
+// scope afterwards holds only the projected names.
+func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []string, []int, error) {
+	items := p.Items
+	if p.Star {
+		var names []string
+		for n := range c.scope {
+			names = append(names, n)
+		}
+		if len(names) == 0 {
+			return nil, nil, nil, syntax.Errorf(p.Pos, "RETURN * has no variables to return")
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			n := n
+			items = append(items, &syntax.ProjItem{Pos: p.Pos, Text: n, Expr: varExpr(p.Pos, n)})
+		}
+	}
+	var (
+		names                 []string
+		slots                 []int
+		keyFns, postFns       []evalFn
+		keySlots, postSlots   []int
+		plainFns              []evalFn
+		aggs                  []*aggSpec
+	)
+	seen := map[string]bool{}
+	for _, it := range items {
+		name := it.Text
+		if it.As != "" {
+			name = it.As
+		}
+		if !isReturn && it.As == "" && !isVariable(it.Expr) {
+			return nil, nil, nil, syntax.Errorf(it.Pos, "expression in WITH must be aliased (use AS)")
+		}
+		if seen[name] {
+			return nil, nil, nil, syntax.Errorf(it.Pos, "column %q is defined twice", name)
+		}
+		seen[name] = true
+		before := len(aggs)
+		c.aggs = &aggs
+		f, err := c.expr(it.Expr)
+		c.aggs = nil
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		slot := c.newSlot()
+		names, slots = append(names, name), append(slots, slot)
+		plainFns = append(plainFns, f)
+		if len(aggs) > before {
+			postFns, postSlots = append(postFns, f), append(postSlots, slot)
+		} else {
+			keyFns, keySlots = append(keyFns, f), append(keySlots, slot)
+		}
+	}
+	var stages []stage
+	aggregating := len(aggs) > 0
+	if aggregating {
+		stages = append(stages, &aggregateStage{keys: keyFns, keySlots: keySlots, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
+	} else {
+		stages = append(stages, &projectStage{fns: plainFns, slots: slots, names: names})
+	}
+	if p.Distinct {
+		stages = append(stages, &distinctStage{slots: slots})
+	}
+	// ORDER BY sees the projected names and, unless the projection
+	// aggregates or is DISTINCT, the variables before it too.
+	newScope := map[string]int{}
+	for i, n := range names {
+		newScope[n] = slots[i]
+	}
+	if len(p.Order) > 0 {
+		old := c.scope
+		sortScope := map[string]int{}
+		if !aggregating && !p.Distinct {
+			for k, v := range old {
+				sortScope[k] = v
+			}
+		}
+		for k, v := range newScope {
+			sortScope[k] = v
+		}
+		c.scope = sortScope
+		st := &sortStage{}
+		for _, o := range p.Order {
+			f, err := c.expr(o.Expr)
+			if err != nil {
+				c.scope = old
+				return nil, nil, nil, err
+			}
+			st.keys = append(st.keys, f)
+			desc := strings.HasPrefix(strings.ToUpper(o.Dir), "DESC")
+			st.desc = append(st.desc, desc)
+			st.texts = append(st.texts, exprText(o.Expr)+map[bool]string{true: " DESC", false: ""}[desc])
+		}
+		c.scope = old
+		stages = append(stages, st)
+	}
+	if p.Skip != nil || p.Limit != nil {
+		old := c.scope
+		c.scope = map[string]int{}
+		skip, err := c.optExprErr(p.Skip)
+		if err == nil {
+			var limit evalFn
+			if limit, err = c.optExprErr(p.Limit); err == nil {
+				stages = append(stages, &skipLimitStage{skip: skip, limit: limit})
+			}
+		}
+		c.scope = old
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	c.scope = newScope
+	return stages, names, slots, nil
+}
+
+func isVariable(e *syntax.Expr) bool {
+	return exprVar(e) != ""
+}
+
+// exprVar returns the variable an expression consists of, or "".
+func exprVar(e *syntax.Expr) string {
+	if len(e.Or) > 0 || len(e.Left.Xor) > 0 || len(e.Left.Left.And) > 0 || len(e.Left.Left.Left.Nots) > 0 {
+		return ""
+	}
+	p := e.Left.Left.Left.Expr
+	if len(p.Ops) > 0 || len(p.Left.Ops) > 0 || len(p.Left.Left.Ops) > 0 || len(p.Left.Left.Left.Ops) > 0 || len(p.Left.Left.Left.Left.Pow) > 0 {
+		return ""
+	}
+	u := p.Left.Left.Left.Left.Left
+	if len(u.Signs) > 0 || len(u.Expr.Suffixes) > 0 {
+		return ""
+	}
+	return u.Expr.Atom.Var
+}
+
+func varExpr(pos lexer.Position, name string) *syntax.Expr {
+	atom := &syntax.Atom{Pos: pos, Var: name}
+	post := &syntax.PostfixExpr{Pos: pos, Atom: atom}
+	un := &syntax.UnaryExpr{Pos: pos, Expr: post}
+	pow := &syntax.PowExpr{Pos: pos, Left: un}
+	mul := &syntax.MulExpr{Pos: pos, Left: pow}
+	add := &syntax.AddExpr{Pos: pos, Left: mul}
+	pred := &syntax.PredExpr{Pos: pos, Left: add}
+	comp := &syntax.CompExpr{Pos: pos, Left: pred}
+	not := &syntax.NotExpr{Pos: pos, Expr: comp}
+	and := &syntax.AndExpr{Pos: pos, Left: not}
+	xor := &syntax.XorExpr{Pos: pos, Left: and}
+	return &syntax.Expr{Pos: pos, Left: xor}
+}
+
+// exprText is a short description of an expression for EXPLAIN.
+func exprText(e *syntax.Expr) string {
+	if v := exprVar(e); v != "" {
+		return v
+	}
+	return fmt.Sprintf("expr@%d:%d", e.Pos.Line, e.Pos.Column)
+}

@@ -1,0 +1,131 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"claimgraph/graph"
+)
+
+// Columns returns the names of the result columns.
+func (p *Plan) Columns() []string { return p.columns }
+
+// Warnings returns the planner's warnings: unknown labels, relationship
+// types and property keys, with suggestions.
+func (p *Plan) Warnings() []Warning { return p.warnings }
+
+// Mode is "EXPLAIN", "PROFILE" or "" for a plain query.
+func (p *Plan) Mode() string { return p.mode }
+
+// Options are what a run needs besides the plan.
+type Options struct {
+	Params map[string]Value
+	Limits Limits
+}
+
+// Run executes the plan on st, calling fn with each result row (the
+// values of Columns, in order). The first error from fn stops the run and
+// is returned. A run stops when ctx is done, with ctx's error.
+func (p *Plan) Run(ctx context.Context, st *graph.Store, o Options, fn func([]Value) error) error {
+	_, err := p.run(ctx, st, o, false, fn)
+	return err
+}
+
+// StageProfile is one stage's share of a profiled run.
+type StageProfile struct {
+	Stage string
+	Rows  int64
+	Time  time.Duration
+}
+
+// Profile runs the plan like Run and reports rows and time per stage.
+func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func([]Value) error) ([]StageProfile, error) {
+	return p.run(ctx, st, o, true, fn)
+}
+
+func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]Value) error) ([]StageProfile, error) {
+	x := &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, regexps: map[string]*regexp.Regexp{}, limits: o.Limits, nslots: p.nslots}
+	if x.params == nil {
+		x.params = map[string]Value{}
+	}
+	stages := p.stages
+	var profs []*profiled
+	if profile {
+		stages = make([]stage, len(p.stages))
+		for i, s := range p.stages {
+			pr := &profiled{stage: s}
+			profs = append(profs, pr)
+			stages[i] = pr
+		}
+	}
+	var returned int64
+	err := run(x, stages, make(Row, p.nslots), func(r Row) error {
+		returned++
+		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
+			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
+		}
+		out := make([]Value, len(p.out))
+		for i, s := range p.out {
+			out[i] = r[s]
+		}
+		return fn(out)
+	})
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = ctx.Err()
+	}
+	var result []StageProfile
+	for _, pr := range profs {
+		self := pr.total - pr.downstream
+		result = append(result, StageProfile{Stage: pr.stage.String(), Rows: pr.rows, Time: self})
+	}
+	return result, err
+}
+
+// profiled wraps a stage to count the rows it emits and the time spent in
+// it, excluding the stages it feeds.
+type profiled struct {
+	stage      stage
+	rows       int64
+	total      time.Duration
+	downstream time.Duration
+}
+
+func (p *profiled) wrap(emit func(Row) error) func(Row) error {
+	return func(r Row) error {
+		p.rows++
+		start := time.Now()
+		err := emit(r)
+		p.downstream += time.Since(start)
+		return err
+	}
+}
+
+func (p *profiled) push(x *exec, r Row, emit func(Row) error) error {
+	start := time.Now()
+	err := p.stage.push(x, r, p.wrap(emit))
+	p.total += time.Since(start)
+	return err
+}
+
+func (p *profiled) flush(x *exec, emit func(Row) error) error {
+	start := time.Now()
+	err := p.stage.flush(x, p.wrap(emit))
+	p.total += time.Since(start)
+	return err
+}
+
+func (p *profiled) String() string { return p.stage.String() }
+
+// Explain returns the plan, one stage a line, in the order rows flow.
+func (p *Plan) Explain() string {
+	var b strings.Builder
+	for i, s := range p.stages {
+		fmt.Fprintf(&b, "%2d. %s\n", i+1, strings.ReplaceAll(s.String(), "\n", "\n    "))
+	}
+	fmt.Fprintf(&b, "    -> %s\n", strings.Join(p.columns, ", "))
+	return b.String()
+}

@@ -1,0 +1,314 @@
+package query
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// A Value is what an expression yields: nil (null), bool, int64, float64,
+// string, []Value, map[string]Value, Node, Rel or Path.
+type Value = any
+
+// Node is a node of the graph, known by its id.
+type Node struct{ ID string }
+
+// Rel is a relationship. Edge is the id of the edge node that carries the
+// properties of AFFILIATED_WITH and INTERESTED_IN relationships; Record is
+// the record that produced the relationship.
+type Rel struct {
+	Type, Start, End string
+	Edge             string
+	Record           string
+}
+
+// key identifies a relationship for Cypher's uniqueness rule.
+func (r Rel) key() string {
+	if r.Edge != "" {
+		return r.Edge
+	}
+	return r.Start + "\x00" + r.Type + "\x00" + r.End
+}
+
+// Path is a path: n+1 nodes and n relationships.
+type Path struct {
+	Nodes []Node
+	Rels  []Rel
+}
+
+// typeOrder ranks values of different types for ORDER BY, as Cypher does:
+// maps, nodes, relationships, lists, paths, strings, booleans, numbers,
+// then null.
+func typeOrder(v Value) int {
+	switch v.(type) {
+	case map[string]Value:
+		return 0
+	case Node:
+		return 1
+	case Rel:
+		return 2
+	case []Value:
+		return 3
+	case Path:
+		return 4
+	case string:
+		return 5
+	case bool:
+		return 6
+	case int64, float64:
+		return 7
+	}
+	return 8 // null
+}
+
+// orderCompare totally orders values for ORDER BY and min/max.
+func orderCompare(a, b Value) int {
+	ta, tb := typeOrder(a), typeOrder(b)
+	if ta != tb {
+		return ta - tb
+	}
+	switch a := a.(type) {
+	case string:
+		return strings.Compare(a, b.(string))
+	case bool:
+		bb := b.(bool)
+		switch {
+		case a == bb:
+			return 0
+		case !a:
+			return -1
+		}
+		return 1
+	case int64, float64:
+		return numCompare(a, b)
+	case []Value:
+		bl := b.([]Value)
+		for i := 0; i < len(a) && i < len(bl); i++ {
+			if c := orderCompare(a[i], bl[i]); c != 0 {
+				return c
+			}
+		}
+		return len(a) - len(bl)
+	case Node:
+		return strings.Compare(a.ID, b.(Node).ID)
+	case Rel:
+		return strings.Compare(a.key(), b.(Rel).key())
+	case Path:
+		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+	case map[string]Value:
+		return strings.Compare(keyOf(a), keyOf(b))
+	}
+	return 0
+}
+
+func numCompare(a, b Value) int {
+	ai, aInt := a.(int64)
+	bi, bInt := b.(int64)
+	if aInt && bInt {
+		switch {
+		case ai < bi:
+			return -1
+		case ai > bi:
+			return 1
+		}
+		return 0
+	}
+	af, bf := toF(a), toF(b)
+	switch {
+	case math.IsNaN(af) && math.IsNaN(bf):
+		return 0
+	case math.IsNaN(af):
+		return 1
+	case math.IsNaN(bf):
+		return -1
+	case af < bf:
+		return -1
+	case af > bf:
+		return 1
+	}
+	return 0
+}
+
+func toF(v Value) float64 {
+	switch v := v.(type) {
+	case int64:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return math.NaN()
+}
+
+func isNum(v Value) bool {
+	switch v.(type) {
+	case int64, float64:
+		return true
+	}
+	return false
+}
+
+// equal is Cypher's = : nil when either side is null (or a list holds a
+// null that decides), else true or false.
+func equal(a, b Value) Value {
+	if a == nil || b == nil {
+		return nil
+	}
+	if isNum(a) && isNum(b) {
+		return numCompare(a, b) == 0 && !math.IsNaN(toF(a))
+	}
+	switch a := a.(type) {
+	case []Value:
+		bl, ok := b.([]Value)
+		if !ok || len(a) != len(bl) {
+			return false
+		}
+		var unknown bool
+		for i := range a {
+			switch equal(a[i], bl[i]) {
+			case false:
+				return false
+			case nil:
+				unknown = true
+			}
+		}
+		if unknown {
+			return nil
+		}
+		return true
+	case map[string]Value:
+		bm, ok := b.(map[string]Value)
+		if !ok || len(a) != len(bm) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := bm[k]
+			if !ok {
+				return false
+			}
+			if e := equal(v, w); e != true {
+				return e
+			}
+		}
+		return true
+	}
+	if typeOrder(a) != typeOrder(b) {
+		return false
+	}
+	return orderCompare(a, b) == 0
+}
+
+// compare is Cypher's < family: nil when the values are not comparable.
+func compare(a, b Value) (int, bool) {
+	if a == nil || b == nil {
+		return 0, false
+	}
+	if isNum(a) && isNum(b) {
+		if math.IsNaN(toF(a)) || math.IsNaN(toF(b)) {
+			return 0, false
+		}
+		return numCompare(a, b), true
+	}
+	switch a.(type) {
+	case string, bool:
+		if typeOrder(a) == typeOrder(b) {
+			return orderCompare(a, b), true
+		}
+	case []Value:
+		if _, ok := b.([]Value); ok {
+			return orderCompare(a, b), true
+		}
+	}
+	return 0, false
+}
+
+// keyOf returns a string that is equal for equal values, for grouping and
+// DISTINCT. Integers and floats of the same value group together.
+func keyOf(v Value) string {
+	var b strings.Builder
+	writeKey(&b, v)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, v Value) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("n")
+	case bool:
+		b.WriteString("b" + strconv.FormatBool(v))
+	case int64:
+		b.WriteString("f" + strconv.FormatFloat(float64(v), 'g', -1, 64))
+	case float64:
+		b.WriteString("f" + strconv.FormatFloat(v, 'g', -1, 64))
+	case string:
+		b.WriteString("s" + strconv.Quote(v))
+	case []Value:
+		b.WriteString("[")
+		for _, x := range v {
+			writeKey(b, x)
+			b.WriteString(",")
+		}
+		b.WriteString("]")
+	case map[string]Value:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("{")
+		for _, k := range keys {
+			b.WriteString(strconv.Quote(k) + ":")
+			writeKey(b, v[k])
+			b.WriteString(",")
+		}
+		b.WriteString("}")
+	case Node:
+		b.WriteString("N" + v.ID)
+	case Rel:
+		b.WriteString("R" + v.key())
+	case Path:
+		b.WriteString("P")
+		for i, n := range v.Nodes {
+			b.WriteString(n.ID + ";")
+			if i < len(v.Rels) {
+				b.WriteString(v.Rels[i].key() + ";")
+			}
+		}
+	}
+}
+
+// truth converts a value used as a predicate: true, false or nil.
+func truth(v Value) (Value, error) {
+	switch v.(type) {
+	case nil, bool:
+		return v, nil
+	}
+	return nil, fmt.Errorf("expected a boolean, got %s", typeName(v))
+}
+
+func typeName(v Value) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case string:
+		return "a string"
+	case []Value:
+		return "a list"
+	case map[string]Value:
+		return "a map"
+	case Node:
+		return "a node"
+	case Rel:
+		return "a relationship"
+	case Path:
+		return "a path"
+	}
+	return fmt.Sprintf("%T", v)
+}
