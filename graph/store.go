@@ -44,7 +44,7 @@ type Options struct {
 const DefaultBackend = "bbolt"
 
 // ErrNotExist is returned by Open with NoCreate for a missing store.
-var ErrNotExist = errors.New("store does not exist")
+var ErrNotExist = errors.New("store does not exist; create it by loading records: claimgraph load PATH")
 
 // descriptor is written last when a store is created, so a store whose
 // creation was interrupted is recognised and created afresh.

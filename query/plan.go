@@ -141,12 +141,12 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		}
 	}
 	var (
-		names                 []string
-		slots                 []int
-		keyFns, postFns       []evalFn
-		keySlots, postSlots   []int
-		plainFns              []evalFn
-		aggs                  []*aggSpec
+		names               []string
+		slots               []int
+		keyFns, postFns     []evalFn
+		keySlots, postSlots []int
+		plainFns            []evalFn
+		aggs                []*aggSpec
 	)
 	seen := map[string]bool{}
 	for _, it := range items {

@@ -25,6 +25,9 @@ func (p *Plan) Mode() string { return p.mode }
 type Options struct {
 	Params map[string]Value
 	Limits Limits
+	// Describe turns nodes, relationships and paths in results into maps
+	// with their labels and properties (see Describe), for output.
+	Describe bool
 }
 
 // Run executes the plan on st, calling fn with each result row (the
@@ -71,6 +74,13 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 		out := make([]Value, len(p.out))
 		for i, s := range p.out {
 			out[i] = r[s]
+			if o.Describe {
+				v, err := x.describe(out[i])
+				if err != nil {
+					return err
+				}
+				out[i] = v
+			}
 		}
 		return fn(out)
 	})
@@ -128,4 +138,69 @@ func (p *Plan) Explain() string {
 	}
 	fmt.Fprintf(&b, "    -> %s\n", strings.Join(p.columns, ", "))
 	return b.String()
+}
+
+// describe replaces graph values by maps that say what they are:
+// a node is {"id", "labels", "properties"}, a relationship {"type",
+// "start", "end", "properties", "record"}, a path {"nodes",
+// "relationships"}. Lists and maps are described item by item.
+func (x *exec) describe(v Value) (Value, error) {
+	switch v := v.(type) {
+	case Node:
+		labels, err := x.rd.labels(v.ID)
+		if err != nil {
+			return nil, err
+		}
+		props, err := x.nodeProperties(v)
+		if err != nil {
+			return nil, err
+		}
+		delete(props, "id")
+		return map[string]Value{"id": v.ID, "labels": strings2values(labels), "properties": props}, nil
+	case Rel:
+		props, err := x.relProperties(v)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]Value{"type": v.Type, "start": v.Start, "end": v.End, "properties": props, "record": v.Record}, nil
+	case Path:
+		nodes := make([]Value, len(v.Nodes))
+		for i, n := range v.Nodes {
+			d, err := x.describe(n)
+			if err != nil {
+				return nil, err
+			}
+			nodes[i] = d
+		}
+		rels := make([]Value, len(v.Rels))
+		for i, r := range v.Rels {
+			d, err := x.describe(r)
+			if err != nil {
+				return nil, err
+			}
+			rels[i] = d
+		}
+		return map[string]Value{"nodes": nodes, "relationships": rels}, nil
+	case []Value:
+		out := make([]Value, len(v))
+		for i, item := range v {
+			d, err := x.describe(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = d
+		}
+		return out, nil
+	case map[string]Value:
+		out := make(map[string]Value, len(v))
+		for k, item := range v {
+			d, err := x.describe(item)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = d
+		}
+		return out, nil
+	}
+	return v, nil
 }

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"claimgraph/query"
+	"claimgraph/query/syntax"
+)
+
+type queryOptions struct {
+	*globalOptions
+	file     string
+	format   string
+	params   []string
+	timeout  time.Duration
+	maxRows  int64
+	maxInter int64
+	maxHops  int
+}
+
+var queryFormats = []string{"table", "json", "jsonl", "csv", "tsv"}
+
+func newQueryCmd(g *globalOptions) *cobra.Command {
+	o := &queryOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "query [QUERY]",
+		Short: "Run a query in claimgraph's Cypher subset",
+		Long: `Query runs one query, given as an argument, with -f FILE, or on standard input.
+The language is a strict subset of openCypher (see docs/query.md). Prefix a query
+with EXPLAIN to print its plan, or PROFILE to run it and print rows and time per
+step. The exit status is 0 on success, 1 on a query error, 2 on a usage error.`,
+		Example: `  claimgraph query 'MATCH (s:Source)<-[:QUOTED_IN]-(q) RETURN s.title, count(q) AS quotes ORDER BY quotes DESC LIMIT 3'
+  claimgraph query --param id=src_zuckerberg_open_source_ai 'MATCH (q:Quote)-[:QUOTED_IN]->(:Source {id: $id}) RETURN q.weight, q.text'
+  claimgraph query -f product.cypher --format json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{errors.New("query takes one QUERY argument (quote it)")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := o.source(args)
+			if err != nil {
+				return err
+			}
+			if o.format == "" {
+				o.format = "tsv"
+				if isTerminal(cmd.OutOrStdout()) {
+					o.format = "table"
+				}
+			}
+			if !contains(queryFormats, o.format) {
+				return usageError{fmt.Errorf("unknown --format %q (want one of %v)", o.format, queryFormats)}
+			}
+			params, err := parseParams(o.params)
+			if err != nil {
+				return usageError{err}
+			}
+			return runQuery(cmd.Context(), o, src, params, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "read the query from FILE")
+	cmd.Flags().StringVar(&o.format, "format", "", "output: table (default on a terminal), json, jsonl, csv or tsv (default otherwise)")
+	cmd.Flags().StringArrayVar(&o.params, "param", nil, "set $NAME for the query: NAME=VALUE, typed by the value (42, 0.5, true, null, [1,2] or text)")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "stop the query after this long (0 for no limit)")
+	cmd.Flags().Int64Var(&o.maxRows, "max-rows", 0, "stop after returning this many rows (0 for no limit)")
+	cmd.Flags().Int64Var(&o.maxInter, "max-intermediate", 0, "stop after the plan's steps produce this many rows in all (0 for no limit)")
+	cmd.Flags().IntVar(&o.maxHops, "max-hops", query.DefaultMaxHops, "hops an unbounded variable-length relationship (*, *1..) may take")
+	return cmd
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (o *queryOptions) source(args []string) (string, error) {
+	switch {
+	case o.file != "" && len(args) > 0:
+		return "", usageError{errors.New("give the query either as an argument or with -f, not both")}
+	case o.file != "":
+		b, err := os.ReadFile(o.file)
+		return string(b), err
+	case len(args) == 1:
+		return args[0], nil
+	}
+	b, err := io.ReadAll(o.stdin)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", usageError{errors.New("no query: give one as an argument, with -f FILE, or on standard input")}
+	}
+	return string(b), nil
+}
+
+// parseParams reads NAME=VALUE pairs. A value that parses as JSON (a
+// number, true, false, null, a list or a map) has that type; anything
+// else is a string.
+func parseParams(list []string) (map[string]query.Value, error) {
+	out := map[string]query.Value{}
+	for _, p := range list {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--param %q: want NAME=VALUE", p)
+		}
+		out[name] = paramValue(val)
+	}
+	return out, nil
+}
+
+func paramValue(s string) query.Value {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil && !dec.More() {
+		if _, isString := v.(string); !isString {
+			return fromJSON(v)
+		}
+	}
+	return s
+}
+
+func fromJSON(v any) query.Value {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		out := make([]query.Value, len(v))
+		for i, x := range v {
+			out[i] = fromJSON(x)
+		}
+		return out
+	case map[string]any:
+		out := map[string]query.Value{}
+		for k, x := range v {
+			out[k] = fromJSON(x)
+		}
+		return out
+	}
+	return v
+}
+
+func runQuery(ctx context.Context, o *queryOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
+	st, err := o.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	plan, err := query.Prepare(ctx, st, src)
+	if err != nil {
+		return reportQueryError(stderr, src, err)
+	}
+	for _, w := range plan.Warnings() {
+		fmt.Fprintln(stderr, w)
+		fmt.Fprintln(stderr, indent(syntax.Snippet(src, w.Pos)))
+	}
+	if plan.Mode() == "EXPLAIN" {
+		fmt.Fprint(stdout, plan.Explain())
+		return nil
+	}
+	out := newResultWriter(o.format, stdout, plan.Columns())
+	opts := query.Options{Params: params, Describe: true, Limits: query.Limits{MaxRows: o.maxRows, MaxIntermediate: o.maxInter, MaxHops: o.maxHops}}
+	start := time.Now()
+	var prof []query.StageProfile
+	if plan.Mode() == "PROFILE" {
+		prof, err = plan.Profile(ctx, st, opts, out.row)
+	} else {
+		err = plan.Run(ctx, st, opts, out.row)
+	}
+	if ferr := out.close(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return reportRunError(stderr, src, err, o.timeout)
+	}
+	if prof != nil {
+		fmt.Fprintf(stdout, "\nprofile (%d rows in %v):\n", out.n, time.Since(start).Round(time.Microsecond))
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "step\trows\ttime")
+		for _, p := range prof {
+			fmt.Fprintf(tw, "%s\t%d\t%v\n", strings.ReplaceAll(p.Stage, "\n", " "), p.Rows, p.Time.Round(time.Microsecond))
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// reportQueryError prints a positioned error with the query line and a
+// caret under the column, and returns errFailed.
+func reportQueryError(w io.Writer, src string, err error) error {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		fmt.Fprintf(w, "%v\n%s\n", se, indent(syntax.Snippet(src, se.Pos)))
+		return errFailed
+	}
+	return err
+}
+
+func reportRunError(w io.Writer, src string, err error, timeout time.Duration) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(w, "query stopped: it ran longer than --timeout %v\n", timeout)
+		return errFailed
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(w, "query cancelled")
+		return errFailed
+	}
+	var le *query.LimitError
+	if errors.As(err, &le) {
+		fmt.Fprintln(w, le)
+		return errFailed
+	}
+	return reportQueryError(w, src, err)
+}
+
+// resultWriter writes rows in one of the output formats.
+type resultWriter struct {
+	format string
+	w      io.Writer
+	cols   []string
+	n      int
+	rows   [][]string // table: held to align columns
+	csv    *csv.Writer
+	json   bool
+}
+
+func newResultWriter(format string, w io.Writer, cols []string) *resultWriter {
+	rw := &resultWriter{format: format, w: w, cols: cols}
+	switch format {
+	case "csv", "tsv":
+		rw.csv = csv.NewWriter(w)
+		if format == "tsv" {
+			rw.csv.Comma = '\t'
+		}
+		rw.csv.Write(cols)
+	case "json":
+		fmt.Fprint(w, "[")
+	}
+	return rw
+}
+
+const maxCell = 100
+
+func (rw *resultWriter) row(vals []query.Value) error {
+	rw.n++
+	switch rw.format {
+	case "json", "jsonl":
+		obj := make(map[string]any, len(vals))
+		for i, v := range vals {
+			obj[rw.cols[i]] = query.JSON(v)
+		}
+		b, err := marshalOrdered(rw.cols, obj)
+		if err != nil {
+			return err
+		}
+		if rw.format == "json" {
+			if rw.n > 1 {
+				fmt.Fprint(rw.w, ",")
+			}
+			fmt.Fprint(rw.w, "\n  ")
+			_, err = rw.w.Write(b)
+			return err
+		}
+		_, err = fmt.Fprintf(rw.w, "%s\n", b)
+		return err
+	case "csv", "tsv":
+		rec := make([]string, len(vals))
+		for i, v := range vals {
+			rec[i] = query.Text(v)
+			if v == nil {
+				rec[i] = ""
+			}
+		}
+		return rw.csv.Write(rec)
+	}
+	rec := make([]string, len(vals))
+	for i, v := range vals {
+		s := strings.ReplaceAll(query.Text(v), "\n", " ")
+		if utf8.RuneCountInString(s) > maxCell {
+			s = string([]rune(s)[:maxCell-1]) + "…"
+		}
+		rec[i] = s
+	}
+	rw.rows = append(rw.rows, rec)
+	return nil
+}
+
+// marshalOrdered writes an object with its keys in column order.
+func marshalOrdered(cols []string, obj map[string]any) ([]byte, error) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		k, _ := json.Marshal(c)
+		v, err := json.Marshal(obj[c])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteString(":")
+		b.Write(v)
+	}
+	b.WriteString("}")
+	return []byte(b.String()), nil
+}
+
+func (rw *resultWriter) close() error {
+	switch rw.format {
+	case "json":
+		if rw.n > 0 {
+			fmt.Fprint(rw.w, "\n")
+		}
+		_, err := fmt.Fprintln(rw.w, "]")
+		return err
+	case "jsonl":
+		return nil
+	case "csv", "tsv":
+		rw.csv.Flush()
+		return rw.csv.Error()
+	}
+	tw := tabwriter.NewWriter(rw.w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(rw.cols, "\t"))
+	seps := make([]string, len(rw.cols))
+	for i, c := range rw.cols {
+		width := utf8.RuneCountInString(c)
+		for _, r := range rw.rows {
+			width = max(width, utf8.RuneCountInString(r[i]))
+		}
+		seps[i] = strings.Repeat("-", width)
+	}
+	fmt.Fprintln(tw, strings.Join(seps, "\t"))
+	for _, r := range rw.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+	noun := "rows"
+	if rw.n == 1 {
+		noun = "row"
+	}
+	_, err := fmt.Fprintf(rw.w, "(%d %s)\n", rw.n, noun)
+	return err
+}
