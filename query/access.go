@@ -182,7 +182,33 @@ func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) e
 	return nil
 }
 
+// relsOfType calls fn with a node's relationships of one type, ordered by
+// the node at the other end, so that results do not depend on the order in
+// which a backend stores them.
 func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
+	var rels []Rel
+	if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
+		return err
+	}
+	sort.Slice(rels, func(i, j int) bool {
+		a, b := rels[i], rels[j]
+		if out {
+			a.Start, a.End, b.Start, b.End = a.End, a.Start, b.End, b.Start
+		}
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		return a.key() < b.key()
+	})
+	for _, rel := range rels {
+		if err := fn(rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error) error {
 	n, pred := graph.Node(id), graph.RelIRI(typ)
 	if !graph.HasEdgeNode(typ) {
 		if out {
@@ -241,7 +267,12 @@ func (r *reader) relsAnyType(id string, out bool, fn func(Rel) error) error {
 		return err
 	}
 	sort.Strings(types)
-	return r.rels(id, out, types, fn)
+	for _, t := range types {
+		if err := r.relsOfType(id, out, t, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func recordOf(q quad.Quad) string {

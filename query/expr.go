@@ -143,8 +143,8 @@ func (c *compiler) comp(e *syntax.CompExpr) (evalFn, error) {
 		operands = append(operands, f)
 		if o.Op == "=~" {
 			if lit := literalString(o.Right); lit != nil {
-				if _, err := regexp.Compile("^(?:" + *lit + ")$"); err != nil {
-					return nil, syntax.Errorf(o.Pos, "invalid regular expression: %v", err)
+				if _, err := regexp.Compile(*lit); err != nil {
+					return nil, syntax.Errorf(o.Pos, "invalid regular expression %q: %v", *lit, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 				}
 			}
 		}

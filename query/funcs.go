@@ -321,9 +321,16 @@ func arity(f function) string {
 	return fmt.Sprintf("%d to %d arguments", f.min, f.max)
 }
 
+// displayNames spells functions as the documentation does.
+var displayNames = map[string]string{"tolower": "toLower", "toupper": "toUpper", "ltrim": "lTrim", "rtrim": "rTrim",
+	"tostring": "toString", "tointeger": "toInteger", "tofloat": "toFloat"}
+
 func functionNames() []string {
 	var out []string
 	for n := range functions {
+		if d, ok := displayNames[n]; ok {
+			n = d
+		}
 		out = append(out, n)
 	}
 	for n := range aggregates {

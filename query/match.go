@@ -356,6 +356,8 @@ func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]evalFn, e
 	if where == nil {
 		return nil, hints, nil
 	}
+	c.inWhere = true
+	defer func() { c.inWhere = false }()
 	var parts []*syntax.NotExpr
 	if len(where.Or) == 0 && len(where.Left.Xor) == 0 {
 		parts = append([]*syntax.NotExpr{where.Left.Left.Left}, where.Left.Left.And...)
@@ -450,6 +452,11 @@ func constant(p *syntax.PredExpr) bool {
 // patternPredicate compiles a pattern used as a boolean: true when it
 // matches at least once with the row's bindings.
 func (c *compiler) patternPredicate(p *syntax.Pattern) (evalFn, error) {
+	if !c.inWhere {
+		// Outside WHERE, Cypher gives a pattern expression another meaning
+		// (a list of paths); claimgraph accepts only the predicate form.
+		return nil, syntax.Errorf(p.Pos, "a pattern can only be used as a predicate in WHERE")
+	}
 	saved := map[string]int{}
 	for k, v := range c.scope {
 		saved[k] = v
@@ -511,7 +518,7 @@ func suggest(name string, known []string) string {
 			best, bestD = k, d
 		}
 	}
-	if best == "" || bestD > max(2, len(name)/3) {
+	if best == "" || len(name) < 3 || bestD > max(1, len(name)/3) {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)

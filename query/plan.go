@@ -31,6 +31,7 @@ type compiler struct {
 	anon      map[int]bool // slots of unnamed pattern elements
 	aggs      *[]*aggSpec
 	inAgg     bool
+	inWhere   bool // pattern predicates are allowed only in WHERE
 	counts    *graph.Counts
 	warnings  []Warning
 	matchRels []int
@@ -76,7 +77,10 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			stages, _, _, err = c.projection(cl.With.Proj, false)
 			if err == nil && cl.With.Where != nil {
 				var f evalFn
-				if f, err = c.expr(cl.With.Where); err == nil {
+				c.inWhere = true
+				f, err = c.expr(cl.With.Where)
+				c.inWhere = false
+				if err == nil {
 					stages = append(stages, &filterStage{pred: f, text: "(WITH ... WHERE)"})
 				}
 			}
@@ -207,7 +211,7 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		c.scope = sortScope
 		st := &sortStage{}
 		for _, o := range p.Order {
-			f, err := c.expr(o.Expr)
+			f, err := c.sortKey(o, names, slots)
 			if err != nil {
 				c.scope = old
 				return nil, nil, nil, err
@@ -280,4 +284,17 @@ func exprText(e *syntax.Expr) string {
 		return v
 	}
 	return fmt.Sprintf("expr@%d:%d", e.Pos.Line, e.Pos.Column)
+}
+
+// sortKey compiles an ORDER BY key. A key written exactly as a projected
+// expression (RETURN DISTINCT x.id ORDER BY x.id) reads that column, so it
+// works where the variables it names are no longer in scope.
+func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (evalFn, error) {
+	for i, n := range names {
+		if n == o.Text && o.Text != "" {
+			slot := slots[i]
+			return func(x *exec, r Row) (Value, error) { return r[slot], nil }, nil
+		}
+	}
+	return c.expr(o.Expr)
 }

@@ -72,6 +72,9 @@ type SortItem struct {
 	Pos  lexer.Position
 	Expr *Expr  `parser:"@@"`
 	Dir  string `parser:"@( \"ASCENDING\" | \"ASC\" | \"DESCENDING\" | \"DESC\" )?"`
+	// Text is the key's expression as written.
+	Text   string
+	EndPos lexer.Position
 }
 
 // Pattern is [var =] (node) (-[rel]- (node))*.

@@ -152,7 +152,10 @@ func fill(q *Query, src string) error {
 				n.Var, err = name(n.Pos, n.Var)
 			}
 		case *ProjItem:
+			n.As = strings.Trim(n.As, "`")
 			n.Text = textOf(src, n)
+		case *SortItem:
+			n.Text = exprSource(src, n.Expr.Pos.Offset, n.EndPos.Offset)
 		}
 	})
 	return err

@@ -46,3 +46,19 @@ func textOf(src string, it *ProjItem) string {
 	}
 	return text
 }
+
+// exprSource returns the text between two offsets, with a trailing sort
+// direction removed and spaces trimmed.
+func exprSource(src string, from, to int) string {
+	if from < 0 || to > len(src) || from >= to {
+		return ""
+	}
+	t := strings.TrimSpace(src[from:to])
+	for _, dir := range []string{"DESCENDING", "DESC", "ASCENDING", "ASC"} {
+		if len(t) > len(dir) && strings.EqualFold(t[len(t)-len(dir):], dir) {
+			t = strings.TrimSpace(t[:len(t)-len(dir)])
+			break
+		}
+	}
+	return t
+}
