@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
+	ckv "github.com/cayleygraph/cayley/graph/kv"
 	cshape "github.com/cayleygraph/cayley/query/shape"
 	"github.com/cayleygraph/quad"
 
@@ -18,10 +19,50 @@ type reader struct {
 	ctx   context.Context
 	qs    cgraph.QuadStore
 	props map[string]map[string]Value // per-node property cache
+	names map[any]quad.Value          // ref key → value: each read once
+	refs  map[quad.Value]cgraph.Ref   // value → ref
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
-	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{}}
+	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{},
+		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}}
+}
+
+// maxCachedValues bounds the value caches.
+const maxCachedValues = 200000
+
+func (r *reader) nameOf(ref cgraph.Ref) (quad.Value, error) {
+	if ref == nil {
+		return nil, nil
+	}
+	k := ref.Key()
+	if v, ok := r.names[k]; ok {
+		return v, nil
+	}
+	v, err := r.qs.NameOf(ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.names) >= maxCachedValues {
+		r.names = map[any]quad.Value{}
+	}
+	r.names[k] = v
+	return v, nil
+}
+
+func (r *reader) refOf(v quad.Value) (cgraph.Ref, error) {
+	if ref, ok := r.refs[v]; ok {
+		return ref, nil
+	}
+	ref, err := r.qs.ValueOf(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.refs) >= maxCachedValues {
+		r.refs = map[quad.Value]cgraph.Ref{}
+	}
+	r.refs[v] = ref
+	return ref, nil
 }
 
 // maxCachedNodes bounds the property cache, so memory follows the rows
@@ -29,17 +70,44 @@ func newReader(ctx context.Context, st *graph.Store) *reader {
 const maxCachedNodes = 50000
 
 // quads calls fn with every quad matching the fixed directions.
+// The quads are resolved direction by direction through the reader's
+// caches: most values (predicates, labels, hub nodes) repeat.
 func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
 	var s cshape.Quads
+	fixed := map[quad.Direction]cgraph.Ref{}
 	for d, v := range filters {
-		s = append(s, cshape.QuadFilter{Dir: d, Values: cshape.Lookup{v}})
-	}
-	it := cshape.BuildIterator(r.ctx, r.qs, s).Iterate()
-	defer it.Close()
-	for it.Next(r.ctx) {
-		q, err := r.qs.Quad(it.Result())
+		ref, err := r.refOf(v)
 		if err != nil {
 			return err
+		}
+		if ref == nil {
+			return nil // a value the store has never seen matches nothing
+		}
+		fixed[d] = ref
+		s = append(s, cshape.QuadFilter{Dir: d, Values: cshape.Fixed{ref}})
+	}
+	var sh cshape.Shape = s
+	if scan, ok := indexScan(r.qs, fixed); ok {
+		sh = scan
+	}
+	it := cshape.BuildIterator(r.ctx, r.qs, sh).Iterate()
+	defer it.Close()
+	for it.Next(r.ctx) {
+		var q quad.Quad
+		for _, d := range quad.Directions {
+			if v, ok := filters[d]; ok {
+				q.Set(d, v)
+				continue
+			}
+			ref, err := r.qs.QuadDirection(it.Result(), d)
+			if err != nil {
+				return err
+			}
+			v, err := r.nameOf(ref)
+			if err != nil {
+				return err
+			}
+			q.Set(d, v)
 		}
 		if err := fn(q); err != nil {
 			return err
@@ -58,13 +126,20 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 	if label != "" {
 		f[quad.Object] = graph.LabelIRI(label)
 	}
-	seen := map[string]bool{}
+	// Quotes and sources are labelled only by their own record; other nodes
+	// may be labelled by several, and are deduplicated.
+	var seen map[string]bool
+	if label != graph.LabelQuote && label != graph.LabelSource {
+		seen = map[string]bool{}
+	}
 	return r.quads(f, func(q quad.Quad) error {
 		id, ok := graph.IDOf(q.Subject)
 		if !ok || seen[id] {
 			return nil
 		}
-		seen[id] = true
+		if seen != nil {
+			seen[id] = true
+		}
 		return fn(Node{id})
 	})
 }
@@ -305,4 +380,47 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// indexScan picks the index of a KV store for the fixed directions: Cayley
+// plans a filter on two directions as an intersection that may scan every
+// quad, while one index prefix answers it directly. The indexes are those
+// graph creates stores with.
+func indexScan(qs cgraph.QuadStore, fixed map[quad.Direction]cgraph.Ref) (cshape.Shape, bool) {
+	if _, ok := qs.(*ckv.QuadStore); !ok {
+		return nil, false
+	}
+	has := func(ds ...quad.Direction) bool {
+		for _, d := range ds {
+			if _, ok := fixed[d]; !ok {
+				return false
+			}
+		}
+		return len(ds) == len(fixed)
+	}
+	var dirs []quad.Direction
+	var index []quad.Direction
+	switch {
+	case has(quad.Subject), has(quad.Subject, quad.Predicate):
+		index, dirs = []quad.Direction{quad.Subject, quad.Predicate}, []quad.Direction{quad.Subject, quad.Predicate}
+	case has(quad.Object), has(quad.Object, quad.Predicate), has(quad.Object, quad.Predicate, quad.Subject):
+		index, dirs = []quad.Direction{quad.Object, quad.Predicate, quad.Subject}, []quad.Direction{quad.Object, quad.Predicate, quad.Subject}
+	case has(quad.Label), has(quad.Label, quad.Subject):
+		index, dirs = []quad.Direction{quad.Label, quad.Subject}, []quad.Direction{quad.Label, quad.Subject}
+	default:
+		return nil, false
+	}
+	scan := ckv.IndexScan{Index: ckv.QuadIndex{Dirs: index}}
+	for _, d := range dirs {
+		ref, ok := fixed[d]
+		if !ok {
+			break // a prefix of the index
+		}
+		v, ok := ref.(ckv.Int64Value)
+		if !ok {
+			return nil, false
+		}
+		scan.Values = append(scan.Values, uint64(v))
+	}
+	return scan, true
 }

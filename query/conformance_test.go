@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"io"
 	"flag"
 	"os"
 	"path/filepath"
@@ -25,6 +26,15 @@ var update = flag.Bool("update", false, "rewrite the expected output of conforma
 // seed with its person and organisation records, "corpus" on the whole
 // bundled corpus, the others on testdata/kb.txt.
 func TestConformance(t *testing.T) {
+	for _, backend := range []string{"memory", "bbolt", "leveldb"} {
+		if *update && backend != "memory" {
+			continue
+		}
+		t.Run(backend, func(t *testing.T) { conformance(t, backend) })
+	}
+}
+
+func conformance(t *testing.T, backend string) {
 	files, err := filepath.Glob("testdata/conformance/*.txtar")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no conformance files: %v", err)
@@ -40,7 +50,7 @@ func TestConformance(t *testing.T) {
 			}
 		}
 		if stores[kind] == nil {
-			stores[kind] = conformanceStore(t, kind)
+			stores[kind] = conformanceStore(t, kind, backend)
 		}
 		st := stores[kind]
 		ar, err := txtar.ParseFile(file)
@@ -86,19 +96,33 @@ func TestConformance(t *testing.T) {
 	t.Logf("%d conformance cases", total)
 }
 
-func conformanceStore(t *testing.T, kind string) *graph.Store {
+func conformanceStore(t *testing.T, kind, backend string) *graph.Store {
 	switch kind {
 	case "corpus":
-		return testStore(t)
+		files, err := loader.Expand([]string{"../testdata/000_7e1f6717d204dd7e.txt", "../testdata/corpus"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loadStore(t, backend, files...)
 	case "seed":
-		return loadStore(t, "../testdata/000_7e1f6717d204dd7e.txt", "testdata/seed_records.txt")
+		return loadStore(t, backend, "../testdata/000_7e1f6717d204dd7e.txt", "testdata/seed_records.txt")
 	}
-	return loadStore(t, "testdata/kb.txt")
+	return loadStore(t, backend, "testdata/kb.txt")
 }
 
-func loadStore(t *testing.T, paths ...string) *graph.Store {
+// loadStore loads files into a new store of the given backend, "memory"
+// for Cayley's memstore.
+func loadStore(t *testing.T, backend string, paths ...string) *graph.Store {
 	t.Helper()
 	st := graph.OpenMemory()
+	if backend != "memory" {
+		var err error
+		st, err = graph.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"), graph.Options{Backend: backend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -111,8 +135,11 @@ func loadStore(t *testing.T, paths ...string) *graph.Store {
 		var changes []graph.Change
 		for {
 			item, err := rd.Next()
-			if err != nil {
+			if err == io.EOF {
 				break
+			}
+			if err != nil {
+				t.Fatal(err)
 			}
 			changes = append(changes, item.Change)
 		}

@@ -44,7 +44,11 @@ func Parse(name, src string) (*Query, error) {
 	if err != nil {
 		var perr participle.Error
 		if errors.As(err, &perr) {
-			return nil, &Error{Pos: perr.Position(), Msg: cleanMessage(perr.Message())}
+			pos := perr.Position()
+			if strings.Contains(perr.Message(), "<EOF>") {
+				pos = endOf(name, src) // point after the last token, not at a blank line
+			}
+			return nil, &Error{Pos: pos, Msg: cleanMessage(perr.Message())}
 		}
 		return nil, err
 	}
@@ -219,4 +223,12 @@ func unquote(s string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// endOf returns the position just after the last non-space character.
+func endOf(name, src string) lexer.Position {
+	trimmed := strings.TrimRight(src, " \t\r\n")
+	line := 1 + strings.Count(trimmed, "\n")
+	start := strings.LastIndex(trimmed, "\n") + 1
+	return lexer.Position{Filename: name, Offset: len(trimmed), Line: line, Column: utf8.RuneCountInString(trimmed[start:]) + 1}
 }
