@@ -16,16 +16,17 @@ import (
 // Cayley shape so that the store's indexes do the work: nodes by label,
 // labels and properties of a node, and a node's relationships.
 type reader struct {
-	ctx   context.Context
-	qs    cgraph.QuadStore
-	props map[string]map[string]Value // per-node property cache
-	names map[any]quad.Value          // ref key → value: each read once
-	refs  map[quad.Value]cgraph.Ref   // value → ref
+	ctx        context.Context
+	qs         cgraph.QuadStore
+	props      map[string]map[string]Value // per-node property cache
+	names      map[any]quad.Value          // ref key → value: each read once
+	labelCache map[string][]string
+	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
 	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{},
-		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}}
+		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}}
 }
 
 // maxCachedValues bounds the value caches.
@@ -158,6 +159,9 @@ func (r *reader) exists(id string) (bool, error) {
 }
 
 func (r *reader) labels(id string) ([]string, error) {
+	if ls, ok := r.labelCache[id]; ok {
+		return ls, nil
+	}
 	var out []string
 	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(q quad.Quad) error {
 		if l, ok := graph.IDOf(q.Object); ok && !contains(out, l) {
@@ -166,19 +170,18 @@ func (r *reader) labels(id string) ([]string, error) {
 		return nil
 	})
 	sort.Strings(out)
+	if err == nil {
+		if len(r.labelCache) >= maxCachedNodes {
+			r.labelCache = map[string][]string{}
+		}
+		r.labelCache[id] = out
+	}
 	return out, err
 }
 
 func (r *reader) hasLabel(id, label string) (bool, error) {
-	found := false
-	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}, func(quad.Quad) error {
-		found = true
-		return errStop
-	})
-	if err == errStop {
-		err = nil
-	}
-	return found, err
+	ls, err := r.labels(id)
+	return contains(ls, label), err
 }
 
 // properties returns every property of a node (or edge node), with list

@@ -2,9 +2,9 @@ package query
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"

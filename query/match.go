@@ -143,27 +143,51 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 		stages = append(stages, c.startStage(pe.nodes[start], nodePats[start], checks[start], idHints, bound))
 		bound[pe.nodes[start].slot] = true
 		place()
-		order := make([][2]int, 0, len(pe.rels))
-		for j := start; j < len(pe.rels); j++ {
-			order = append(order, [2]int{j, 1})
-		}
-		for j := start - 1; j >= 0; j-- {
-			order = append(order, [2]int{j, -1})
-		}
-		for _, o := range order {
-			j, dir := o[0], o[1]
-			from, to := j, j+1
-			if dir < 0 {
-				from, to = j+1, j
+		// Grow the matched part of the pattern one relationship at a time,
+		// on whichever side is cheaper: closing a cycle (both ends bound)
+		// first, else the side whose relationship has the smaller sampled
+		// fan-out.
+		for L, R := start, start; L > 0 || R < len(pe.rels); {
+			type step struct {
+				j, from, to int
+				back        bool
+				cost        float64
 			}
-			st, err := c.expand(p.Steps[j].Rel, pe.rels[j], pe.nodes[from], pe.nodes[to], checks[to], dir < 0, bound)
+			var opts []step
+			if R < len(pe.rels) {
+				opts = append(opts, step{j: R, from: R, to: R + 1})
+			}
+			if L > 0 {
+				opts = append(opts, step{j: L - 1, from: L, to: L - 1, back: true})
+			}
+			for i := range opts {
+				o := &opts[i]
+				o.cost = c.stepCost(p.Steps[o.j].Rel, nodePats[o.from], o.back)
+				if bound[pe.nodes[o.to].slot] {
+					o.cost = 0.01 * min(o.cost, c.stepCost(p.Steps[o.j].Rel, nodePats[o.to], !o.back))
+				}
+			}
+			o := opts[0]
+			if len(opts) == 2 && opts[1].cost < o.cost {
+				o = opts[1]
+			}
+			if o.back {
+				L--
+			} else {
+				R++
+			}
+			from, to, back := o.from, o.to, o.back
+			if bound[pe.nodes[to].slot] && c.stepCost(p.Steps[o.j].Rel, nodePats[to], !back) < c.stepCost(p.Steps[o.j].Rel, nodePats[from], back) {
+				from, to, back = to, from, !back // check the closing relationship from its cheaper end
+			}
+			st, err := c.expand(p.Steps[o.j].Rel, pe.rels[o.j], pe.nodes[from], pe.nodes[to], checks[to], back, bound)
 			if err != nil {
 				return nil, err
 			}
 			stages = append(stages, st)
-			bound[pe.rels[j].slot] = true
+			bound[pe.rels[o.j].slot] = true
 			bound[pe.nodes[to].slot] = true
-			c.matchRels = append(c.matchRels, pe.rels[j].slot)
+			c.matchRels = append(c.matchRels, pe.rels[o.j].slot)
 			place()
 		}
 		if pe.path >= 0 {
@@ -551,4 +575,60 @@ func formatFloat(f float64) string {
 		s += ".0"
 	}
 	return s
+}
+
+// degreeSample is how many nodes of a label are sampled to estimate how
+// many relationships of a type each has.
+const degreeSample = 16
+
+// stepCost estimates the rows one expansion produces per input row: the
+// average number of matching relationships of the from-node, sampled from
+// the store, grown for variable-length relationships.
+func (c *compiler) stepCost(rp *syntax.RelPat, from *syntax.NodePat, backwards bool) float64 {
+	forward := rp.Right && !rp.Left
+	backward := rp.Left && !rp.Right
+	undirected := forward == backward
+	out := undirected || (forward && !backwards) || (backward && backwards)
+	in := undirected || (backward && !backwards) || (forward && backwards)
+	label := ""
+	if len(from.Labels) > 0 {
+		label = from.Labels[0]
+	}
+	key := fmt.Sprintf("%s|%s|%v|%v", label, strings.Join(rp.Types, "|"), out, in)
+	d, ok := c.degrees[key]
+	if !ok {
+		d = c.sampleDegree(label, rp.Types, out, in)
+		c.degrees[key] = d
+	}
+	if rp.Range != nil {
+		d = 1 + 3*d
+	}
+	return d
+}
+
+func (c *compiler) sampleDegree(label string, types []string, out, in bool) float64 {
+	if c.rd == nil {
+		return 10
+	}
+	var nodes []Node
+	err := c.rd.nodes(label, func(n Node) error {
+		nodes = append(nodes, n)
+		if len(nodes) == degreeSample {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop || len(nodes) == 0 {
+		return 10
+	}
+	total := 0
+	for _, n := range nodes {
+		for _, dir := range []bool{true, false} {
+			if dir && !out || !dir && !in {
+				continue
+			}
+			c.rd.rels(n.ID, dir, types, func(Rel) error { total++; return nil })
+		}
+	}
+	return float64(total) / float64(len(nodes))
 }

@@ -35,6 +35,8 @@ type compiler struct {
 	counts    *graph.Counts
 	warnings  []Warning
 	matchRels []int
+	rd        *reader            // samples the store while planning
+	degrees   map[string]float64 // sampled fan-outs, by label, types and direction
 }
 
 func (c *compiler) newSlot() int {
@@ -63,7 +65,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts}
+	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts, rd: newReader(ctx, st), degrees: map[string]float64{}}
 	p := &Plan{mode: strings.ToUpper(q.Explain)}
 	for i, cl := range q.Clauses {
 		last := i == len(q.Clauses)-1

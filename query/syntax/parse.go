@@ -232,3 +232,6 @@ func endOf(name, src string) lexer.Position {
 	start := strings.LastIndex(trimmed, "\n") + 1
 	return lexer.Position{Filename: name, Offset: len(trimmed), Line: line, Column: utf8.RuneCountInString(trimmed[start:]) + 1}
 }
+
+// Position builds a position, for tests and callers that compute one.
+func Position(line, col int) lexer.Position { return lexer.Position{Line: line, Column: col} }

@@ -1,0 +1,92 @@
+package query
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"claimgraph/graph"
+	"claimgraph/loader"
+	"claimgraph/loader/gen"
+)
+
+var benchSources = flag.Int("bench.sources", 10000, "generated sources for the query benchmarks")
+
+// BenchQueries are the queries the benchmarks and scripts/bench-query.sh
+// measure, on a corpus from loader/gen.
+var BenchQueries = []struct{ Name, Query string }{
+	{"product", `MATCH (q:Quote)-[:QUOTED_IN]->(s:Source)-[:AUTHORED_BY]->(p:Person)
+      -[:AFFILIATED_WITH]->(:Organisation)-[:PART_OF*0..]->(o:Organisation)
+      -[i:INTERESTED_IN]->(t:Topic)<-[:ABOUT]-(q)
+WHERE i.kind = 'commercial'
+RETURN p.name AS author, o.name AS organisation, t.name AS topic, q.text AS claim, q.weight AS weight
+ORDER BY weight DESC`},
+	{"product-no-topic", `MATCH (q:Quote)-[:QUOTED_IN]->(s:Source)-[:AUTHORED_BY]->(p:Person)
+      -[:AFFILIATED_WITH]->(:Organisation)-[:PART_OF*0..]->(o:Organisation)
+      -[i:INTERESTED_IN]->(t:Topic)
+WHERE i.kind = 'commercial'
+RETURN p.name AS author, o.name AS organisation, t.name AS topic, q.text AS claim, q.weight AS weight
+ORDER BY weight DESC`},
+	{"org-aggregate", `MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(:Person)<-[:AUTHORED_BY]-(:Source)<-[:QUOTED_IN]-(q:Quote)
+RETURN o.name AS organisation, count(q) AS quotes, avg(q.weight) AS mean_weight
+ORDER BY quotes DESC LIMIT 10`},
+	{"source-quotes", `MATCH (q:Quote)-[:QUOTED_IN]->(:Source {id: 'src_g42'}) RETURN q.text, q.weight`},
+	{"person-quotes", `MATCH (q:Quote)-[:QUOTED_IN]->(:Source)-[:AUTHORED_BY]->(:Person {id: 'per_g7'}) RETURN q.text, q.weight`},
+}
+
+// BenchmarkQueries runs each benchmark query on a generated corpus loaded
+// into the default on-disk backend, and reports rows per run.
+//
+//	go test ./query -run '^$' -bench Queries -bench.sources 10000
+func BenchmarkQueries(b *testing.B) {
+	dir := b.TempDir()
+	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	st, err := graph.Open(context.Background(), filepath.Join(dir, "kb.db"), graph.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	files, _ := loader.Expand([]string{filepath.Join(dir, "corpus")})
+	for _, name := range files {
+		f, _ := os.Open(name)
+		rd, closer, _ := loader.NewReader(name, "text", f, nil)
+		var batch []graph.Change
+		for {
+			item, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch = append(batch, item.Change)
+		}
+		closer.Close()
+		f.Close()
+		if _, err := st.Apply(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bq := range BenchQueries {
+		b.Run(bq.Name, func(b *testing.B) {
+			ctx := context.Background()
+			rows := 0
+			for i := 0; i < b.N; i++ {
+				p, err := Prepare(ctx, st, bq.Query)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = 0
+				if err := p.Run(ctx, st, Options{}, func([]Value) error { rows++; return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows), "rows")
+		})
+	}
+}
