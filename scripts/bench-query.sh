@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Measures the benchmark queries (query.BenchQueries: the product query with
+# and without the topic join, quotes and mean weight per organisation, the
+# quotes of one source and of one person) on generated corpora, warm
+# process, and prints a table of rows and milliseconds per run.
+#   scripts/bench-query.sh [SOURCES...]        (default: 1000 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+printf '| sources | query | rows | ms/run |\n|---|---|---|---|\n'
+for n in "${sizes[@]}"; do
+  go test ./query -run '^$' -bench '^BenchmarkQueries$' -benchtime 3x -timeout 6h -bench.sources "$n" |
+    awk -v n="$n" '/^BenchmarkQueries\// {
+      split($1, a, "/"); name = a[2]; sub(/-[0-9]+$/, "", name)
+      for (i = 1; i <= NF; i++) { if ($i == "ns/op") ns = $(i-1); if ($i == "rows") rows = $(i-1) }
+      printf "| %s | %s | %d | %.1f |\n", n, name, rows, ns / 1e6 }'
+done
