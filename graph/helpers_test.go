@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,34 +21,11 @@ const root = "../testdata"
 // readChanges reads every record of the given files (or directories).
 func readChanges(t testing.TB, paths ...string) []graph.Change {
 	t.Helper()
-	files, err := loader.Expand(paths)
+	changes, err := loader.ReadFiles(paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []graph.Change
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, closer, err := loader.NewReader(name, loader.FormatOf(name), f, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			item, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("read %s: %v", name, err)
-			}
-			out = append(out, item.Change)
-		}
-		closer.Close()
-		f.Close()
-	}
-	return out
+	return changes
 }
 
 // parseText reads records from record text given inline.

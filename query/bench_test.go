@@ -3,13 +3,10 @@ package query
 import (
 	"context"
 	"flag"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"claimgraph/graph"
-	"claimgraph/loader"
 	"claimgraph/loader/gen"
 )
 
@@ -46,32 +43,7 @@ func BenchmarkQueries(b *testing.B) {
 	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	st, err := graph.Open(context.Background(), filepath.Join(dir, "kb.db"), graph.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	files, _ := loader.Expand([]string{filepath.Join(dir, "corpus")})
-	for _, name := range files {
-		f, _ := os.Open(name)
-		rd, closer, _ := loader.NewReader(name, "text", f, nil)
-		var batch []graph.Change
-		for {
-			item, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			batch = append(batch, item.Change)
-		}
-		closer.Close()
-		f.Close()
-		if _, err := st.Apply(context.Background(), batch); err != nil {
-			b.Fatal(err)
-		}
-	}
+	st := loadStore(b, graph.DefaultBackend, filepath.Join(dir, "corpus"))
 	for _, bq := range BenchQueries {
 		b.Run(bq.Name, func(b *testing.B) {
 			ctx := context.Background()

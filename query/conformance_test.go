@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"claimgraph/graph"
-	"claimgraph/loader"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of conformance cases")
@@ -99,57 +97,11 @@ func conformance(t *testing.T, backend string) {
 func conformanceStore(t *testing.T, kind, backend string) *graph.Store {
 	switch kind {
 	case "corpus":
-		files, err := loader.Expand([]string{"../testdata/000_7e1f6717d204dd7e.txt", "../testdata/corpus"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return loadStore(t, backend, files...)
+		return loadStore(t, backend, "../testdata/000_7e1f6717d204dd7e.txt", "../testdata/corpus")
 	case "seed":
 		return loadStore(t, backend, "../testdata/000_7e1f6717d204dd7e.txt", "testdata/seed_records.txt")
 	}
 	return loadStore(t, backend, "testdata/kb.txt")
-}
-
-// loadStore loads files into a new store of the given backend, "memory"
-// for Cayley's memstore.
-func loadStore(t *testing.T, backend string, paths ...string) *graph.Store {
-	t.Helper()
-	st := graph.OpenMemory()
-	if backend != "memory" {
-		var err error
-		st, err = graph.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"), graph.Options{Backend: backend})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-	}
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, closer, err := loader.NewReader(p, loader.FormatOf(p), f, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var changes []graph.Change
-		for {
-			item, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			changes = append(changes, item.Change)
-		}
-		closer.Close()
-		f.Close()
-		if _, err := st.Apply(context.Background(), changes); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return st
 }
 
 // runCase runs one query and renders its result or error as text.

@@ -2,8 +2,6 @@ package query
 
 import (
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,39 +9,27 @@ import (
 	"claimgraph/loader"
 )
 
-// testStore loads the seed and the corpus into a memory store.
-func testStore(t testing.TB) *graph.Store {
+// loadStore loads files into a new store of the given backend, "memory"
+// for Cayley's memstore.
+func loadStore(t testing.TB, backend string, paths ...string) *graph.Store {
 	t.Helper()
-	files, err := loader.Expand([]string{"../testdata/000_7e1f6717d204dd7e.txt", "../testdata/corpus"})
+	st := graph.OpenMemory()
+	if backend != "memory" {
+		var err error
+		st, err = graph.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"), graph.Options{Backend: backend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
+	changes, err := loader.ReadFiles(paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := graph.OpenMemory()
-	var changes []graph.Change
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
+	for i := 0; i < len(changes); i += 2000 {
+		if _, err := st.Apply(context.Background(), changes[i:min(i+2000, len(changes))]); err != nil {
 			t.Fatal(err)
 		}
-		rd, closer, err := loader.NewReader(filepath.Base(name), loader.FormatOf(name), f, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			item, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			changes = append(changes, item.Change)
-		}
-		closer.Close()
-		f.Close()
-	}
-	if _, err := st.Apply(context.Background(), changes); err != nil {
-		t.Fatal(err)
 	}
 	return st
 }
