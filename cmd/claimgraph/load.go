@@ -97,6 +97,12 @@ func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writ
 		return err
 	}
 	defer st.Close()
+	return loadFiles(ctx, st, o, files, stderr)
+}
+
+// loadFiles loads files into an open store and prints the summary; see
+// the load command.
+func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []string, stderr io.Writer) error {
 	start := time.Now()
 	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}}
 	r.prog = newProgress(stderr, files, o.verbose)

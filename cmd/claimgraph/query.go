@@ -14,15 +14,21 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"claimgraph/graph"
 	"claimgraph/query"
 	"claimgraph/query/syntax"
 )
 
 type queryOptions struct {
 	*globalOptions
+	// where names the query's source in messages: "query" by default; the
+	// REPL's script mode gives "<stdin>" and the statement's first line.
+	where     string
+	firstLine int
 	file     string
 	format   string
 	params   []string
@@ -168,6 +174,13 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 		return err
 	}
 	defer st.Close()
+	return execQuery(ctx, st, o, src, params, stdout, stderr)
+}
+
+// execQuery prepares and runs one query on an open store and writes its
+// result; errors are printed with the query line and a caret, and come
+// back as errFailed.
+func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
@@ -175,10 +188,10 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 	}
 	plan, err := query.Prepare(ctx, st, src)
 	if err != nil {
-		return reportQueryError(stderr, src, err)
+		return o.reportQueryError(stderr, src, err)
 	}
 	for _, w := range plan.Warnings() {
-		fmt.Fprintln(stderr, w)
+		fmt.Fprintf(stderr, "%s: warning: %s\n", o.position(w.Pos), w.Msg)
 		fmt.Fprintln(stderr, indent(syntax.Snippet(src, w.Pos)))
 	}
 	if plan.Mode() == "EXPLAIN" {
@@ -198,7 +211,7 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 		err = ferr
 	}
 	if err != nil {
-		return reportRunError(stderr, src, err, o.timeout)
+		return o.reportRunError(stderr, src, err)
 	}
 	if prof != nil {
 		fmt.Fprintf(stdout, "\nprofile (%d rows in %v):\n", out.n, time.Since(start).Round(time.Microsecond))
@@ -214,21 +227,31 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
 
+// position names a place in the query, as "query:LINE:COL" or, in a
+// script, "<stdin>:LINE:COL" counting the script's lines.
+func (o *queryOptions) position(p lexer.Position) string {
+	where := o.where
+	if where == "" {
+		where = "query"
+	}
+	return fmt.Sprintf("%s:%d:%d", where, p.Line+max(o.firstLine-1, 0), p.Column)
+}
+
 // reportQueryError prints a positioned error with the query line and a
 // caret under the column, and returns errFailed.
-func reportQueryError(w io.Writer, src string, err error) error {
+func (o *queryOptions) reportQueryError(w io.Writer, src string, err error) error {
 	var se *syntax.Error
 	if errors.As(err, &se) {
-		fmt.Fprintf(w, "%v\n%s\n", se, indent(syntax.Snippet(src, se.Pos)))
+		fmt.Fprintf(w, "%s: %s\n%s\n", o.position(se.Pos), se.Msg, indent(syntax.Snippet(src, se.Pos)))
 		return errFailed
 	}
 	return err
 }
 
-func reportRunError(w io.Writer, src string, err error, timeout time.Duration) error {
+func (o *queryOptions) reportRunError(w io.Writer, src string, err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(w, "query stopped: it ran longer than --timeout %v\n", timeout)
+		fmt.Fprintf(w, "query stopped: it ran longer than --timeout %v\n", o.timeout)
 		return errFailed
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "query cancelled")
@@ -239,7 +262,7 @@ func reportRunError(w io.Writer, src string, err error, timeout time.Duration) e
 		fmt.Fprintln(w, le)
 		return errFailed
 	}
-	return reportQueryError(w, src, err)
+	return o.reportQueryError(w, src, err)
 }
 
 // resultWriter writes rows in one of the output formats.
