@@ -29,13 +29,13 @@ type queryOptions struct {
 	// REPL's script mode gives "<stdin>" and the statement's first line.
 	where     string
 	firstLine int
-	file     string
-	format   string
-	params   []string
-	timeout  time.Duration
-	maxRows  int64
-	maxInter int64
-	maxHops  int
+	file      string
+	format    string
+	params    []string
+	timeout   time.Duration
+	maxRows   int64
+	maxInter  int64
+	maxHops   int
 }
 
 var queryFormats = []string{"table", "json", "jsonl", "csv", "tsv"}
