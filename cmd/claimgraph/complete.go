@@ -49,10 +49,9 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	case strings.Contains(word, "."):
 		i := strings.LastIndex(word, ".")
 		return suffixes(word[i+1:], c.vocab(func(v vocab) map[string]int { return v.props }, "id"))
-	case strings.Contains(word, ":"):
+	case strings.Contains(word, ":") || strings.HasSuffix(text[:start], "|"):
 		i := strings.LastIndex(word, ":")
-		open := strings.LastIndexAny(text[:start+i], "([")
-		if open >= 0 && text[open] == '[' {
+		if strings.LastIndex(text, "[") > strings.LastIndex(text, "]") {
 			return suffixes(word[i+1:], c.vocab(func(v vocab) map[string]int { return v.rels }))
 		}
 		return suffixes(word[i+1:], c.vocab(func(v vocab) map[string]int { return v.labels }))
