@@ -257,3 +257,14 @@ func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, f
 	}
 	return it.Err()
 }
+
+// FactsOf calls fn with the quads whose subject is the node with this id,
+// bookkeeping left out: its labels, properties and relationships, each
+// labelled with the record that produced it.
+func (s *Store) FactsOf(ctx context.Context, id string, fn func(quad.Quad)) error {
+	return s.quadsWith(ctx, quad.Subject, Node(id), func(q quad.Quad) {
+		if !IsMeta(q.Predicate) {
+			fn(q)
+		}
+	})
+}

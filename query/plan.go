@@ -51,6 +51,7 @@ type Plan struct {
 	out      []int
 	nslots   int
 	mode     string // "", "EXPLAIN" or "PROFILE"
+	returnAt int    // index of the RETURN's first stage
 	warnings []Warning
 }
 
@@ -90,6 +91,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			if !last {
 				return nil, syntax.Errorf(q.Clauses[i+1].Pos, "RETURN must be the last clause")
 			}
+			p.returnAt = len(p.stages)
 			stages, p.columns, p.out, err = c.projection(cl.Return.Proj, true)
 		}
 		if err != nil {

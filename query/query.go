@@ -51,10 +51,7 @@ func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func(
 }
 
 func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]Value) error) ([]StageProfile, error) {
-	x := &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, regexps: map[string]*regexp.Regexp{}, limits: o.Limits, nslots: p.nslots}
-	if x.params == nil {
-		x.params = map[string]Value{}
-	}
+	x := newExec(ctx, st, p, o)
 	stages := p.stages
 	var profs []*profiled
 	if profile {
@@ -203,4 +200,12 @@ func (x *exec) describe(v Value) (Value, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *exec {
+	x := &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, regexps: map[string]*regexp.Regexp{}, limits: o.Limits, nslots: p.nslots}
+	if x.params == nil {
+		x.params = map[string]Value{}
+	}
+	return x
 }

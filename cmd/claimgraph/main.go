@@ -110,7 +110,7 @@ such as which claims come from commercially interested authors.`,
 		}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g))
+	root.AddCommand(newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g))
 	return root
 }
 

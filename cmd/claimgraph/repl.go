@@ -348,6 +348,7 @@ const replHelp = `Statements end with ";". Meta-commands:
   :profile QUERY              run QUERY and print rows and time per step
   :param NAME VALUE           set $NAME (typed by VALUE: 42, 0.5, true, null, [1,2], or text)
   :params                     list parameters
+  :export FORMAT FILE QUERY   write the subgraph QUERY matches (formats as claimgraph export)
   :format table|json|jsonl|csv|tsv
   :timing on|off              print the time each query takes
   :quit                       leave (Ctrl-D too)
@@ -409,7 +410,12 @@ func (s *session) meta(ctx context.Context, line string) error {
 		}
 		s.timing = args[0] == "on"
 	case ":export":
-		return fail(":export is not available in this version; use `claimgraph dump` for N-Quads")
+		if len(args) < 3 {
+			return fail("usage: :export FORMAT FILE QUERY")
+		}
+		src := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(rest, args[0]), " "))
+		src = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(src, args[1])), ";")
+		return s.export(ctx, args[0], args[1], src)
 	default:
 		return fail("unknown meta-command %s (:help lists them)", fields[0])
 	}
@@ -435,4 +441,28 @@ func (s *session) schema(ctx context.Context) error {
 	}
 	printCounts(s.stdout, "property keys (values)", props)
 	return nil
+}
+
+func (s *session) export(ctx context.Context, format, file, src string) error {
+	if !contains(exportFormats, format) {
+		fmt.Fprintf(s.stderr, "unknown export format %q (want one of %v)\n", format, exportFormats)
+		return errFailed
+	}
+	eo := &exportOptions{globalOptions: s.o.globalOptions, format: format, out: file}
+	qo := &queryOptions{globalOptions: s.o.globalOptions}
+	return cancellable(ctx, func(ctx context.Context) error {
+		plan, err := query.Prepare(ctx, s.st, src)
+		if err != nil {
+			return qo.reportQueryError(s.stderr, src, err)
+		}
+		g, err := plan.Subgraph(ctx, s.st, query.Options{Params: s.params}, 0)
+		if err != nil {
+			return qo.reportRunError(s.stderr, src, err)
+		}
+		if err := writeExport(ctx, s.st, eo, g, s.stdout); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stdout, "exported %d nodes and %d relationships to %s\n", len(g.Nodes), len(g.Rels), file)
+		return nil
+	})
 }

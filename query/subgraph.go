@@ -1,0 +1,171 @@
+package query
+
+import (
+	"context"
+	"sort"
+
+	"claimgraph/graph"
+)
+
+// Subgraph is the part of the graph a query touched: every node and
+// relationship its patterns bound, named or anonymous, paths included,
+// each once, with labels, properties and the record that produced it.
+type Subgraph struct {
+	Nodes []SubNode // sorted by id
+	Rels  []SubRel  // sorted by start, type, end
+}
+
+// SubNode is a node of a subgraph.
+type SubNode struct {
+	ID     string
+	Labels []string
+	Props  map[string]Value // without id
+	Record string
+}
+
+// SubRel is a relationship of a subgraph.
+type SubRel struct {
+	Type, Start, End string
+	Props            map[string]Value
+	Record           string
+	Edge             string // the edge node carrying the properties, if any
+}
+
+// subgraphBuilder gathers nodes and relationships as rows go by.
+type subgraphBuilder struct {
+	nodes map[string]bool
+	rels  map[string]Rel
+}
+
+func (b *subgraphBuilder) add(v Value) {
+	switch v := v.(type) {
+	case Node:
+		b.nodes[v.ID] = true
+	case Rel:
+		b.rels[v.key()] = v
+		b.nodes[v.Start], b.nodes[v.End] = true, true
+	case Path:
+		for _, n := range v.Nodes {
+			b.add(n)
+		}
+		for _, r := range v.Rels {
+			b.add(r)
+		}
+	case []Value:
+		for _, x := range v {
+			b.add(x)
+		}
+	}
+}
+
+// tapStage records the graph values of every row that passes.
+type tapStage struct {
+	streaming
+	b *subgraphBuilder
+}
+
+func (s *tapStage) push(x *exec, r Row, emit func(Row) error) error {
+	for _, v := range r {
+		s.b.add(v)
+	}
+	return emit(r)
+}
+
+func (s *tapStage) String() string { return "Tap" }
+
+// Subgraph runs the plan and returns what its patterns bound. Rows are
+// recorded before every WITH or RETURN that aggregates (which would fold
+// them) and as they are returned otherwise, so ORDER BY, SKIP and LIMIT
+// of a RETURN narrow the subgraph as they narrow the result. With
+// neighbours > 0, the nodes within that many hops are added.
+func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbours int) (*Subgraph, error) {
+	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
+	var stages []stage
+	for _, s := range p.stages {
+		if _, ok := s.(*aggregateStage); ok {
+			stages = append(stages, &tapStage{b: b})
+		}
+		stages = append(stages, s)
+	}
+	x := newExec(ctx, st, p, o)
+	err := run(x, stages, make(Row, p.nslots), func(r Row) error {
+		for _, v := range r {
+			b.add(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for hop := 0; hop < neighbours; hop++ {
+		var frontier []string
+		for id := range b.nodes {
+			frontier = append(frontier, id)
+		}
+		for _, id := range frontier {
+			for _, out := range []bool{true, false} {
+				if err := x.rd.rels(id, out, nil, func(r Rel) error { b.add(r); return nil }); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return b.build(x)
+}
+
+// WholeGraph returns every node and relationship of the store.
+func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
+	x := newExec(ctx, st, &Plan{}, Options{})
+	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
+	err := x.rd.nodes("", func(n Node) error {
+		b.add(n)
+		return x.rd.rels(n.ID, true, nil, func(r Rel) error { b.add(r); return nil })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.build(x)
+}
+
+func (b *subgraphBuilder) build(x *exec) (*Subgraph, error) {
+	g := &Subgraph{}
+	ids := make([]string, 0, len(b.nodes))
+	for id := range b.nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		labels, err := x.rd.labels(id)
+		if err != nil {
+			return nil, err
+		}
+		props, err := x.rd.properties(id)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := x.rd.provenance(id)
+		if err != nil {
+			return nil, err
+		}
+		recs, _ := rec.(string)
+		g.Nodes = append(g.Nodes, SubNode{ID: id, Labels: labels, Props: props, Record: recs})
+	}
+	for _, r := range b.rels {
+		props, err := x.relProperties(r)
+		if err != nil {
+			return nil, err
+		}
+		g.Rels = append(g.Rels, SubRel{Type: r.Type, Start: r.Start, End: r.End, Props: props, Record: r.Record, Edge: r.Edge})
+	}
+	sort.Slice(g.Rels, func(i, j int) bool {
+		a, c := g.Rels[i], g.Rels[j]
+		if a.Start != c.Start {
+			return a.Start < c.Start
+		}
+		if a.Type != c.Type {
+			return a.Type < c.Type
+		}
+		return a.End < c.End
+	})
+	return g, nil
+}
