@@ -275,3 +275,19 @@ func TestCytoscapeJSONLDCSVMermaid(t *testing.T) {
 		t.Errorf("mermaid has %d edges, want %d", got, len(g.Rels))
 	}
 }
+
+// TestSVG: the in-process rendering is well-formed XML with one shape per
+// node and one line per relationship.
+func TestSVG(t *testing.T) {
+	xmllint := validator(t, "xmllint", "libxml2-utils")
+	g := productSubgraph(t, corpusStore(t))
+	path := write(t, "g.svg", func(b *bytes.Buffer) error { return SVG(b, g) })
+	run(t, xmllint, "--noout", path)
+	raw, _ := os.ReadFile(path)
+	if n := strings.Count(string(raw), `<g class="node">`); n != len(g.Nodes) {
+		t.Errorf("%d node groups, want %d", n, len(g.Nodes))
+	}
+	if n := strings.Count(string(raw), "<line "); n != len(g.Rels) {
+		t.Errorf("%d lines, want %d", n, len(g.Rels))
+	}
+}
