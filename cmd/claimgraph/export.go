@@ -14,7 +14,7 @@ import (
 	"claimgraph/query/export"
 )
 
-var exportFormats = []string{"dot", "svg", "graphml", "gexf", "cytoscape", "csv", "nquads", "jsonld", "mermaid"}
+var exportFormats = []string{"dot", "svg", "html", "graphml", "gexf", "cytoscape", "csv", "nquads", "jsonld", "mermaid"}
 
 type exportOptions struct {
 	*globalOptions
@@ -33,7 +33,8 @@ func newExportCmd(g *globalOptions) *cobra.Command {
 		Short: "Export the subgraph a query matches, for visualisation tools",
 		Long: `Export runs a query and writes every node and relationship its patterns bound
 (named or anonymous, paths included) with labels, properties and record ids, in a
-format visualisation tools read: dot (Graphviz), svg (rendered in process), graphml (yEd, Gephi, Cytoscape),
+format visualisation tools read: dot (Graphviz), svg (rendered in process), html
+(one offline page: pan, zoom, search, details on click), graphml (yEd, Gephi, Cytoscape),
 gexf (Gephi), cytoscape (Cytoscape.js JSON), csv (PREFIX.nodes.csv and
 PREFIX.edges.csv, needs -o PREFIX), nquads (reloads into claimgraph), jsonld or
 mermaid. --neighbours N adds the nodes within N hops; --all exports the whole graph.`,
@@ -138,6 +139,8 @@ func writeExport(ctx context.Context, st *graph.Store, o *exportOptions, g *quer
 		return export.DOT(w, g)
 	case "svg":
 		return export.SVG(w, g)
+	case "html":
+		return export.HTML(w, g, "claimgraph")
 	case "graphml":
 		return export.GraphML(w, g)
 	case "gexf":

@@ -284,7 +284,7 @@ func TestSVG(t *testing.T) {
 	path := write(t, "g.svg", func(b *bytes.Buffer) error { return SVG(b, g) })
 	run(t, xmllint, "--noout", path)
 	raw, _ := os.ReadFile(path)
-	if n := strings.Count(string(raw), `<g class="node">`); n != len(g.Nodes) {
+	if n := strings.Count(string(raw), `<g class="node" `); n != len(g.Nodes) {
 		t.Errorf("%d node groups, want %d", n, len(g.Nodes))
 	}
 	if n := strings.Count(string(raw), "<line "); n != len(g.Rels) {

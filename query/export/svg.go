@@ -77,15 +77,15 @@ func SVG(w io.Writer, g *query.Subgraph) error {
 		if commercial(e) {
 			colour, marker, width = HighlightColour, "arrow-hl", 3
 		}
-		fmt.Fprintf(bw, `<g class="edge"><title>%s (record %s)</title><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%.0f" marker-end="url(#%s)"/>`,
-			xmlText(e.Type), xmlText(e.Record), x1, a.Y, x2, b.Y, colour, width, marker)
+		fmt.Fprintf(bw, `<g class="edge" data-start="%s" data-end="%s"><title>%s (record %s)</title><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%.0f" marker-end="url(#%s)"/>`,
+			xmlAttr(e.Start), xmlAttr(e.End), xmlText(e.Type), xmlText(e.Record), x1, a.Y, x2, b.Y, colour, width, marker)
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" font-size="9" fill="%s" text-anchor="middle">%s</text></g>`+"\n", (x1+x2)/2, (a.Y+b.Y)/2-3, colour, xmlText(e.Type))
 	}
 	for _, n := range g.Nodes {
 		p := pos[n.ID]
 		st := styleOf(n)
 		hw, hh := nodeSize(n)
-		fmt.Fprintf(bw, `<g class="node"><title>%s (record %s)</title>%s fill="%s" stroke="#333"/>`, xmlText(n.ID), xmlText(n.Record), shapePath(st.Shape, p.X, p.Y, hw, hh), st.Colour)
+		fmt.Fprintf(bw, `<g class="node" data-id="%s"><title>%s (record %s)</title>%s class="shape" fill="%s" stroke="#333"/>`, xmlAttr(n.ID), xmlText(n.ID), xmlText(n.Record), shapePath(st.Shape, p.X, p.Y, hw, hh), st.Colour)
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" font-size="8" text-anchor="middle" fill="#222">%s</text>`, p.X, p.Y-3, xmlText(strings.Join(n.Labels, ":")))
 		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" font-size="9" text-anchor="middle" fill="#000">%s</text></g>`+"\n", p.X, p.Y+9, xmlText(shorten(caption(n), 30)))
 	}
