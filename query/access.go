@@ -21,12 +21,14 @@ type reader struct {
 	props      map[string]map[string]Value // per-node property cache
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
+	relCache   map[relsKey][]Rel
+	relCount   int
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
 	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{},
-		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}}
+		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}}
 }
 
 // maxCachedValues bounds the value caches.
@@ -264,10 +266,38 @@ func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) e
 // the node at the other end, so that results do not depend on the order in
 // which a backend stores them.
 func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
-	var rels []Rel
-	if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
-		return err
+	key := relsKey{id, typ, out}
+	rels, ok := r.relCache[key]
+	if !ok {
+		if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
+			return err
+		}
+		r.sortRels(rels, out)
+		if r.relCount+len(rels) > maxCachedRels {
+			r.relCache, r.relCount = map[relsKey][]Rel{}, 0
+		}
+		r.relCache[key] = rels
+		r.relCount += len(rels) + 1
 	}
+	for _, rel := range rels {
+		if err := fn(rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relsKey identifies one node's relationships of one type and direction.
+type relsKey struct {
+	id, typ string
+	out     bool
+}
+
+// maxCachedRels bounds the relationship cache: a node reached along many
+// paths is expanded once, and memory stays bounded.
+const maxCachedRels = 500000
+
+func (r *reader) sortRels(rels []Rel, out bool) {
 	sort.Slice(rels, func(i, j int) bool {
 		a, b := rels[i], rels[j]
 		if out {
@@ -278,12 +308,6 @@ func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error)
 		}
 		return a.key() < b.key()
 	})
-	for _, rel := range rels {
-		if err := fn(rel); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error) error {
