@@ -139,6 +139,9 @@ func jsonError(err error, text string, start int, file string, lineBase int) *Er
 	case errors.As(err, &te):
 		off = valueStart(text, int(te.Offset))
 		msg = fmt.Sprintf("field %q: expected a %s, got a JSON %s", te.Field, te.Type, te.Value)
+		if te.Field == "" {
+			msg = fmt.Sprintf("expected a record object, got a JSON %s", te.Value)
+		}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		off = len(text)
 		msg = "unexpected end of input: the JSON is truncated"
