@@ -286,7 +286,7 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 			if rerr := s.reopen(); rerr != nil {
 				return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
 			}
-			return fmt.Errorf("write: %w", err)
+			return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written)", s.where(), err)
 		}
 	}
 	res.Deleted += len(del)
@@ -389,4 +389,11 @@ func (o *overlay) lookup(k string) (string, bool) {
 	}
 	o.cache[k] = best
 	return best.id, best.id != ""
+}
+
+func (s *Store) where() string {
+	if s.path == "" {
+		return "in memory"
+	}
+	return s.path
 }
