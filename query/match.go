@@ -31,6 +31,7 @@ type conjunct struct {
 	fn     evalFn
 	deps   []int
 	text   string
+	pos    lexer.Position
 	placed bool
 }
 
@@ -122,7 +123,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			}
 			if ready {
 				cj.placed = true
-				stages = append(stages, &filterStage{pred: cj.fn, text: cj.text})
+				stages = append(stages, &filterStage{pred: cj.fn, text: cj.text, pos: cj.pos})
 			}
 		}
 	}
@@ -205,7 +206,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	}
 	for _, cj := range conjs {
 		if !cj.placed {
-			stages = append(stages, &filterStage{pred: cj.fn, text: cj.text})
+			stages = append(stages, &filterStage{pred: cj.fn, text: cj.text, pos: cj.pos})
 		}
 	}
 	return stages, nil
@@ -392,14 +393,14 @@ func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]evalFn, e
 		if err != nil {
 			return nil, nil, err
 		}
-		return []*conjunct{{fn: f, deps: c.deps(where), text: "WHERE"}}, hints, nil
+		return []*conjunct{{fn: f, deps: c.deps(where), text: "WHERE", pos: where.Pos}}, hints, nil
 	}
 	for i, p := range parts {
 		f, err := c.not(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, &conjunct{fn: f, deps: c.deps(p), text: "WHERE part " + strconv.Itoa(i+1)})
+		out = append(out, &conjunct{fn: f, deps: c.deps(p), text: "WHERE part " + strconv.Itoa(i+1), pos: p.Pos})
 		if slot, val, ok := c.idEquality(p); ok {
 			hints[slot] = val
 		}

@@ -84,7 +84,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 				f, err = c.expr(cl.With.Where)
 				c.inWhere = false
 				if err == nil {
-					stages = append(stages, &filterStage{pred: f, text: "(WITH ... WHERE)"})
+					stages = append(stages, &filterStage{pred: f, text: "(WITH ... WHERE)", pos: cl.With.Where.Pos})
 				}
 			}
 		case cl.Return != nil:

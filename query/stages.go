@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"claimgraph/query/syntax"
 )
 
 // stage is one step of a pipeline. Rows are pushed through; stages that
@@ -95,6 +99,7 @@ type filterStage struct {
 	streaming
 	pred evalFn
 	text string
+	pos  lexer.Position
 }
 
 func (s *filterStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -106,7 +111,7 @@ func (s *filterStage) push(x *exec, r Row, emit func(Row) error) error {
 		return emit(r)
 	}
 	if _, ok := v.(bool); !ok && v != nil {
-		return fmt.Errorf("WHERE expects a boolean, got %s", typeName(v))
+		return syntax.Errorf(s.pos, "WHERE expects a boolean, got %s", typeName(v))
 	}
 	return nil
 }
