@@ -53,7 +53,7 @@ func TestBadRecords(t *testing.T) {
 		{"section in the wrong kind", "person · x\nP\nper_bad\nEvidence from this source (0)\n", `in.txt:12:1: section "Evidence from this source" does not belong in a person record`},
 		{"stray line among fields", "source · blog\nT\nsrc_bad\nthis is not a field\n", `in.txt:12:1: expected "key: value" or a section heading, got "this is not a field"`},
 		{"odd intake lines", "source · blog\nT\nsrc_bad\nIntake provenance\n- method\n", `in.txt:13:1: intake key "method" has no value line`},
-		{"line over 1 MiB", "source · blog\nT\nsrc_bad\nnotes: " + strings.Repeat("x", loader.MaxLine) + "\n", "in.txt:12:1048577: line is longer than 1048576 bytes (1 MiB)"},
+		{"line over 1 MiB", "source · blog\nT\nsrc_bad\nnotes: " + strings.Repeat("x", loader.MaxLine) + "\n", "in.txt:12:1048577: line is longer than 1048576 bytes (raise the limit with --max-line)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,5 +142,19 @@ func TestBadNQuads(t *testing.T) {
 	_, errs := readAll(t, loader.NewQuadReader("in.nq", strings.NewReader(`<cg:x> <cg:prop/name> "x" .`+"\n"), false))
 	if want := []string{"in.nq:1:1: expected a graph label <cg:RECORD_ID> naming the record the quad belongs to"}; !cmp.Equal(want, errs) {
 		t.Errorf("unlabelled quad: got %v, want %v", errs, want)
+	}
+}
+
+func TestRecordLimit(t *testing.T) {
+	big := "source · blog\nBig\nsrc_big\nNotes\n" + strings.Repeat("a line of notes\n", 100)
+	rd := loader.NewTextReader("in.txt", strings.NewReader(good+"---\n"+big+"---\n"+strings.Replace(good, "src_good", "src_good2", 1)), nil)
+	rd.SetLimits(loader.Limits{MaxRecord: 1000})
+	ids, errs := readAll(t, rd)
+	if diff := cmp.Diff([]string{"src_good", "src_good2"}, ids); diff != "" {
+		t.Errorf("good records (-want +got):\n%s", diff)
+	}
+	want := []string{"in.txt:9:1: record is larger than 1000 bytes (raise the limit with --max-record)"}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }

@@ -43,6 +43,13 @@ func NewJSONLinesReader(file string, r io.Reader) *JSONReader {
 	return &JSONReader{file: file, lines: true, lr: newLineReader(file, r)}
 }
 
+// SetLimits changes the line limit of JSON Lines; call it before Next.
+func (jr *JSONReader) SetLimits(l Limits) {
+	if jr.lr != nil {
+		jr.lr.maxLine = l.line()
+	}
+}
+
 // Next returns the next record.
 func (jr *JSONReader) Next() (Item, error) {
 	if jr.lines {

@@ -9,8 +9,32 @@ import (
 	"unicode/utf8"
 )
 
-// MaxLine is the longest line the readers accept, newline excluded.
-const MaxLine = 1 << 20
+// Default limits of the readers; see Limits.
+const (
+	MaxLine   = 1 << 20  // the longest line, newline excluded
+	MaxRecord = 16 << 20 // the largest record in the text format
+)
+
+// Limits bound what a reader accepts, so that one runaway line or record
+// cannot exhaust memory. Zero fields take the defaults.
+type Limits struct {
+	MaxLine   int
+	MaxRecord int
+}
+
+func (l Limits) line() int {
+	if l.MaxLine > 0 {
+		return l.MaxLine
+	}
+	return MaxLine
+}
+
+func (l Limits) record() int {
+	if l.MaxRecord > 0 {
+		return l.MaxRecord
+	}
+	return MaxRecord
+}
 
 // line is one input line with its number, without its line end.
 type line struct {
@@ -24,13 +48,14 @@ type line struct {
 // invalid UTF-8, NUL bytes and excessive length, and marks bad lines rather
 // than failing, so the reader can skip the record they belong to.
 type lineReader struct {
-	file string
-	br   *bufio.Reader
-	n    int
+	file    string
+	br      *bufio.Reader
+	n       int
+	maxLine int
 }
 
 func newLineReader(file string, r io.Reader) *lineReader {
-	return &lineReader{file: file, br: bufio.NewReaderSize(r, 64<<10)}
+	return &lineReader{file: file, br: bufio.NewReaderSize(r, 64<<10), maxLine: MaxLine}
 }
 
 // next returns the next line, or io.EOF.
@@ -39,7 +64,7 @@ func (lr *lineReader) next() (line, error) {
 	tooLong := false
 	for {
 		chunk, err := lr.br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLine+2 {
+		if len(buf)+len(chunk) > lr.maxLine+2 {
 			tooLong = true
 		} else {
 			buf = append(buf, chunk...)
@@ -62,8 +87,8 @@ func (lr *lineReader) next() (line, error) {
 	if lr.n == 1 {
 		buf = bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf"))
 	}
-	if tooLong || len(buf) > MaxLine {
-		l.bad = lr.errorf(lr.n, MaxLine+1, "line is longer than %d bytes (1 MiB)", MaxLine)
+	if tooLong || len(buf) > lr.maxLine {
+		l.bad = lr.errorf(lr.n, lr.maxLine+1, "line is longer than %d bytes (raise the limit with --max-line)", lr.maxLine)
 		return l, nil
 	}
 	if i := bytes.IndexByte(buf, 0); i >= 0 {

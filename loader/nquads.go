@@ -41,6 +41,9 @@ func NewQuadReader(file string, r io.Reader, triples bool) *QuadReader {
 	return &QuadReader{file: file, triples: triples, lr: newLineReader(file, r)}
 }
 
+// SetLimits changes the line limit; call it before Next.
+func (qr *QuadReader) SetLimits(l Limits) { qr.lr.maxLine = l.line() }
+
 // Next returns the next record. Records come in the order of their first
 // quad; the input is read whole before the first one is returned.
 func (qr *QuadReader) Next() (Item, error) {

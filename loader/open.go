@@ -29,6 +29,19 @@ func FormatOf(name string) string {
 // NewReader returns a reader of the given format. A name ending in ".gz"
 // is decompressed. warn receives warnings of the text format.
 func NewReader(name, format string, r io.Reader, warn func(Warning)) (Reader, io.Closer, error) {
+	return NewReaderLimits(name, format, r, warn, Limits{})
+}
+
+// NewReaderLimits is NewReader with limits other than the defaults.
+func NewReaderLimits(name, format string, r io.Reader, warn func(Warning), l Limits) (Reader, io.Closer, error) {
+	rd, closer, err := newReader(name, format, r, warn)
+	if err == nil {
+		rd.(interface{ SetLimits(Limits) }).SetLimits(l)
+	}
+	return rd, closer, err
+}
+
+func newReader(name, format string, r io.Reader, warn func(Warning)) (Reader, io.Closer, error) {
 	var closer io.Closer = io.NopCloser(nil)
 	if strings.HasSuffix(name, ".gz") {
 		zr, err := gzip.NewReader(r)

@@ -27,9 +27,16 @@ type Reader interface {
 // TextReader reads the record text format of spec/records.md: records
 // separated by lines that are exactly "---".
 type TextReader struct {
-	lr   *lineReader
-	warn func(Warning)
-	done bool
+	lr        *lineReader
+	warn      func(Warning)
+	done      bool
+	maxRecord int
+	tooBig    bool // the block just read exceeded maxRecord
+}
+
+// SetLimits changes the reader's limits; call it before the first Next.
+func (tr *TextReader) SetLimits(l Limits) {
+	tr.lr.maxLine, tr.maxRecord = l.line(), l.record()
 }
 
 var _ Reader = (*TextReader)(nil)
@@ -40,7 +47,7 @@ func NewTextReader(file string, r io.Reader, warn func(Warning)) *TextReader {
 	if warn == nil {
 		warn = func(Warning) {}
 	}
-	return &TextReader{lr: newLineReader(file, r), warn: warn}
+	return &TextReader{lr: newLineReader(file, r), warn: warn, maxRecord: MaxRecord}
 }
 
 // Next returns the next record.
@@ -55,6 +62,10 @@ func (tr *TextReader) Next() (Item, error) {
 		}
 		if len(lines) == 0 {
 			continue
+		}
+		if tr.tooBig {
+			return Item{Pos: Pos{File: tr.lr.file, Line: lines[0].n, Col: 1}}, &Error{Pos: Pos{File: tr.lr.file, Line: lines[0].n, Col: 1},
+				Msg: fmt.Sprintf("record is larger than %d bytes (raise the limit with --max-record)", tr.maxRecord)}
 		}
 		p := &textParser{file: tr.lr.file, lines: lines, warn: tr.warn}
 		rec, perr := p.parse()
@@ -72,6 +83,8 @@ func (tr *TextReader) Next() (Item, error) {
 // block reads the lines up to the next separator or the end of input.
 func (tr *TextReader) block() ([]line, error) {
 	var lines []line
+	size := 0
+	tr.tooBig = false
 	for {
 		l, err := tr.lr.next()
 		if err == io.EOF {
@@ -83,6 +96,13 @@ func (tr *TextReader) block() ([]line, error) {
 		}
 		if l.bad == nil && l.text == "---" {
 			return lines, nil
+		}
+		// Past the limit, keep only the first line, for the position.
+		if size += len(l.text) + 1; size > tr.maxRecord {
+			tr.tooBig = true
+			if len(lines) > 0 {
+				continue
+			}
 		}
 		lines = append(lines, l)
 	}

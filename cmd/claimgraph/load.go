@@ -19,6 +19,7 @@ type loadOptions struct {
 	format string
 	strict bool
 	batch  int
+	limits loader.Limits
 }
 
 func newLoadCmd(g *globalOptions) *cobra.Command {
@@ -51,6 +52,8 @@ status is then 1. With --strict, nothing is written unless every record is good.
 	cmd.Flags().StringVar(&o.format, "format", "", "input format: text, json, jsonl, nquads or ntriples (default: from the file extension; text for stdin)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "write nothing unless every record is good")
 	cmd.Flags().IntVar(&o.batch, "batch", 2000, "records per write transaction")
+	cmd.Flags().IntVar(&o.limits.MaxLine, "max-line", loader.MaxLine, "longest line accepted, in bytes")
+	cmd.Flags().IntVar(&o.limits.MaxRecord, "max-record", loader.MaxRecord, "largest record accepted in the text format, in bytes")
 	return cmd
 }
 
@@ -196,7 +199,7 @@ func (r *loadRun) file(ctx context.Context, name string) error {
 			format = "text"
 		}
 	}
-	rd, closer, err := loader.NewReader(display, format, r.prog.count(in), r.warn)
+	rd, closer, err := loader.NewReaderLimits(display, format, r.prog.count(in), r.warn, r.o.limits)
 	if err != nil {
 		return err
 	}
