@@ -62,17 +62,22 @@ const (
 // Open opens the store at path, a directory, creating it if needed. Only
 // one process may have a store open at a time; another gets a *BusyError.
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if _, err := os.Stat(path); err != nil && o.NoCreate {
+		return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
+	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
-		if o.NoCreate {
-			return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
-		}
 		return nil, fmt.Errorf("create store %s: %w", path, err)
 	}
+	// An empty directory, or one with a lock file left by an earlier
+	// process, is a store whose creation was interrupted before its
+	// descriptor was written.
+	entries, _ := os.ReadDir(path)
+	_, lockErr := os.Stat(filepath.Join(path, lockName))
 	lock, err := acquire(ctx, path, o.Wait)
 	if err != nil {
 		return nil, err
 	}
-	s, err := openLocked(path, o)
+	s, err := openLocked(path, o, lockErr == nil || len(entries) == 0)
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -81,7 +86,10 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-func openLocked(path string, o Options) (*Store, error) {
+// openLocked opens or creates the store. A store whose creation was
+// interrupted (by a kill, say) holds no records yet, and is created afresh
+// even with NoCreate, so that a store always opens after a crash.
+func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	var d descriptor
 	raw, err := os.ReadFile(filepath.Join(path, descriptorName))
 	switch {
@@ -93,7 +101,7 @@ func openLocked(path string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("open store %s: format %d, this claimgraph reads format %d", path, d.Format, formatVersion)
 		}
 	case errors.Is(err, os.ErrNotExist):
-		if o.NoCreate {
+		if o.NoCreate && !interrupted {
 			return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
 		}
 		if d, err = create(path, o.Backend); err != nil {

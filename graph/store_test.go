@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -155,5 +156,32 @@ func TestEmptyStoreStats(t *testing.T) {
 	}
 	if s.Records != 0 || s.Quads != 0 {
 		t.Errorf("got %+v, want zeros", s)
+	}
+}
+
+// TestInterruptedCreation: a store whose creation was cut short (a lock
+// file and part of the data, no descriptor) opens as an empty store, and
+// a missing store is not created by a read.
+func TestInterruptedCreation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "kb.db")
+	st := openDisk(t, dir)
+	st.Close()
+	if err := os.Remove(filepath.Join(dir, "claimgraph.json")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := graph.Open(context.Background(), dir, graph.Options{NoCreate: true})
+	if err != nil {
+		t.Fatalf("a store whose creation was interrupted does not open: %v", err)
+	}
+	if s, err := st.Stats(context.Background()); err != nil || s.Quads != 0 {
+		t.Errorf("got %+v, %v; want an empty store", s, err)
+	}
+	st.Close()
+	missing := filepath.Join(t.TempDir(), "typo.db")
+	if _, err := graph.Open(context.Background(), missing, graph.Options{NoCreate: true}); !errors.Is(err, graph.ErrNotExist) {
+		t.Errorf("opening a missing store: got %v, want ErrNotExist", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a read created the directory of a missing store")
 	}
 }
