@@ -23,7 +23,7 @@ import (
 )
 
 var (
-	killTrials  = flag.Int("kill.trials", 8, "SIGKILLs of the kill test")
+	killTrials  = flag.Int("kill.trials", 30, "SIGKILLs of the kill test")
 	killSources = flag.Int("kill.sources", 400, "generated sources loaded by the kill test")
 )
 
