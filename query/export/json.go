@@ -58,16 +58,7 @@ func jsonProps(p map[string]query.Value) map[string]any {
 
 // CSV writes the nodes and the edges as two CSV documents.
 func CSV(nodes, edges io.Writer, g *query.Subgraph) error {
-	nodeProps := make([]map[string]query.Value, len(g.Nodes))
-	for i, n := range g.Nodes {
-		nodeProps[i] = n.Props
-	}
-	relProps := make([]map[string]query.Value, len(g.Rels))
-	for i, r := range g.Rels {
-		relProps[i] = r.Props
-	}
-	nkeys, _ := propKeys(nodeProps)
-	ekeys, _ := propKeys(relProps)
+	nkeys, _, ekeys, _ := subgraphKeys(g)
 	nw := csv.NewWriter(nodes)
 	nw.Write(append([]string{"id", "labels", "record"}, nkeys...))
 	for _, n := range g.Nodes {

@@ -127,3 +127,19 @@ func num(v query.Value) string {
 	}
 	return scalar(v)
 }
+
+// subgraphKeys returns the property keys of the nodes and of the
+// relationships of a subgraph, with their types (see propKeys).
+func subgraphKeys(g *query.Subgraph) (nkeys []string, ntypes map[string]string, ekeys []string, etypes map[string]string) {
+	nodeProps := make([]map[string]query.Value, len(g.Nodes))
+	for i, n := range g.Nodes {
+		nodeProps[i] = n.Props
+	}
+	relProps := make([]map[string]query.Value, len(g.Rels))
+	for i, r := range g.Rels {
+		relProps[i] = r.Props
+	}
+	nkeys, ntypes = propKeys(nodeProps)
+	ekeys, etypes = propKeys(relProps)
+	return nkeys, ntypes, ekeys, etypes
+}

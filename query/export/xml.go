@@ -22,16 +22,7 @@ func GraphML(w io.Writer, g *query.Subgraph) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, `<?xml version="1.0" encoding="UTF-8"?>`)
 	fmt.Fprintln(bw, `<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">`)
-	nodeProps := make([]map[string]query.Value, len(g.Nodes))
-	for i, n := range g.Nodes {
-		nodeProps[i] = n.Props
-	}
-	relProps := make([]map[string]query.Value, len(g.Rels))
-	for i, r := range g.Rels {
-		relProps[i] = r.Props
-	}
-	nkeys, ntypes := propKeys(nodeProps)
-	ekeys, etypes := propKeys(relProps)
+	nkeys, ntypes, ekeys, etypes := subgraphKeys(g)
 	fixed := []struct{ id, for_, name, typ string }{
 		{"n_id", "node", "id", "string"}, {"n_labels", "node", "labels", "string"},
 		{"n_record", "node", "record", "string"}, {"n_colour", "node", "colour", "string"}, {"n_shape", "node", "shape", "string"},
@@ -89,16 +80,7 @@ func GEXF(w io.Writer, g *query.Subgraph) error {
 	fmt.Fprintln(bw, `<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:viz="http://www.gexf.net/1.2draft/viz" version="1.2">`)
 	fmt.Fprintln(bw, `  <meta><creator>claimgraph</creator></meta>`)
 	fmt.Fprintln(bw, `  <graph defaultedgetype="directed" mode="static">`)
-	nodeProps := make([]map[string]query.Value, len(g.Nodes))
-	for i, n := range g.Nodes {
-		nodeProps[i] = n.Props
-	}
-	relProps := make([]map[string]query.Value, len(g.Rels))
-	for i, r := range g.Rels {
-		relProps[i] = r.Props
-	}
-	nkeys, ntypes := propKeys(nodeProps)
-	ekeys, etypes := propKeys(relProps)
+	nkeys, ntypes, ekeys, etypes := subgraphKeys(g)
 	gexfType := map[string]string{"string": "string", "double": "double", "long": "long", "boolean": "boolean"}
 	fmt.Fprintln(bw, `    <attributes class="node">`)
 	fmt.Fprintln(bw, `      <attribute id="labels" title="labels" type="string"/>`)
