@@ -76,12 +76,12 @@ func (b backend) init(path string) error {
 	})
 }
 
-func (b backend) open(path string) (cgraph.QuadStore, error) {
+func (b backend) open(path string, forReading bool) (cgraph.QuadStore, error) {
 	db, err := b.openKV(path, nil)
 	if err != nil {
 		return nil, err
 	}
-	qs, err := ckv.New(db, nil)
+	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: forReading})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -24,6 +24,8 @@ type Store struct {
 	lock    *fileLock
 	opened  bool
 	counts  countsCache
+	// forReading opens the quad store without its write-side bloom filter.
+	forReading bool
 }
 
 // Options control how Open finds and creates a store.
@@ -37,6 +39,10 @@ type Options struct {
 	Wait time.Duration
 	// NoCreate makes Open fail on a store that does not exist.
 	NoCreate bool
+	// ForReading skips what only speeds up writing: Cayley's KV store
+	// otherwise reads every quad at open to fill an in-memory bloom filter
+	// of about a gigabyte. Writes stay correct, only slower.
+	ForReading bool
 }
 
 // DefaultBackend is the backend of new stores. See the README for the
@@ -114,7 +120,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: b, path: path}
+	s := &Store{backend: b, path: path, forReading: o.ForReading}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ func (s *Store) reopen() error {
 		s.qs.Close()
 		s.opened = false
 	}
-	qs, err := s.backend.open(filepath.Join(s.path, dataDir))
+	qs, err := s.backend.open(filepath.Join(s.path, dataDir), s.forReading)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}

@@ -76,7 +76,8 @@ type session struct {
 }
 
 func runRepl(ctx context.Context, o *replOptions, stdin io.Reader, stdout, stderr io.Writer) error {
-	st, err := o.open(ctx, true)
+	// A session mostly reads: open for reading; :load stays correct.
+	st, err := graph.Open(ctx, o.db, graph.Options{Backend: o.backend, Wait: o.wait, ForReading: len(o.load) == 0})
 	if err != nil {
 		return err
 	}
