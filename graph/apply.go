@@ -277,6 +277,7 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 			add = append(add, cgraph.Delta{Quad: q, Action: cgraph.Add})
 		}
 	}
+	s.prepareCounts()
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
 	for _, ds := range [][]cgraph.Delta{del, add} {
 		if len(ds) == 0 {

@@ -76,12 +76,14 @@ func (b backend) init(path string) error {
 	})
 }
 
-func (b backend) open(path string, forReading bool) (cgraph.QuadStore, error) {
+// open opens the quad store; bloom enables Cayley's write-side bloom
+// filter (see Store.reopen).
+func (b backend) open(path string, bloom bool) (cgraph.QuadStore, error) {
 	db, err := b.openKV(path, nil)
 	if err != nil {
 		return nil, err
 	}
-	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: forReading})
+	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: !bloom})
 	if err != nil {
 		db.Close()
 		return nil, err

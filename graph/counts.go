@@ -75,25 +75,36 @@ func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 	return c, nil
 }
 
-// updateCounts applies a write's deltas to the counts, if they are loaded
-// or saved; otherwise they are computed on first use.
+// prepareCounts loads the saved counts before a write, or starts them at
+// zero for an empty store, so the write can keep them up to date. A store
+// whose counts are neither saved nor derivable this way counts them on
+// first use instead.
+func (s *Store) prepareCounts() {
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	if s.counts.counts != nil {
+		return
+	}
+	if s.path != "" {
+		if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
+			c := newCounts()
+			if json.Unmarshal(raw, c) == nil {
+				s.counts.counts = c
+				return
+			}
+		}
+	}
+	if s.Empty() {
+		s.counts.counts = newCounts()
+	}
+}
+
+// updateCounts applies a write's deltas to the counts prepared for it.
 func (s *Store) updateCounts(rws []rewrite) {
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
 	if s.counts.counts == nil {
-		if s.path == "" {
-			s.counts.counts = newCounts()
-		} else if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
-			c := newCounts()
-			if json.Unmarshal(raw, c) != nil {
-				return
-			}
-			s.counts.counts = c
-		} else if s.Empty() {
-			s.counts.counts = newCounts()
-		} else {
-			return
-		}
+		return
 	}
 	for _, rw := range rws {
 		for _, q := range rw.old {

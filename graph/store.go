@@ -24,8 +24,6 @@ type Store struct {
 	lock    *fileLock
 	opened  bool
 	counts  countsCache
-	// forReading opens the quad store without its write-side bloom filter.
-	forReading bool
 }
 
 // Options control how Open finds and creates a store.
@@ -39,10 +37,6 @@ type Options struct {
 	Wait time.Duration
 	// NoCreate makes Open fail on a store that does not exist.
 	NoCreate bool
-	// ForReading skips what only speeds up writing: Cayley's KV store
-	// otherwise reads every quad at open to fill an in-memory bloom filter
-	// of about a gigabyte. Writes stay correct, only slower.
-	ForReading bool
 }
 
 // DefaultBackend is the backend of new stores. See the README for the
@@ -120,7 +114,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: b, path: path, forReading: o.ForReading}
+	s := &Store{backend: b, path: path}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}
@@ -198,11 +192,21 @@ func (s *Store) reopen() error {
 		s.qs.Close()
 		s.opened = false
 	}
-	qs, err := s.backend.open(filepath.Join(s.path, dataDir), s.forReading)
+	// Cayley's KV store fills an in-memory bloom filter at open by reading
+	// every quad (a full scan, and about a gigabyte); it only speeds up
+	// writing into a store that starts empty, so only an empty store gets it.
+	qs, err := s.backend.open(filepath.Join(s.path, dataDir), false)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}
 	s.qs, s.opened = qs, true
+	if s.Empty() {
+		qs.Close()
+		if s.qs, err = s.backend.open(filepath.Join(s.path, dataDir), true); err != nil {
+			s.opened = false
+			return fmt.Errorf("open store %s: %w", s.path, err)
+		}
+	}
 	return nil
 }
 

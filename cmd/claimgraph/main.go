@@ -114,10 +114,9 @@ such as which claims come from commercially interested authors.`,
 	return root
 }
 
-// open opens the store named by --db. Commands that do not load open it
-// for reading (see graph.Options.ForReading).
+// open opens the store named by --db.
 func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, error) {
-	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create, ForReading: !create})
+	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create})
 }
 
 // exactArgs wraps cobra's argument checks so that they count as usage errors.

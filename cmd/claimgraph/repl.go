@@ -76,8 +76,7 @@ type session struct {
 }
 
 func runRepl(ctx context.Context, o *replOptions, stdin io.Reader, stdout, stderr io.Writer) error {
-	// A session mostly reads: open for reading; :load stays correct.
-	st, err := graph.Open(ctx, o.db, graph.Options{Backend: o.backend, Wait: o.wait, ForReading: len(o.load) == 0})
+	st, err := o.open(ctx, true)
 	if err != nil {
 		return err
 	}
