@@ -326,11 +326,6 @@ func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
 	return storedRecord(id, qs)
 }
 
-// RecordQuads returns the quads of one record, bookkeeping included.
-func (s *Store) RecordQuads(ctx context.Context, id string) ([]quad.Quad, error) {
-	return s.recordQuads(ctx, id)
-}
-
 func rankOf(p quad.Value) int {
 	for i, k := range keyRanks {
 		if p == k {

@@ -30,15 +30,6 @@ const (
 	RelQualifies      = "QUALIFIES"
 )
 
-// Labels lists every node label of the vocabulary.
-var Labels = []string{LabelSource, LabelPerson, LabelOrganisation, LabelQuote, LabelTopic, LabelClaim}
-
-// RelTypes lists every relationship type of the vocabulary.
-var RelTypes = []string{
-	RelQuotedIn, RelAuthoredBy, RelPublishedBy, RelAffiliatedWith, RelPartOf,
-	RelInterestedIn, RelAbout, RelSupports, RelContradicts, RelQualifies,
-}
-
 // Prefix starts every IRI of claimgraph's vocabulary and nodes. "cg" is used
 // as an IRI scheme, so "cg:src_x" is an absolute IRI that RDF tools accept.
 const Prefix = "cg:"
