@@ -88,7 +88,7 @@ such as which claims come from commercially interested authors.`,
 	if def == "" {
 		def = "claimgraph.db"
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", def, "store directory (default $CLAIMGRAPH_DB or ./claimgraph.db)")
+	root.PersistentFlags().StringVar(&g.db, "db", def, "store directory; $CLAIMGRAPH_DB sets the default")
 	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store: bbolt (default), bolt or leveldb")
 	root.PersistentFlags().DurationVar(&g.wait, "wait", 0, "how long to wait for a store that another process is using")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")
