@@ -153,21 +153,9 @@ func (s *session) script(ctx context.Context, r io.Reader) error {
 			}
 		}
 		pending.WriteString(line + "\n")
-		for {
-			text := pending.String()
-			end := statementEnd(text)
-			if end < 0 {
-				break
-			}
-			if stmt := strings.TrimSpace(text[:end]); stmt != ";" {
-				if !run(text[:end], start) {
-					return errFailed
-				}
-			}
-			rest := text[end:]
-			pending.Reset()
-			if strings.TrimSpace(rest) != "" {
-				pending.WriteString(strings.TrimLeft(rest, " \t"))
+		for _, stmt := range takeStatements(&pending) {
+			if strings.TrimSpace(stmt) != ";" && !run(stmt, start) {
+				return errFailed
 			}
 			start = n
 		}
@@ -264,24 +252,35 @@ func (s *session) interactive(ctx context.Context, tty *os.File) error {
 			continue
 		}
 		pending.WriteString(line + "\n")
-		for {
-			text := pending.String()
-			end := statementEnd(text)
-			if end < 0 {
-				break
-			}
-			stmt := strings.TrimSpace(text[:end])
+		for _, stmt := range takeStatements(&pending) {
+			stmt = strings.TrimSpace(stmt)
 			// A statement over several lines is one history entry.
 			rl.SaveHistory(strings.Join(strings.Fields(stmt), " "))
 			if err := s.exec(ctx, stmt); err != nil && !errors.Is(err, errFailed) {
 				fmt.Fprintln(s.stderr, err)
 			}
-			pending.Reset()
-			if rest := strings.TrimSpace(text[end:]); rest != "" {
-				pending.WriteString(rest + "\n")
-			}
 		}
 	}
+}
+
+// takeStatements removes the complete statements (ending in ";") from the
+// front of pending and returns them; an unfinished one stays.
+func takeStatements(pending *strings.Builder) []string {
+	var out []string
+	text := pending.String()
+	for {
+		end := statementEnd(text)
+		if end < 0 {
+			break
+		}
+		out = append(out, text[:end])
+		text = strings.TrimLeft(text[end:], " \t")
+	}
+	pending.Reset()
+	if strings.TrimSpace(text) != "" {
+		pending.WriteString(text)
+	}
+	return out
 }
 
 var errQuit = errors.New("quit")
