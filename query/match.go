@@ -246,18 +246,37 @@ func (c *compiler) relElem(rp *syntax.RelPat) (elem, error) {
 }
 
 func (c *compiler) nodeCheck(np *syntax.NodePat) (nodeCheck, error) {
-	nc := nodeCheck{labels: np.Labels}
-	if np.Props != nil {
-		for _, e := range np.Props.Entries {
-			f, err := c.expr(e.Value)
-			if err != nil {
-				return nc, err
-			}
-			c.checkProperty(e.Pos, e.Key)
-			nc.props = append(nc.props, propCheck{key: e.Key, val: f})
-		}
+	props, err := c.propChecks(np.Props)
+	return nodeCheck{labels: np.Labels, props: props}, err
+}
+
+// propChecks compiles a pattern's property map {key: value, ...}.
+func (c *compiler) propChecks(m *syntax.MapLit) ([]propCheck, error) {
+	if m == nil {
+		return nil, nil
 	}
-	return nc, nil
+	var out []propCheck
+	for _, e := range m.Entries {
+		f, err := c.expr(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		c.checkProperty(e.Pos, e.Key)
+		out = append(out, propCheck{key: e.Key, val: f})
+	}
+	return out, nil
+}
+
+// directions says which ways to follow a relationship pattern from the
+// node being expanded: out (it is the start) and in (it is the end).
+// backwards is true when expanding from the pattern's right-hand node.
+func directions(rp *syntax.RelPat, backwards bool) (out, in bool) {
+	forward := rp.Right && !rp.Left
+	backward := rp.Left && !rp.Right
+	undirected := forward == backward
+	out = undirected || (forward && !backwards) || (backward && backwards)
+	in = undirected || (backward && !backwards) || (forward && backwards)
+	return out, in
 }
 
 // startOf picks the node a pattern is matched from: a bound node, else a
@@ -319,9 +338,10 @@ func (c *compiler) startStage(n elem, np *syntax.NodePat, check nodeCheck, idHin
 	if f := idHints[n.slot]; f != nil {
 		return &idStage{slot: n.slot, name: name, id: f, check: check}
 	}
-	if e := propEntry(np, "id"); e != nil {
-		f, _ := c.expr(e.Value) // compiled once already by nodeCheck
-		return &idStage{slot: n.slot, name: name, id: f, check: check}
+	for _, p := range check.props {
+		if p.key == "id" {
+			return &idStage{slot: n.slot, name: name, id: p.val, check: check}
+		}
 	}
 	if len(np.Labels) == 0 {
 		return &scanStage{slot: n.slot, name: name, check: check}
@@ -335,26 +355,16 @@ func (c *compiler) startStage(n elem, np *syntax.NodePat, check nodeCheck, idHin
 }
 
 func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck nodeCheck, backwards bool, bound map[int]bool) (stage, error) {
-	forward := rp.Right && !rp.Left
-	backward := rp.Left && !rp.Right
-	undirected := forward == backward
 	st := &expandStage{
 		from: from.slot, rel: rel.slot, to: to.slot,
 		fromName: from.display(), relName: rel.display(), toName: to.display(),
 		types: rp.Types, toCheck: toCheck, toBound: bound[to.slot], reverse: backwards,
 		uniq: append([]int(nil), c.matchRels...),
 	}
-	st.out = undirected || (forward && !backwards) || (backward && backwards)
-	st.in = undirected || (backward && !backwards) || (forward && backwards)
-	if rp.Props != nil {
-		for _, e := range rp.Props.Entries {
-			f, err := c.expr(e.Value)
-			if err != nil {
-				return nil, err
-			}
-			c.checkProperty(e.Pos, e.Key)
-			st.relProps = append(st.relProps, propCheck{key: e.Key, val: f})
-		}
+	st.out, st.in = directions(rp, backwards)
+	var err error
+	if st.relProps, err = c.propChecks(rp.Props); err != nil {
+		return nil, err
 	}
 	if r := rp.Range; r != nil {
 		st.varLen, st.min, st.max = true, 1, -1
@@ -586,11 +596,7 @@ const degreeSample = 16
 // average number of matching relationships of the from-node, sampled from
 // the store, grown for variable-length relationships.
 func (c *compiler) stepCost(rp *syntax.RelPat, from *syntax.NodePat, backwards bool) float64 {
-	forward := rp.Right && !rp.Left
-	backward := rp.Left && !rp.Right
-	undirected := forward == backward
-	out := undirected || (forward && !backwards) || (backward && backwards)
-	in := undirected || (backward && !backwards) || (forward && backwards)
+	out, in := directions(rp, backwards)
 	label := ""
 	if len(from.Labels) > 0 {
 		label = from.Labels[0]
