@@ -95,6 +95,15 @@ type rewrite struct {
 // them again restores them.
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
+	if s.sql != nil {
+		// What is stored is read under the lock, so that concurrent
+		// loaders resolve names as if they had run one after the other.
+		release, err := s.sql.lock(ctx, true)
+		if err != nil {
+			return res, err
+		}
+		defer release()
+	}
 	ov := newOverlay(ctx, s)
 	var todo []int
 	seen := map[string]bool{}
@@ -161,6 +170,20 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		return res, ov.err
 	}
 	rws = append(rws, deps...)
+	if s.sql != nil {
+		c := diff(rws)
+		if err := s.sql.write(ctx, c); err != nil {
+			return res, err
+		}
+		// Reported like the key-value stores, which rewrite whole records.
+		for _, rw := range rws {
+			if !sameQuads(rw.old, rw.new) {
+				res.Deleted += len(rw.old)
+				res.Added += len(rw.new)
+			}
+		}
+		return res, nil
+	}
 	return res, s.write(rws, &res)
 }
 
@@ -388,6 +411,9 @@ func (o *overlay) lookup(k string) (string, bool) {
 }
 
 func (s *Store) where() string {
+	if s.sql != nil {
+		return s.sql.shown
+	}
 	if s.path == "" {
 		return "in memory"
 	}

@@ -51,6 +51,11 @@ func (c *Counts) add(q quad.Quad, n int) {
 // Counts returns the vocabulary counts, computing them from the quads the
 // first time a store without saved counts is asked.
 func (s *Store) Counts(ctx context.Context) (*Counts, error) {
+	if s.sql != nil {
+		// Kept in the database in step with every write, by whichever
+		// process writes; cheap to read.
+		return s.sql.readCounts(ctx)
+	}
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
 	if s.counts.counts != nil {
@@ -133,6 +138,11 @@ func (s *Store) saveCounts() {
 
 // Empty reports whether the store holds no quads.
 func (s *Store) Empty() bool {
+	if s.sql != nil {
+		var any bool
+		err := s.sql.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM quads)`).Scan(&any)
+		return err == nil && !any
+	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	return !it.Next(context.Background())

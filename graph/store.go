@@ -24,6 +24,7 @@ type Store struct {
 	lock    *fileLock
 	opened  bool
 	counts  countsCache
+	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
 }
 
 // Options control how Open finds and creates a store.
@@ -61,7 +62,15 @@ const (
 
 // Open opens the store at path, a directory, creating it if needed. Only
 // one process may have a store open at a time; another gets a *BusyError.
+//
+// A path that is a postgres:// (or postgresql://) or cockroach:// URL opens
+// the graph in that database instead. Any number of processes may use it
+// at once: writes queue for the graph's lock, and reads wait for the write
+// in progress (see Store.ReadLock).
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if IsURL(path) {
+		return openSQL(ctx, path, o)
+	}
 	if _, err := os.Stat(path); err != nil && o.NoCreate {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrNotExist)
 	}
@@ -185,7 +194,7 @@ func OpenMemory() *Store {
 // failed write leaves wrong, so after any write error the store is reopened
 // before it is used again.
 func (s *Store) reopen() error {
-	if s.path == "" {
+	if s.path == "" || s.sql != nil {
 		return nil
 	}
 	if s.opened {
@@ -210,15 +219,31 @@ func (s *Store) reopen() error {
 	return nil
 }
 
-// Path returns the directory of an on-disk store, or "" in memory.
+// Path returns the directory of an on-disk store, or "" in memory or in
+// a database server.
 func (s *Store) Path() string { return s.path }
 
 // Backend returns the name of the store's backend.
 func (s *Store) Backend() string {
-	if s.path == "" {
+	switch {
+	case s.sql != nil:
+		return s.sql.flavor
+	case s.path == "":
 		return "memory"
 	}
 	return s.backend.name
+}
+
+// ReadLock makes the reads that follow, until release is called, see the
+// store as it was between two writes. An embedded store needs nothing (its
+// file lock keeps writers out); a SQL store, which other processes may be
+// writing, holds its lock row shared, so a read waits for the write in
+// progress and the next write waits for the read.
+func (s *Store) ReadLock(ctx context.Context) (release func(), err error) {
+	if s.sql == nil {
+		return func() {}, nil
+	}
+	return s.sql.lock(ctx, false)
 }
 
 // QuadStore exposes the Cayley quad store for the query engine. Callers
@@ -232,6 +257,11 @@ func (s *Store) Close() error {
 		err = s.qs.Close()
 		s.opened = false
 	}
+	if s.sql != nil {
+		if cerr := s.sql.close(); err == nil {
+			err = cerr
+		}
+	}
 	if s.lock != nil {
 		s.lock.release()
 		s.lock = nil
@@ -241,6 +271,9 @@ func (s *Store) Close() error {
 
 // Quads calls fn for every quad in the store, in no particular order.
 func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
+	if s.sql != nil {
+		return s.sql.quads(ctx, "", nil, fn)
+	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {
@@ -257,6 +290,9 @@ func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 
 // quadsWith calls fn for each quad whose direction d holds v.
 func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, fn func(quad.Quad)) error {
+	if ok, err := s.Match(ctx, map[quad.Direction]quad.Value{d: v}, func(q quad.Quad) error { fn(q); return nil }); ok {
+		return err
+	}
 	ref, err := s.qs.ValueOf(v)
 	if err != nil {
 		return err

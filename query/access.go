@@ -17,6 +17,7 @@ import (
 // labels and properties of a node, and a node's relationships.
 type reader struct {
 	ctx        context.Context
+	st         *graph.Store
 	qs         cgraph.QuadStore
 	props      map[string]map[string]Value // per-node property cache
 	names      map[any]quad.Value          // ref key → value: each read once
@@ -27,7 +28,7 @@ type reader struct {
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
-	return &reader{ctx: ctx, qs: st.QuadStore(), props: map[string]map[string]Value{},
+	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{},
 		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}}
 }
 
@@ -76,6 +77,12 @@ const maxCachedNodes = 50000
 // The quads are resolved direction by direction through the reader's
 // caches: most values (predicates, labels, hub nodes) repeat.
 func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
+	if ok, err := r.st.Match(r.ctx, filters, fn); ok {
+		if err == nil {
+			err = r.ctx.Err()
+		}
+		return err
+	}
 	var s cshape.Quads
 	fixed := map[quad.Direction]cgraph.Ref{}
 	for d, v := range filters {

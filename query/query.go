@@ -51,6 +51,11 @@ func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func(
 }
 
 func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]Value) error) ([]StageProfile, error) {
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	x := newExec(ctx, st, p, o)
 	stages := p.stages
 	var profs []*profiled
@@ -63,7 +68,7 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 		}
 	}
 	var returned int64
-	err := run(x, stages, make(Row, p.nslots), func(r Row) error {
+	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
 			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}

@@ -79,6 +79,11 @@ func (s *tapStage) String() string { return "Tap" }
 // of a RETURN narrow the subgraph as they narrow the result. With
 // neighbours > 0, the nodes within that many hops are added.
 func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbours int) (*Subgraph, error) {
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
 	var stages []stage
 	for _, s := range p.stages {
@@ -88,7 +93,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		stages = append(stages, s)
 	}
 	x := newExec(ctx, st, p, o)
-	err := run(x, stages, make(Row, p.nslots), func(r Row) error {
+	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		for _, v := range r {
 			b.add(v)
 		}
@@ -115,9 +120,14 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 
 // WholeGraph returns every node and relationship of the store.
 func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	x := newExec(ctx, st, &Plan{}, Options{})
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
-	err := x.rd.nodes("", func(n Node) error {
+	err = x.rd.nodes("", func(n Node) error {
 		b.add(n)
 		return x.rd.rels(n.ID, true, nil, func(r Rel) error { b.add(r); return nil })
 	})

@@ -1,0 +1,70 @@
+// Package pgtest gives tests a fresh PostgreSQL database of their own on
+// the server named by $CLAIMGRAPH_TEST_POSTGRES, and skips them, saying
+// how to run them, when it is not set.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// Env names the variable holding the URL of a PostgreSQL server (any
+// database on it) whose user may create databases.
+const Env = "CLAIMGRAPH_TEST_POSTGRES"
+
+// Skip is the message of a skipped PostgreSQL test.
+const Skip = "PostgreSQL tests skipped: set " + Env + " to a server URL, e.g. " +
+	`eval "$(scripts/pg-start.sh)" starts one on loopback and sets it`
+
+var serial atomic.Int64
+
+// Server returns the server URL, or skips the test.
+func Server(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(Env)
+	if u == "" {
+		t.Skip(Skip)
+	}
+	return u
+}
+
+// URL creates an empty database for the test, dropped when it ends, and
+// returns its URL.
+func URL(t testing.TB) string {
+	t.Helper()
+	server := Server(t)
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatalf("%s: %v", Env, err)
+	}
+	name := fmt.Sprintf("cgtest_%d_%d", os.Getpid(), serial.Add(1))
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		t.Fatalf("%s: %v", Env, err)
+	}
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		admin.Close()
+		t.Fatalf("PostgreSQL at %s: %v", Env, err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		t.Fatalf("PostgreSQL at %s: %v", Env, err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		// WITH (FORCE) ends the connections a failed test left open.
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}

@@ -1,0 +1,395 @@
+package graph
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	cgraph "github.com/cayleygraph/cayley/graph"
+	_ "github.com/cayleygraph/cayley/graph/sql/cockroach" // registers Cayley's "cockroach" quad store
+	_ "github.com/cayleygraph/cayley/graph/sql/postgres"  // registers Cayley's "postgres" quad store
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+)
+
+// sqlDB is a claim graph kept in a PostgreSQL or CockroachDB database, in
+// the tables of Cayley's SQL backend (nodes, quads). Cayley creates the
+// schema and serves as the generic quad store; claimgraph adds an index on
+// (label, subject), a table of its own (claimgraph_meta: format version and
+// the lock row; claimgraph_counts: vocabulary counts kept in step with each
+// write) and does its own reading and writing where Cayley's generic path
+// costs a round trip per quad.
+type sqlDB struct {
+	flavor string  // Cayley's backend name: "postgres" or "cockroach"
+	addr   string  // connection URL as the drivers take it
+	shown  string  // the URL without its password, for messages
+	db     *sql.DB // claimgraph's own connections (pgx)
+}
+
+// IsURL reports whether a --db argument names a database server rather
+// than a directory.
+func IsURL(db string) bool {
+	_, _, ok := sqlFlavor(db)
+	return ok
+}
+
+func sqlFlavor(db string) (flavor, addr string, ok bool) {
+	scheme, rest, found := strings.Cut(db, "://")
+	if !found {
+		return "", "", false
+	}
+	switch strings.ToLower(scheme) {
+	case "postgres", "postgresql":
+		return "postgres", db, true
+	case "cockroach", "cockroachdb":
+		// CockroachDB speaks PostgreSQL's protocol; only the schema and
+		// the transaction handling differ.
+		return "cockroach", "postgresql://" + rest, true
+	}
+	return "", "", false
+}
+
+// redact removes the password from a database URL.
+func redact(addr string) string {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return addr
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
+
+const (
+	metaTable   = "claimgraph_meta"
+	countsTable = "claimgraph_counts"
+)
+
+// openSQL opens the graph in the database at db, creating the schema unless
+// o.NoCreate is set.
+func openSQL(ctx context.Context, dbURL string, o Options) (*Store, error) {
+	flavor, addr, _ := sqlFlavor(dbURL)
+	d := &sqlDB{flavor: flavor, addr: addr, shown: redact(dbURL)}
+	var err error
+	if d.db, err = sql.Open("pgx", addr); err != nil {
+		return nil, fmt.Errorf("open %s: %w", d.shown, err)
+	}
+	fail := func(err error) (*Store, error) {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("connect to %s: %w", d.shown, err))
+	}
+	ok, err := d.ready(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if !ok {
+		if o.NoCreate {
+			return fail(fmt.Errorf("open store %s: %w", d.shown, ErrNotExist))
+		}
+		if err := d.create(ctx); err != nil {
+			return fail(fmt.Errorf("create store %s: %w", d.shown, err))
+		}
+	}
+	qs, err := cgraph.NewQuadStore(flavor, addr, nil)
+	if err != nil {
+		return fail(fmt.Errorf("open store %s: %w", d.shown, err))
+	}
+	return &Store{qs: qs, sql: d, opened: true}, nil
+}
+
+// tables returns which of the named tables exist in the current schema.
+func (d *sqlDB) tables(ctx context.Context, names ...string) (map[string]bool, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name = ANY($1)`, names)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", d.shown, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// ready reports whether the database holds a claim graph, and checks its
+// format.
+func (d *sqlDB) ready(ctx context.Context) (bool, error) {
+	have, err := d.tables(ctx, metaTable)
+	if err != nil || !have[metaTable] {
+		return false, err
+	}
+	var format string
+	err = d.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'format'`).Scan(&format)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // creation interrupted: finish it
+	}
+	if err != nil {
+		return false, fmt.Errorf("open store %s: %w", d.shown, err)
+	}
+	if format != fmt.Sprint(formatVersion) {
+		return false, fmt.Errorf("open store %s: format %s, this claimgraph reads format %d", d.shown, format, formatVersion)
+	}
+	return true, nil
+}
+
+// create makes the schema: Cayley's tables, then claimgraph's. Concurrent
+// creators queue on the lock row; the format row, written last in the same
+// transaction as the lock, marks a finished creation.
+func (d *sqlDB) create(ctx context.Context) error {
+	// Two processes creating the table at once may collide in the catalogue
+	// even with IF NOT EXISTS; one retry settles it.
+	stmt := `CREATE TABLE IF NOT EXISTS ` + metaTable + ` (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
+	if _, err := d.db.ExecContext(ctx, stmt); err != nil {
+		if _, err := d.db.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO `+metaTable+` (key, value) VALUES ('lock', '') ON CONFLICT (key) DO NOTHING`); err != nil {
+		return err
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'lock' FOR UPDATE`); err != nil {
+		return err
+	}
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+metaTable+` WHERE key = 'format'`).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil // created by another process meanwhile
+	}
+	have, err := d.tables(ctx, "quads", "nodes")
+	if err != nil {
+		return err
+	}
+	switch {
+	case have["quads"]:
+		// Cayley's schema is there but claimgraph's was not finished: an
+		// interrupted creation, which holds nothing, or a graph of
+		// Cayley's own, which is not ours to take over.
+		var any bool
+		if err := d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM quads)`).Scan(&any); err != nil {
+			return err
+		}
+		if any {
+			return errors.New("the database holds quads that claimgraph did not write (a graph of Cayley's own?); use another database or schema")
+		}
+	case have["nodes"]:
+		return errors.New("the database has a table named nodes that is not Cayley's; use another database or schema")
+	default:
+		if err := cgraph.InitQuadStore(d.flavor, d.addr, nil); err != nil && !errors.Is(err, cgraph.ErrDatabaseExists) {
+			return err
+		}
+	}
+	for _, s := range []string{
+		// A record's quads are found by their label, its node.
+		`CREATE INDEX IF NOT EXISTS quads_label_subject ON quads (label_hash, subject_hash)`,
+		`CREATE TABLE IF NOT EXISTS ` + countsTable + ` (kind TEXT NOT NULL, name TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, name))`,
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+metaTable+` (key, value) VALUES ('format', $1)`, fmt.Sprint(formatVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// lock takes the graph's lock row: shared for a read, exclusive for a
+// write. Writers queue behind each other and behind running reads; a read
+// waits for the write in progress, so it sees whole batches only. The lock
+// is held by an open transaction and goes with its connection, so a killed
+// process never leaves it behind.
+func (d *sqlDB) lock(ctx context.Context, exclusive bool) (func(), error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("lock store %s: %w", d.shown, err)
+	}
+	mode := "SHARE"
+	if exclusive {
+		mode = "UPDATE"
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'lock' FOR `+mode); err != nil {
+		tx.Rollback()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("lock store %s: %w", d.shown, err)
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// nodeColumns are the value columns of Cayley's nodes table, in the order
+// scanValue reads them.
+const nodeColumns = "value, value_string, datatype, language, iri, bnode, value_int, value_bool, value_float, value_time"
+
+func nodeCols(alias string) string {
+	cols := strings.Split(nodeColumns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// quadSelect reads quads with their four values in one query.
+var quadSelect = `SELECT ` + nodeCols("s") + `, ` + nodeCols("p") + `, ` + nodeCols("o") + `, ` + nodeCols("l") + `
+FROM quads q
+JOIN nodes s ON s.hash = q.subject_hash
+JOIN nodes p ON p.hash = q.predicate_hash
+JOIN nodes o ON o.hash = q.object_hash
+LEFT JOIN nodes l ON l.hash = q.label_hash`
+
+// nodeValue holds one row's columns of the nodes table.
+type nodeValue struct {
+	data   []byte
+	str    sql.NullString
+	typ    sql.NullString
+	lang   sql.NullString
+	iri    sql.NullBool
+	bnode  sql.NullBool
+	vint   sql.NullInt64
+	vbool  sql.NullBool
+	vfloat sql.NullFloat64
+	vtime  sql.NullTime
+}
+
+func (n *nodeValue) dest() []any {
+	return []any{&n.data, &n.str, &n.typ, &n.lang, &n.iri, &n.bnode, &n.vint, &n.vbool, &n.vfloat, &n.vtime}
+}
+
+// value decodes the columns as Cayley's SQL store writes them.
+func (n *nodeValue) value() (quad.Value, error) {
+	unescape := func(s string) quad.String { return quad.String(strings.ReplaceAll(s, `\x00`, "\x00")) }
+	switch {
+	case n.str.Valid:
+		switch {
+		case n.iri.Bool:
+			return quad.IRI(n.str.String), nil
+		case n.bnode.Bool:
+			return quad.BNode(n.str.String), nil
+		case n.lang.Valid:
+			return quad.LangString{Value: unescape(n.str.String), Lang: n.lang.String}, nil
+		case n.typ.Valid:
+			return quad.TypedString{Value: unescape(n.str.String), Type: quad.IRI(n.typ.String)}, nil
+		}
+		return unescape(n.str.String), nil
+	case n.vint.Valid:
+		return quad.Int(n.vint.Int64), nil
+	case n.vbool.Valid:
+		return quad.Bool(n.vbool.Bool), nil
+	case n.vfloat.Valid:
+		return quad.Float(n.vfloat.Float64), nil
+	case n.vtime.Valid:
+		return quad.Time(n.vtime.Time.UTC()), nil
+	case n.data == nil:
+		return nil, nil // no label
+	}
+	return pquads.UnmarshalValue(n.data)
+}
+
+// quads runs a quadSelect with an optional condition and calls fn with each
+// quad.
+func (d *sqlDB) quads(ctx context.Context, where string, args []any, fn func(quad.Quad) error) error {
+	rows, err := d.db.QueryContext(ctx, quadSelect+where, args...)
+	if err != nil {
+		return d.readErr(err)
+	}
+	defer rows.Close()
+	var cols [4]nodeValue
+	dest := append(append(append(cols[0].dest(), cols[1].dest()...), cols[2].dest()...), cols[3].dest()...)
+	for rows.Next() {
+		for i := range cols {
+			cols[i] = nodeValue{}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return d.readErr(err)
+		}
+		var q quad.Quad
+		for i, dir := range quad.Directions {
+			v, err := cols[i].value()
+			if err != nil {
+				return d.readErr(err)
+			}
+			q.Set(dir, v)
+		}
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	return d.readErr(rows.Err())
+}
+
+func (d *sqlDB) readErr(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("read %s: %w", d.shown, err)
+}
+
+// Match calls fn with every quad whose directions hold the given values,
+// in one query. It is the SQL store's fast path; other stores report
+// ok == false and the caller reads through Cayley's iterators instead.
+func (s *Store) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) (ok bool, err error) {
+	if s.sql == nil {
+		return false, nil
+	}
+	var conds []string
+	var args []any
+	for _, dir := range quad.Directions {
+		v, has := fixed[dir]
+		if !has {
+			continue
+		}
+		args = append(args, hashValue(v))
+		conds = append(conds, fmt.Sprintf("q.%s_hash = $%d", dir, len(args)))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	return true, s.sql.quads(ctx, where, args, fn)
+}
+
+func (d *sqlDB) close() error { return d.db.Close() }
+
+// retryable reports a transaction the server aborted so that it can be
+// tried again: a serialisation failure or a deadlock. CockroachDB reports
+// contention this way as a matter of course.
+func retryable(err error) bool {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		return e.SQLState() == "40001" || e.SQLState() == "40P01"
+	}
+	return false
+}
+
+// backoff waits before retry attempt n.
+func backoff(ctx context.Context, n int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(n*n) * 20 * time.Millisecond):
+		return nil
+	}
+}

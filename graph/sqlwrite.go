@@ -1,0 +1,298 @@
+package graph
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cayleygraph/cayley/graph/refs"
+	csql "github.com/cayleygraph/cayley/graph/sql"
+	"github.com/cayleygraph/quad"
+)
+
+// hashValue is a value's key in Cayley's SQL schema (nil for no value).
+func hashValue(v quad.Value) []byte {
+	if v == nil {
+		return nil
+	}
+	h := refs.HashOf(v)
+	return h[:]
+}
+
+// sqlChange is what one write does to the SQL store: quads to delete and to
+// add (never the same quad in both), and the resulting change of counts.
+type sqlChange struct {
+	del, add []quad.Quad
+	counts   *Counts
+}
+
+// diff turns rewrites into the quads that actually change. Unlike the
+// key-value stores, a SQL store removes and adds in one transaction, so a
+// quad kept by a new version is not touched at all.
+func diff(rws []rewrite) sqlChange {
+	c := sqlChange{counts: newCounts()}
+	for _, rw := range rws {
+		old := map[[4]string]bool{}
+		for _, q := range rw.old {
+			old[quadKey(q)] = true
+		}
+		kept := map[[4]string]bool{}
+		for _, q := range rw.new {
+			k := quadKey(q)
+			if old[k] {
+				kept[k] = true
+				continue
+			}
+			c.add = append(c.add, q)
+			c.counts.add(q, 1)
+		}
+		for _, q := range rw.old {
+			if !kept[quadKey(q)] {
+				c.del = append(c.del, q)
+				c.counts.add(q, -1)
+			}
+		}
+	}
+	return c
+}
+
+// write applies a change in one transaction, in a few statements whatever
+// its size: new values are inserted into nodes, quads deleted and inserted
+// from arrays, the reference counts of the values touched adjusted (a value
+// no quad uses any more is deleted, as Cayley does), and the counts table
+// updated. Transactions the server aborts for contention are retried.
+func (d *sqlDB) write(ctx context.Context, c sqlChange) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = d.writeOnce(ctx, c)
+		if err == nil || !retryable(err) || attempt == 5 {
+			break
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written)", d.shown, err)
+	}
+	return nil
+}
+
+func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := insertNodes(ctx, tx, c.add); err != nil {
+		return fmt.Errorf("insert values: %w", err)
+	}
+	refs := map[string]int64{}
+	count := func(rows *sql.Rows, n int64) error {
+		defer rows.Close()
+		for rows.Next() {
+			var h [4][]byte
+			if err := rows.Scan(&h[0], &h[1], &h[2], &h[3]); err != nil {
+				return err
+			}
+			for _, b := range h {
+				if b != nil {
+					refs[string(b)] += n
+				}
+			}
+		}
+		return rows.Err()
+	}
+	if len(c.del) > 0 {
+		cols, err := quadArrays(c.del)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `DELETE FROM quads q
+			USING unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
+			WHERE q.subject_hash = d.s AND q.predicate_hash = d.p AND q.object_hash = d.o AND q.label_hash = d.l
+			RETURNING q.subject_hash, q.predicate_hash, q.object_hash, q.label_hash`, cols[0], cols[1], cols[2], cols[3])
+		if err != nil {
+			return fmt.Errorf("delete quads: %w", err)
+		}
+		if err := count(rows, -1); err != nil {
+			return fmt.Errorf("delete quads: %w", err)
+		}
+	}
+	if len(c.add) > 0 {
+		cols, err := quadArrays(c.add)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO quads (subject_hash, predicate_hash, object_hash, label_hash, ts)
+			SELECT d.s, d.p, d.o, d.l, now() FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
+			ON CONFLICT DO NOTHING
+			RETURNING subject_hash, predicate_hash, object_hash, label_hash`, cols[0], cols[1], cols[2], cols[3])
+		if err != nil {
+			return fmt.Errorf("insert quads: %w", err)
+		}
+		if err := count(rows, 1); err != nil {
+			return fmt.Errorf("insert quads: %w", err)
+		}
+	}
+	// Every value inserted above is touched too: one whose quads all
+	// existed already keeps refs 0 and is removed again.
+	for _, q := range c.add {
+		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			if h := string(hashValue(v)); v != nil {
+				if _, ok := refs[h]; !ok {
+					refs[h] = 0
+				}
+			}
+		}
+	}
+	if len(refs) > 0 {
+		hashes := make([][]byte, 0, len(refs))
+		deltas := make([]int64, 0, len(refs))
+		for h, n := range refs {
+			hashes = append(hashes, []byte(h))
+			deltas = append(deltas, n)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET refs = nodes.refs + d.n
+			FROM unnest($1::bytea[], $2::int8[]) AS d(h, n) WHERE nodes.hash = d.h AND d.n <> 0`, hashes, deltas); err != nil {
+			return fmt.Errorf("update value references: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE hash = ANY($1::bytea[]) AND refs <= 0`, hashes); err != nil {
+			return fmt.Errorf("delete unused values: %w", err)
+		}
+	}
+	if err := updateCountsTable(ctx, tx, c.counts); err != nil {
+		return fmt.Errorf("update counts: %w", err)
+	}
+	return tx.Commit()
+}
+
+// quadArrays returns the hashes of the quads' four directions as columns.
+// Every quad claimgraph writes has a label (its record), which the delete
+// relies on to use the unique index.
+func quadArrays(qs []quad.Quad) ([4][][]byte, error) {
+	var cols [4][][]byte
+	for _, q := range qs {
+		if q.Label == nil {
+			return cols, fmt.Errorf("quad %s has no label", FormatQuad(q))
+		}
+		for i, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			cols[i] = append(cols[i], hashValue(v))
+		}
+	}
+	return cols, nil
+}
+
+// insertNodes inserts the values of quads that the nodes table lacks, with
+// no references yet; the quad insert counts them. Values are inserted in
+// multi-row statements, one per kind of value (the columns differ).
+func insertNodes(ctx context.Context, tx *sql.Tx, qs []quad.Quad) error {
+	type row struct {
+		hash string
+		vals []any
+	}
+	byType := map[csql.ValueType][]row{}
+	seen := map[string]bool{}
+	for _, q := range qs {
+		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			if v == nil {
+				continue
+			}
+			h := csql.HashOf(v)
+			k := string(h.ValueHash[:])
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			typ, vals, err := csql.NodeValues(h, v)
+			if err != nil {
+				return err
+			}
+			byType[typ] = append(byType[typ], row{k, vals})
+		}
+	}
+	types := make([]csql.ValueType, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
+	for _, t := range types {
+		rows := byType[t]
+		// Sorted, so that concurrent writers lock rows in one order.
+		sort.Slice(rows, func(i, j int) bool { return rows[i].hash < rows[j].hash })
+		cols := append([]string{"hash"}, t.Columns()...)
+		per := len(cols)
+		const maxParams = 30000
+		for start := 0; start < len(rows); {
+			end := min(len(rows), start+maxParams/per)
+			var b strings.Builder
+			b.WriteString("INSERT INTO nodes (refs, " + strings.Join(cols, ", ") + ") VALUES ")
+			args := make([]any, 0, (end-start)*per)
+			for i, r := range rows[start:end] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(0")
+				for _, v := range r.vals {
+					args = append(args, v)
+					fmt.Fprintf(&b, ", $%d", len(args))
+				}
+				b.WriteString(")")
+			}
+			b.WriteString(" ON CONFLICT (hash) DO NOTHING")
+			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+				return err
+			}
+			start = end
+		}
+	}
+	return nil
+}
+
+// updateCountsTable adds a write's count changes to the counts table.
+func updateCountsTable(ctx context.Context, tx *sql.Tx, c *Counts) error {
+	var kinds, names []string
+	var ns []int64
+	for kind, m := range map[string]map[string]int{"label": c.Labels, "rel": c.Relationships, "prop": c.Properties} {
+		for name, n := range m {
+			if n != 0 {
+				kinds, names, ns = append(kinds, kind), append(names, name), append(ns, int64(n))
+			}
+		}
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+countsTable+` (kind, name, n)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::int8[])
+		ON CONFLICT (kind, name) DO UPDATE SET n = `+countsTable+`.n + EXCLUDED.n`, kinds, names, ns)
+	return err
+}
+
+// readCounts reads the counts table.
+func (d *sqlDB) readCounts(ctx context.Context) (*Counts, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT kind, name, n FROM `+countsTable+` WHERE n > 0`)
+	if err != nil {
+		return nil, d.readErr(err)
+	}
+	defer rows.Close()
+	c := newCounts()
+	for rows.Next() {
+		var kind, name string
+		var n int
+		if err := rows.Scan(&kind, &name, &n); err != nil {
+			return nil, d.readErr(err)
+		}
+		switch kind {
+		case "label":
+			c.Labels[name] = n
+		case "rel":
+			c.Relationships[name] = n
+		case "prop":
+			c.Properties[name] = n
+		}
+	}
+	return c, d.readErr(rows.Err())
+}
