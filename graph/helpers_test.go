@@ -12,6 +12,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 )
 
@@ -79,6 +80,34 @@ func openDisk(t testing.TB, dir string) *graph.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// newStore opens a new empty store of a kind: a key-value backend in a
+// temporary directory, or "postgres", a fresh database (skipped without a
+// server; see pgtest). It returns the store and where it is.
+func newStore(t testing.TB, kind string) (*graph.Store, string) {
+	t.Helper()
+	loc := filepath.Join(t.TempDir(), "kb.db")
+	if kind == "postgres" {
+		loc = pgtest.URL(t)
+	}
+	st, err := graph.Open(context.Background(), loc, graph.Options{Backend: kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, loc
+}
+
+// persistent are the kinds of store the store tests run on.
+var persistent = []string{graph.DefaultBackend, "postgres"}
+
+// verify fails the test if the store's own bookkeeping is inconsistent.
+func verify(t testing.TB, st *graph.Store) {
+	t.Helper()
+	if err := st.Verify(context.Background()); err != nil {
+		t.Error(err)
+	}
 }
 
 func tempStore(t testing.TB) (*graph.Store, string) {

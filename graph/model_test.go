@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,15 +75,10 @@ func TestModelStore(t *testing.T) {
 	for _, run := range []struct {
 		seed    int64
 		backend string
-	}{{1, "leveldb"}, {2, "leveldb"}, {3, "bolt"}, {4, "bbolt"}} {
+	}{{1, "leveldb"}, {2, "leveldb"}, {3, "bolt"}, {4, "bbolt"}, {5, "postgres"}, {6, "postgres"}} {
 		t.Run(fmt.Sprint(run.backend, "/seed", run.seed), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(run.seed))
-			dir := filepath.Join(t.TempDir(), "kb.db")
-			disk, err := graph.Open(t.Context(), dir, graph.Options{Backend: run.backend})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { disk.Close() })
+			disk, dir := newStore(t, run.backend)
 			mem := graph.OpenMemory()
 			for step := 0; step < *modelSteps; step++ {
 				var batch []graph.Change
@@ -102,6 +96,7 @@ func TestModelStore(t *testing.T) {
 				if diff := cmp.Diff(dump(t, mem, false), dump(t, disk, false)); diff != "" {
 					t.Fatalf("step %d: graphs differ (-mem +disk):\n%s", step, diff)
 				}
+				verify(t, disk)
 				if step%25 == 24 {
 					disk.Close()
 					disk = openDisk(t, dir)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/pgtest"
 )
 
 func corpus(t testing.TB) []graph.Change {
@@ -32,9 +33,16 @@ func TestLoadOrderIndependence(t *testing.T) {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		batch := 1 + rng.Intn(len(order))
 		var st *graph.Store
-		if trial%3 == 0 {
+		switch trial % 4 {
+		case 0:
 			st, _ = tempStore(t)
-		} else {
+		case 1:
+			if os.Getenv(pgtest.Env) != "" {
+				st, _ = newStore(t, "postgres")
+				break
+			}
+			fallthrough
+		default:
 			st = graph.OpenMemory()
 		}
 		for i := 0; i < len(order); i += batch {
@@ -43,11 +51,18 @@ func TestLoadOrderIndependence(t *testing.T) {
 		if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
 			t.Fatalf("trial %d (batch %d, %s): graph depends on load order (-want +got):\n%s", trial, batch, st.Backend(), diff)
 		}
+		verify(t, st)
 	}
 }
 
 func TestIdempotentLoad(t *testing.T) {
-	st, _ := tempStore(t)
+	for _, kind := range persistent {
+		t.Run(kind, func(t *testing.T) { testIdempotentLoad(t, kind) })
+	}
+}
+
+func testIdempotentLoad(t *testing.T, kind string) {
+	st, _ := newStore(t, kind)
 	all := corpus(t)
 	first := apply(t, st, all...)
 	before := dump(t, st, false)
@@ -66,6 +81,7 @@ func TestIdempotentLoad(t *testing.T) {
 	if first.Added != len(before) {
 		t.Errorf("first load reports %d quads added, store holds %d", first.Added, len(before))
 	}
+	verify(t, st)
 }
 
 // TestReplacement replaces a record with new content: nothing of the old
@@ -73,7 +89,13 @@ func TestIdempotentLoad(t *testing.T) {
 func TestReplacement(t *testing.T) {
 	old := "source · blog\nT\nsrc_a\nauthors: Ann Lee\ntopics: Old topic\nEvidence from this source (2)\n- weight0.5\nmethod: m\n“one”\n- weight0.7\nmethod: m\n“two”\n"
 	nw := "source · blog\nT2\nsrc_a\nauthors: Bo Chen\ntopics: New topic\nEvidence from this source (1)\n- weight0.9\nmethod: m2\n“three”\n"
-	st, _ := tempStore(t)
+	for _, kind := range persistent {
+		t.Run(kind, func(t *testing.T) { testReplacement(t, kind, old, nw) })
+	}
+}
+
+func testReplacement(t *testing.T, kind, old, nw string) {
+	st, _ := newStore(t, kind)
 	apply(t, st, parseText(t, old)...)
 	res := apply(t, st, parseText(t, nw)...)
 	if res.Outcomes[0] != graph.Replaced {
@@ -84,15 +106,22 @@ func TestReplacement(t *testing.T) {
 	if diff := cmp.Diff(dump(t, fresh, false), dump(t, st, false)); diff != "" {
 		t.Errorf("replaced store differs from a fresh load of the new version (-fresh +replaced):\n%s", diff)
 	}
+	verify(t, st)
 }
 
 // TestRemovalReresolves removes a person record: the source that named its
 // author by alias falls back to a node of its own, and loading the person
 // again restores the link.
 func TestRemovalReresolves(t *testing.T) {
+	for _, kind := range persistent {
+		t.Run(kind, func(t *testing.T) { testRemovalReresolves(t, kind) })
+	}
+}
+
+func testRemovalReresolves(t *testing.T, kind string) {
 	src := parseText(t, "source · blog\nT\nsrc_a\nauthors: Zuck\n")
 	per := parseText(t, person)
-	st, _ := tempStore(t)
+	st, _ := newStore(t, kind)
 	apply(t, st, src...)
 	apply(t, st, per...)
 	withPerson := dump(t, st, false)
@@ -112,10 +141,17 @@ func TestRemovalReresolves(t *testing.T) {
 	if res := apply(t, st, graph.Change{Remove: "per_nobody"}); res.Outcomes[0] != graph.Missing {
 		t.Errorf("removing an absent record: got %v, want missing", res.Outcomes[0])
 	}
+	verify(t, st)
 }
 
 func TestReopenKeepsGraph(t *testing.T) {
-	st, dir := tempStore(t)
+	for _, kind := range persistent {
+		t.Run(kind, func(t *testing.T) { testReopenKeepsGraph(t, kind) })
+	}
+}
+
+func testReopenKeepsGraph(t *testing.T, kind string) {
+	st, dir := newStore(t, kind)
 	apply(t, st, corpus(t)...)
 	want := dump(t, st, false)
 	st.Close()
