@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"claimgraph/graph"
+	"claimgraph/graph/pgtest"
 )
 
 // TestMain lets the test binary act as the claimgraph command, both for
@@ -27,6 +30,13 @@ const asMainEnv = "CLAIMGRAPH_TEST_AS_MAIN"
 // TestScripts runs testdata/script/*.txtar against the real command.
 // Scripts find the repository's testdata under $TESTDATA.
 func TestScripts(t *testing.T) {
+	t.Run(graph.DefaultBackend, func(t *testing.T) { runScripts(t, "") })
+	// The same scripts with the default store ($CLAIMGRAPH_DB) a fresh
+	// PostgreSQL database per script.
+	t.Run("postgres", func(t *testing.T) { runScripts(t, pgtest.Server(t)) })
+}
+
+func runScripts(t *testing.T, postgres string) {
 	td, err := filepath.Abs("../../testdata")
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +45,21 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join(td, "script"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TESTDATA", td)
+			// $STORE is what messages call the default store.
+			env.Setenv("STORE", "claimgraph.db")
+			if postgres != "" {
+				url, drop, err := pgtest.NewDatabase(postgres)
+				if err != nil {
+					return err
+				}
+				env.Defer(func() {
+					if err := drop(); err != nil {
+						env.T().Fatal(err)
+					}
+				})
+				env.Setenv("CLAIMGRAPH_DB", url)
+				env.Setenv("STORE", url)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -39,32 +39,45 @@ func Server(t testing.TB) string {
 // returns its URL.
 func URL(t testing.TB) string {
 	t.Helper()
-	server := Server(t)
+	u, drop, err := NewDatabase(Server(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return u
+}
+
+// NewDatabase creates an empty database on the server and returns its URL
+// and a function that drops it.
+func NewDatabase(server string) (string, func() error, error) {
 	u, err := url.Parse(server)
 	if err != nil {
-		t.Fatalf("%s: %v", Env, err)
+		return "", nil, fmt.Errorf("%s: %v", Env, err)
 	}
 	name := fmt.Sprintf("cgtest_%d_%d", os.Getpid(), serial.Add(1))
 	admin, err := sql.Open("pgx", server)
 	if err != nil {
-		t.Fatalf("%s: %v", Env, err)
+		return "", nil, fmt.Errorf("%s: %v", Env, err)
 	}
 	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
-		admin.Close()
-		t.Fatalf("PostgreSQL at %s: %v", Env, err)
+	for _, s := range []string{"DROP DATABASE IF EXISTS " + name, "CREATE DATABASE " + name} {
+		if _, err := admin.ExecContext(ctx, s); err != nil {
+			admin.Close()
+			return "", nil, fmt.Errorf("PostgreSQL at $%s: %v", Env, err)
+		}
 	}
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("PostgreSQL at %s: %v", Env, err)
-	}
-	t.Cleanup(func() {
+	drop := func() error {
 		defer admin.Close()
 		// WITH (FORCE) ends the connections a failed test left open.
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+			return fmt.Errorf("drop test database %s: %v", name, err)
 		}
-	})
+		return nil
+	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
