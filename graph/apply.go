@@ -107,16 +107,20 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	ov := newOverlay(ctx, s)
 	var todo []int
 	seen := map[string]bool{}
+	ids := make([]string, len(changes))
 	for i, c := range changes {
-		id := c.ID()
-		if seen[id] {
-			return res, fmt.Errorf("record %s appears twice in one batch", id)
+		ids[i] = c.ID()
+		if seen[ids[i]] {
+			return res, fmt.Errorf("record %s appears twice in one batch", ids[i])
 		}
-		seen[id] = true
-		stored, err := s.storedHash(ctx, id)
-		if err != nil {
-			return res, err
-		}
+		seen[ids[i]] = true
+	}
+	hashes, err := s.storedHashes(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	for i, c := range changes {
+		id, stored := ids[i], hashes[ids[i]]
 		switch {
 		case c.Remove != "" && stored == "":
 			res.Outcomes[i] = Missing
@@ -137,15 +141,28 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 			ov.pending[k.key] = append(ov.pending[k.key], candidate{rankOf(k.pred), id})
 		}
 	}
+	var replaced []string
+	var records []*Record
+	for _, i := range todo {
+		if res.Outcomes[i] != Added {
+			replaced = append(replaced, ids[i])
+		}
+		if changes[i].Record != nil {
+			records = append(records, changes[i].Record)
+		}
+	}
+	olds, err := s.recordsQuads(ctx, replaced)
+	if err != nil {
+		return res, err
+	}
+	if err := ov.prefetch(records); err != nil {
+		return res, err
+	}
 	changedKeys := map[string]bool{}
 	var rws []rewrite
 	for _, i := range todo {
 		c := changes[i]
-		rw := rewrite{id: c.ID()}
-		var err error
-		if rw.old, err = s.recordQuads(ctx, rw.id); err != nil {
-			return res, err
-		}
+		rw := rewrite{id: ids[i], old: olds[ids[i]]}
 		switch {
 		case c.Record != nil:
 			rw.new = c.Record.facts(ov)
@@ -222,31 +239,31 @@ func (c Change) keys() []key {
 // dependents re-derives the stored records that looked up any of keys,
 // returning those whose facts change.
 func (s *Store) dependents(ctx context.Context, ov *overlay, keys map[string]bool) ([]rewrite, error) {
-	ids := map[string]bool{}
+	var refs []quad.Value
 	for k := range keys {
-		err := s.quadsWith(ctx, quad.Object, refValue(k), func(q quad.Quad) {
-			if q.Predicate != PredRef {
-				return
-			}
-			if id, ok := IDOf(q.Label); ok && !ov.hidden[id] {
-				ids[id] = true
-			}
-		})
-		if err != nil {
-			return nil, err
+		refs = append(refs, refValue(k))
+	}
+	ids := map[string]bool{}
+	err := s.matchAny(ctx, quad.Object, refs, map[quad.Direction]quad.Value{quad.Predicate: PredRef}, func(q quad.Quad) {
+		if id, ok := IDOf(q.Label); ok && !ov.hidden[id] {
+			ids[id] = true
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	sorted := make([]string, 0, len(ids))
 	for id := range ids {
 		sorted = append(sorted, id)
 	}
 	sort.Strings(sorted)
+	olds, err := s.recordsQuads(ctx, sorted)
+	if err != nil {
+		return nil, err
+	}
 	var out []rewrite
 	for _, id := range sorted {
-		old, err := s.recordQuads(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+		old := olds[id]
 		rec, err := storedRecord(id, old)
 		if err != nil || rec == nil {
 			return nil, err
@@ -332,6 +349,40 @@ func (s *Store) storedHash(ctx context.Context, id string) (string, error) {
 	return h, err
 }
 
+// storedHashes returns the content hashes of the stored versions of
+// records, leaving out those not stored.
+func (s *Store) storedHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	nodes := make([]quad.Value, len(ids))
+	for i, id := range ids {
+		nodes[i] = Node(id)
+	}
+	out := map[string]string{}
+	err := s.matchAny(ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: PredHash}, func(q quad.Quad) {
+		if q.Label == q.Subject {
+			id, _ := IDOf(q.Subject)
+			out[id], _ = quad.NativeOf(q.Object).(string)
+		}
+	})
+	return out, err
+}
+
+// recordsQuads returns every quad each record produced, sorted.
+func (s *Store) recordsQuads(ctx context.Context, ids []string) (map[string][]quad.Quad, error) {
+	nodes := make([]quad.Value, len(ids))
+	for i, id := range ids {
+		nodes[i] = Node(id)
+	}
+	out := map[string][]quad.Quad{}
+	err := s.matchAny(ctx, quad.Label, nodes, nil, func(q quad.Quad) {
+		id, _ := IDOf(q.Label)
+		out[id] = append(out[id], q)
+	})
+	for id, qs := range out {
+		out[id] = normalise(qs)
+	}
+	return out, err
+}
+
 // recordQuads returns every quad a record produced, sorted.
 func (s *Store) recordQuads(ctx context.Context, id string) ([]quad.Quad, error) {
 	var out []quad.Quad
@@ -375,32 +426,72 @@ type overlay struct {
 	s       *Store
 	hidden  map[string]bool
 	pending map[string][]candidate
+	stored  map[string]candidate // best stored candidate per key read so far
 	cache   map[string]candidate
 	err     error
 }
 
 func newOverlay(ctx context.Context, s *Store) *overlay {
-	return &overlay{ctx: ctx, s: s, hidden: map[string]bool{}, pending: map[string][]candidate{}, cache: map[string]candidate{}}
+	return &overlay{ctx: ctx, s: s, hidden: map[string]bool{}, pending: map[string][]candidate{},
+		stored: map[string]candidate{}, cache: map[string]candidate{}}
+}
+
+// recorder is a resolver that notes the keys looked up and resolves none.
+type recorder map[string]bool
+
+func (r recorder) lookup(k string) (string, bool) {
+	r[k] = true
+	return "", false
+}
+
+// prefetch reads, in one go, the stored candidates for the keys the
+// records will look up, so that a database server is asked once per batch
+// rather than once per name. The keys are found by deriving the records'
+// facts with nothing resolved; a key only a resolved name would lead to is
+// read when it is looked up.
+func (o *overlay) prefetch(records []*Record) error {
+	if o.s.sql == nil {
+		return nil // embedded lookups are cheap one by one
+	}
+	keys := recorder{}
+	for _, r := range records {
+		r.facts(keys)
+	}
+	return o.fetch(keys)
+}
+
+// fetch reads the best stored candidate of each key.
+func (o *overlay) fetch(keys map[string]bool) error {
+	var values []quad.Value
+	for k := range keys {
+		if _, ok := o.stored[k]; !ok {
+			values = append(values, quad.String(k))
+			o.stored[k] = candidate{rank: len(keyRanks)}
+		}
+	}
+	return o.s.matchAny(o.ctx, quad.Object, values, nil, func(q quad.Quad) {
+		r := rankOf(q.Predicate)
+		id, ok := IDOf(q.Label)
+		if r < 0 || !ok || o.hidden[id] {
+			return
+		}
+		k := quad.NativeOf(q.Object).(string)
+		if c := (candidate{r, id}); c.better(o.stored[k]) {
+			o.stored[k] = c
+		}
+	})
 }
 
 func (o *overlay) lookup(k string) (string, bool) {
 	if c, ok := o.cache[k]; ok {
 		return c.id, c.id != ""
 	}
-	best := candidate{rank: len(keyRanks)}
-	err := o.s.quadsWith(o.ctx, quad.Object, quad.String(k), func(q quad.Quad) {
-		r := rankOf(q.Predicate)
-		id, ok := IDOf(q.Label)
-		if r < 0 || !ok || o.hidden[id] {
-			return
+	if _, ok := o.stored[k]; !ok {
+		if err := o.fetch(map[string]bool{k: true}); err != nil && o.err == nil {
+			o.err = err
 		}
-		if c := (candidate{r, id}); c.better(best) {
-			best = c
-		}
-	})
-	if err != nil && o.err == nil {
-		o.err = err
 	}
+	best := o.stored[k]
 	for _, c := range o.pending[k] {
 		if c.better(best) {
 			best = c

@@ -322,3 +322,26 @@ func (s *Store) FactsOf(ctx context.Context, id string, fn func(quad.Quad)) erro
 		}
 	})
 }
+
+// matchAny calls fn with each quad whose direction d holds one of values
+// and whose other directions hold the fixed values: in a few queries on a
+// SQL store, one index lookup per value otherwise.
+func (s *Store) matchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) error {
+	if s.sql != nil {
+		return s.sql.matchAny(ctx, d, values, fixed, fn)
+	}
+	for _, v := range values {
+		err := s.quadsWith(ctx, d, v, func(q quad.Quad) {
+			for fd, fv := range fixed {
+				if q.Get(fd) != fv {
+					return
+				}
+			}
+			fn(q)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
