@@ -86,80 +86,71 @@ func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := insertNodes(ctx, tx, c.add); err != nil {
+	// Reference counts change by the quads deleted and added. The change
+	// was worked out under the graph's lock from what is stored, so every
+	// quad to delete exists and none to add does; the statements check it.
+	refs := map[string]int64{}
+	for _, q := range c.del {
+		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			refs[string(hashValue(v))]--
+		}
+	}
+	if err := upsertNodes(ctx, tx, c.add, refs); err != nil {
 		return fmt.Errorf("insert values: %w", err)
 	}
-	refs := map[string]int64{}
-	count := func(rows *sql.Rows, n int64) error {
-		defer rows.Close()
-		for rows.Next() {
-			var h [4][]byte
-			if err := rows.Scan(&h[0], &h[1], &h[2], &h[3]); err != nil {
-				return err
-			}
-			for _, b := range h {
-				if b != nil {
-					refs[string(b)] += n
-				}
-			}
-		}
-		return rows.Err()
-	}
-	if len(c.del) > 0 {
-		cols, err := quadArrays(c.del)
+	exec := func(what string, want int, stmt string, qs []quad.Quad) error {
+		cols, err := quadArrays(qs)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `DELETE FROM quads q
-			USING unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
-			WHERE q.subject_hash = d.s AND q.predicate_hash = d.p AND q.object_hash = d.o AND q.label_hash = d.l
-			RETURNING q.subject_hash, q.predicate_hash, q.object_hash, q.label_hash`, cols[0], cols[1], cols[2], cols[3])
+		r, err := tx.ExecContext(ctx, stmt, cols[0], cols[1], cols[2], cols[3])
 		if err != nil {
-			return fmt.Errorf("delete quads: %w", err)
+			return fmt.Errorf("%s quads: %w", what, err)
 		}
-		if err := count(rows, -1); err != nil {
-			return fmt.Errorf("delete quads: %w", err)
+		if n, err := r.RowsAffected(); err != nil || int(n) != want {
+			return fmt.Errorf("%s quads: %d of %d rows (%v): the store changed under its lock", what, n, want, err)
+		}
+		return nil
+	}
+	if len(c.del) > 0 {
+		err := exec("delete", len(c.del), `DELETE FROM quads q
+			USING unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
+			WHERE q.subject_hash = d.s AND q.predicate_hash = d.p AND q.object_hash = d.o AND q.label_hash = d.l`, c.del)
+		if err != nil {
+			return err
 		}
 	}
 	if len(c.add) > 0 {
-		cols, err := quadArrays(c.add)
+		err := exec("insert", len(c.add), `INSERT INTO quads (subject_hash, predicate_hash, object_hash, label_hash, ts)
+			SELECT d.s, d.p, d.o, d.l, now() FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)`, c.add)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO quads (subject_hash, predicate_hash, object_hash, label_hash, ts)
-			SELECT d.s, d.p, d.o, d.l, now() FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
-			ON CONFLICT DO NOTHING
-			RETURNING subject_hash, predicate_hash, object_hash, label_hash`, cols[0], cols[1], cols[2], cols[3])
-		if err != nil {
-			return fmt.Errorf("insert quads: %w", err)
-		}
-		if err := count(rows, 1); err != nil {
-			return fmt.Errorf("insert quads: %w", err)
-		}
 	}
-	// Every value inserted above is touched too: one whose quads all
-	// existed already keeps refs 0 and is removed again.
-	for _, q := range c.add {
-		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
-			if h := string(hashValue(v)); v != nil {
-				if _, ok := refs[h]; !ok {
-					refs[h] = 0
-				}
-			}
-		}
-	}
+	// What is left in refs are values only deleted from: fewer references,
+	// and the values no quad uses any more go.
 	if len(refs) > 0 {
 		hashes := make([][]byte, 0, len(refs))
 		deltas := make([]int64, 0, len(refs))
 		for h, n := range refs {
-			hashes = append(hashes, []byte(h))
-			deltas = append(deltas, n)
+			if n != 0 {
+				hashes = append(hashes, []byte(h))
+				deltas = append(deltas, n)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET refs = nodes.refs + d.n
-			FROM unnest($1::bytea[], $2::int8[]) AS d(h, n) WHERE nodes.hash = d.h AND d.n <> 0`, hashes, deltas); err != nil {
+			FROM unnest($1::bytea[], $2::int8[]) AS d(h, n) WHERE nodes.hash = d.h`, hashes, deltas); err != nil {
 			return fmt.Errorf("update value references: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE hash = ANY($1::bytea[]) AND refs <= 0`, hashes); err != nil {
+	}
+	if len(c.del) > 0 {
+		var gone [][]byte
+		for _, q := range c.del {
+			for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+				gone = append(gone, hashValue(v))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE hash = ANY($1::bytea[]) AND refs <= 0`, gone); err != nil {
 			return fmt.Errorf("delete unused values: %w", err)
 		}
 	}
@@ -185,32 +176,32 @@ func quadArrays(qs []quad.Quad) ([4][][]byte, error) {
 	return cols, nil
 }
 
-// insertNodes inserts the values of quads that the nodes table lacks, with
-// no references yet; the quad insert counts them. Values are inserted in
-// multi-row statements, one per kind of value (the columns differ).
-func insertNodes(ctx context.Context, tx *sql.Tx, qs []quad.Quad) error {
+// upsertNodes inserts the values of the added quads, each with its change
+// of references (those of the added quads plus what refs holds from
+// deletions), or adds that change to a stored value's count. The values
+// handled are taken out of refs. Values are written in multi-row
+// statements, one per kind of value (the columns differ).
+func upsertNodes(ctx context.Context, tx *sql.Tx, add []quad.Quad, refs map[string]int64) error {
 	type row struct {
 		hash string
 		vals []any
 	}
 	byType := map[csql.ValueType][]row{}
-	seen := map[string]bool{}
-	for _, q := range qs {
+	delta := map[string]int64{}
+	for _, q := range add {
 		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
-			if v == nil {
-				continue
-			}
 			h := csql.HashOf(v)
 			k := string(h.ValueHash[:])
-			if seen[k] {
-				continue
+			if _, seen := delta[k]; !seen {
+				typ, vals, err := csql.NodeValues(h, v)
+				if err != nil {
+					return err
+				}
+				byType[typ] = append(byType[typ], row{k, vals})
+				delta[k] = refs[k]
+				delete(refs, k)
 			}
-			seen[k] = true
-			typ, vals, err := csql.NodeValues(h, v)
-			if err != nil {
-				return err
-			}
-			byType[typ] = append(byType[typ], row{k, vals})
+			delta[k]++
 		}
 	}
 	types := make([]csql.ValueType, 0, len(byType))
@@ -220,10 +211,10 @@ func insertNodes(ctx context.Context, tx *sql.Tx, qs []quad.Quad) error {
 	sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
 	for _, t := range types {
 		rows := byType[t]
-		// Sorted, so that concurrent writers lock rows in one order.
+		// Sorted, so that concurrent writers would lock rows in one order.
 		sort.Slice(rows, func(i, j int) bool { return rows[i].hash < rows[j].hash })
 		cols := append([]string{"hash"}, t.Columns()...)
-		per := len(cols)
+		per := len(cols) + 1
 		const maxParams = 30000
 		for start := 0; start < len(rows); {
 			end := min(len(rows), start+maxParams/per)
@@ -234,14 +225,15 @@ func insertNodes(ctx context.Context, tx *sql.Tx, qs []quad.Quad) error {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString("(0")
+				args = append(args, delta[r.hash])
+				fmt.Fprintf(&b, "($%d", len(args))
 				for _, v := range r.vals {
 					args = append(args, v)
 					fmt.Fprintf(&b, ", $%d", len(args))
 				}
 				b.WriteString(")")
 			}
-			b.WriteString(" ON CONFLICT (hash) DO NOTHING")
+			b.WriteString(" ON CONFLICT (hash) DO UPDATE SET refs = nodes.refs + EXCLUDED.refs")
 			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 				return err
 			}
