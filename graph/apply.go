@@ -501,6 +501,10 @@ func (o *overlay) lookup(k string) (string, bool) {
 	return best.id, best.id != ""
 }
 
+// Where names the store in messages: its directory, or its database URL
+// without the password.
+func (s *Store) Where() string { return s.where() }
+
 func (s *Store) where() string {
 	if s.sql != nil {
 		return s.sql.shown

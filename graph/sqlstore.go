@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
@@ -30,6 +31,7 @@ type sqlDB struct {
 	addr   string  // connection URL as the drivers take it
 	shown  string  // the URL without its password, for messages
 	db     *sql.DB // claimgraph's own connections (pgx)
+	values valueCache
 }
 
 // IsURL reports whether a --db argument names a database server rather
@@ -79,6 +81,9 @@ const (
 func openSQL(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	flavor, addr, _ := sqlFlavor(dbURL)
 	d := &sqlDB{flavor: flavor, addr: addr, shown: redact(dbURL)}
+	if o.Backend != "" && o.Backend != flavor {
+		return nil, fmt.Errorf("open store %s: backend %q is for store directories; a database URL's scheme names its backend", d.shown, o.Backend)
+	}
 	var err error
 	if d.db, err = sql.Open("pgx", addr); err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.shown, err)
@@ -255,22 +260,6 @@ func (d *sqlDB) lock(ctx context.Context, exclusive bool) (func(), error) {
 // scanValue reads them.
 const nodeColumns = "value, value_string, datatype, language, iri, bnode, value_int, value_bool, value_float, value_time"
 
-func nodeCols(alias string) string {
-	cols := strings.Split(nodeColumns, ", ")
-	for i, c := range cols {
-		cols[i] = alias + "." + c
-	}
-	return strings.Join(cols, ", ")
-}
-
-// quadSelect reads quads with their four values in one query.
-var quadSelect = `SELECT ` + nodeCols("s") + `, ` + nodeCols("p") + `, ` + nodeCols("o") + `, ` + nodeCols("l") + `
-FROM quads q
-JOIN nodes s ON s.hash = q.subject_hash
-JOIN nodes p ON p.hash = q.predicate_hash
-JOIN nodes o ON o.hash = q.object_hash
-LEFT JOIN nodes l ON l.hash = q.label_hash`
-
 // nodeValue holds one row's columns of the nodes table.
 type nodeValue struct {
 	data   []byte
@@ -319,36 +308,123 @@ func (n *nodeValue) value() (quad.Value, error) {
 	return pquads.UnmarshalValue(n.data)
 }
 
-// quads runs a quadSelect with an optional condition and calls fn with each
-// quad.
+// quads reads the quads that match a condition on the quads table (alias
+// q) and calls fn with each. Rows carry the four values' hashes only; the
+// values are looked up in the nodes table for a few thousand rows at a
+// time, and kept: a value's hash never changes its meaning, and most
+// values (predicates, labels, hub nodes) recur.
 func (d *sqlDB) quads(ctx context.Context, where string, args []any, fn func(quad.Quad) error) error {
-	rows, err := d.db.QueryContext(ctx, quadSelect+where, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT q.subject_hash, q.predicate_hash, q.object_hash, q.label_hash FROM quads q`+where, args...)
 	if err != nil {
 		return d.readErr(err)
 	}
 	defer rows.Close()
-	var cols [4]nodeValue
-	dest := append(append(append(cols[0].dest(), cols[1].dest()...), cols[2].dest()...), cols[3].dest()...)
-	for rows.Next() {
-		for i := range cols {
-			cols[i] = nodeValue{}
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return d.readErr(err)
-		}
-		var q quad.Quad
-		for i, dir := range quad.Directions {
-			v, err := cols[i].value()
-			if err != nil {
-				return d.readErr(err)
-			}
-			q.Set(dir, v)
-		}
-		if err := fn(q); err != nil {
+	const chunk = 4096
+	batch := make([][4][]byte, 0, chunk)
+	emit := func() error {
+		if err := d.resolve(ctx, batch); err != nil {
 			return err
 		}
+		for _, h := range batch {
+			var q quad.Quad
+			for i, dir := range quad.Directions {
+				if h[i] != nil {
+					q.Set(dir, d.values.get(string(h[i])))
+				}
+			}
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
 	}
-	return d.readErr(rows.Err())
+	for rows.Next() {
+		var h [4][]byte
+		if err := rows.Scan(&h[0], &h[1], &h[2], &h[3]); err != nil {
+			return d.readErr(err)
+		}
+		batch = append(batch, h)
+		if len(batch) == chunk {
+			if err := emit(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return d.readErr(err)
+	}
+	return emit()
+}
+
+// valueCache maps value hashes to values.
+type valueCache struct {
+	mu sync.Mutex
+	m  map[string]quad.Value
+}
+
+// maxCachedValues bounds the value cache; it starts afresh when full.
+const maxCachedValues = 1 << 20
+
+func (c *valueCache) get(h string) quad.Value {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[h]
+}
+
+// resolve makes sure the values of the hashes are in the cache.
+func (d *sqlDB) resolve(ctx context.Context, batch [][4][]byte) error {
+	var missing [][]byte
+	seen := map[string]bool{}
+	d.values.mu.Lock()
+	if d.values.m == nil || len(d.values.m) > maxCachedValues {
+		d.values.m = map[string]quad.Value{}
+	}
+	for _, hs := range batch {
+		for _, h := range hs {
+			if h == nil || seen[string(h)] {
+				continue
+			}
+			seen[string(h)] = true
+			if _, ok := d.values.m[string(h)]; !ok {
+				missing = append(missing, h)
+			}
+		}
+	}
+	d.values.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT hash, `+nodeColumns+` FROM nodes WHERE hash = ANY($1::bytea[])`, missing)
+	if err != nil {
+		return d.readErr(err)
+	}
+	defer rows.Close()
+	found := map[string]quad.Value{}
+	for rows.Next() {
+		var h []byte
+		var n nodeValue
+		if err := rows.Scan(append([]any{&h}, n.dest()...)...); err != nil {
+			return d.readErr(err)
+		}
+		v, err := n.value()
+		if err != nil {
+			return d.readErr(err)
+		}
+		found[string(h)] = v
+	}
+	if err := rows.Err(); err != nil {
+		return d.readErr(err)
+	}
+	if len(found) < len(missing) {
+		return fmt.Errorf("read %s: %d values of quads are missing from the nodes table: the store is damaged", d.shown, len(missing)-len(found))
+	}
+	d.values.mu.Lock()
+	for h, v := range found {
+		d.values.m[h] = v
+	}
+	d.values.mu.Unlock()
+	return nil
 }
 
 func (d *sqlDB) readErr(err error) error {
@@ -472,3 +548,17 @@ func (d *sqlDB) matchAny(ctx context.Context, dir quad.Direction, values []quad.
 	}
 	return nil
 }
+
+// MatchAny calls fn with each quad whose direction d holds one of values
+// and whose other directions hold the fixed values, in a few queries. It
+// is for SQL stores, where one query for many nodes saves a round trip per
+// node; other stores report ok == false.
+func (s *Store) MatchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) (ok bool, err error) {
+	if s.sql == nil {
+		return false, nil
+	}
+	return true, s.sql.matchAny(ctx, d, values, fixed, fn)
+}
+
+// Batches reports whether reads should be gathered into MatchAny calls.
+func (s *Store) Batches() bool { return s.sql != nil }

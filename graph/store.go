@@ -45,7 +45,7 @@ type Options struct {
 const DefaultBackend = "bbolt"
 
 // ErrNotExist is returned by Open with NoCreate for a missing store.
-var ErrNotExist = errors.New("store does not exist; create it by loading records: claimgraph load PATH")
+var ErrNotExist = errors.New("store does not exist; create it by loading records (claimgraph load PATH) or with claimgraph init")
 
 // descriptor is written last when a store is created, so a store whose
 // creation was interrupted is recognised and created afresh.

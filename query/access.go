@@ -24,12 +24,13 @@ type reader struct {
 	labelCache map[string][]string
 	relCache   map[relsKey][]Rel
 	relCount   int
+	fetched    map[relsSide]*[]string // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
 	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{},
-		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}}
+		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}, fetched: map[relsSide]*[]string{}}
 }
 
 // maxCachedValues bounds the value caches.
@@ -209,6 +210,12 @@ func (r *reader) properties(id string) (map[string]Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.cacheProperties(id, multi), nil
+}
+
+// cacheProperties turns a node's property values as read into its
+// properties, and caches them.
+func (r *reader) cacheProperties(id string, multi map[string][]Value) map[string]Value {
 	p := make(map[string]Value, len(multi))
 	for k, vs := range multi {
 		sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
@@ -223,7 +230,7 @@ func (r *reader) properties(id string) (map[string]Value, error) {
 		r.props = map[string]map[string]Value{}
 	}
 	r.props[id] = p
-	return p, nil
+	return p
 }
 
 func dedupe(vs []Value) []Value {
@@ -275,13 +282,16 @@ func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) e
 func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
 	key := relsKey{id, typ, out}
 	rels, ok := r.relCache[key]
+	if !ok && r.fetched[relsSide{id, out}] != nil {
+		ok = true // prefetched: the node has none of this type
+	}
 	if !ok {
 		if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
 			return err
 		}
 		r.sortRels(rels, out)
 		if r.relCount+len(rels) > maxCachedRels {
-			r.relCache, r.relCount = map[relsKey][]Rel{}, 0
+			r.relCache, r.relCount, r.fetched = map[relsKey][]Rel{}, 0, map[relsSide]*[]string{}
 		}
 		r.relCache[key] = rels
 		r.relCount += len(rels) + 1
@@ -352,6 +362,14 @@ func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error
 // relsAnyType finds relationships of every type: the node's quads whose
 // predicate is a relationship type, then through edge nodes.
 func (r *reader) relsAnyType(id string, out bool, fn func(Rel) error) error {
+	if types := r.fetched[relsSide{id, out}]; types != nil {
+		for _, t := range *types {
+			if err := r.relsOfType(id, out, t, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	dir := quad.Object
 	if out {
 		dir = quad.Subject

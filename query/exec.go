@@ -18,6 +18,7 @@ type exec struct {
 	limits  Limits
 	rows    int64 // intermediate rows produced, for MaxIntermediate
 	nslots  int
+	pending map[stage][]Row // rows a stage gathers to read for them at once
 }
 
 // Limits bound a run. Zero means no limit.

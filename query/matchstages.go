@@ -136,7 +136,6 @@ func (s *checkStage) String() string { return fmt.Sprintf("Check (%s%s)", s.name
 // expandStage follows relationships from a bound node. With varLen it
 // follows paths of min..max relationships, never using one twice.
 type expandStage struct {
-	streaming
 	from, rel, to int
 	fromName      string
 	relName       string
@@ -152,7 +151,131 @@ type expandStage struct {
 	uniq          []int // rel slots bound earlier in the same MATCH
 }
 
+// expandBatch is how many rows an expansion gathers on a store that reads
+// many nodes at once cheaper than one by one (see reader.prefetch).
+const expandBatch = 512
+
 func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
+	if !x.rd.st.Batches() {
+		return s.expand(x, r, emit)
+	}
+	if x.pending == nil {
+		x.pending = map[stage][]Row{}
+	}
+	// Upstream stages may reuse their row once push returns.
+	rows := append(x.pending[s], append(Row(nil), r...))
+	if len(rows) < expandBatch {
+		x.pending[s] = rows
+		return nil
+	}
+	x.pending[s] = nil
+	return s.expandAll(x, rows, emit)
+}
+
+func (s *expandStage) flush(x *exec, emit func(Row) error) error {
+	rows := x.pending[s]
+	delete(x.pending, s)
+	return s.expandAll(x, rows, emit)
+}
+
+// expandAll expands gathered rows in their order, reading what it needs
+// in a few queries: the relationships of the nodes expanded from, then
+// the labels and properties of the nodes reached.
+func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, r := range rows {
+		if n, ok := r[s.from].(Node); ok {
+			ids = append(ids, n.ID)
+		}
+	}
+	if err := x.rd.prefetchRels(ids, s.out, s.in, s.types); err != nil {
+		return err
+	}
+	if len(s.relProps) > 0 && x.rd.st.Batches() {
+		// The relationships' own properties are checked as they are
+		// followed; read those of the edge nodes at once.
+		var edges []string
+		for _, id := range ids {
+			for _, out := range []bool{true, false} {
+				if out && !s.out || !out && !s.in {
+					continue
+				}
+				err := x.rd.rels(id, out, s.types, func(rel Rel) error {
+					if rel.Edge != "" {
+						edges = append(edges, rel.Edge)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if err := x.rd.prefetchProps(edges); err != nil {
+			return err
+		}
+	}
+	if s.varLen {
+		for _, r := range rows {
+			if err := s.expand(x, r, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type hit struct {
+		r     Row
+		rel   Rel
+		other string
+	}
+	var hits []hit
+	finish := func() error {
+		others := make([]string, len(hits))
+		for i, h := range hits {
+			others[i] = h.other
+		}
+		if err := x.rd.prefetchLabels(others); err != nil {
+			return err
+		}
+		if len(s.toCheck.props) > 0 {
+			if err := x.rd.prefetchProps(others); err != nil {
+				return err
+			}
+		}
+		for _, h := range hits {
+			if err := s.finish(x, h.r, h.rel, h.other, emit); err != nil {
+				return err
+			}
+		}
+		hits = hits[:0]
+		return nil
+	}
+	for _, r := range rows {
+		from, ok := r[s.from].(Node)
+		if !ok {
+			continue
+		}
+		err := s.step(x, r, from.ID, func(rel Rel, other string) error {
+			if !s.unique(r, rel, nil) {
+				return nil
+			}
+			hits = append(hits, hit{r, rel, other})
+			if len(hits) >= 4*expandBatch {
+				return finish()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return finish()
+}
+
+func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 	from, ok := r[s.from].(Node)
 	if !ok {
 		return nil

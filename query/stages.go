@@ -96,13 +96,20 @@ func bind(r Row, slot int, v Value) Row {
 
 // filterStage keeps rows for which pred is true.
 type filterStage struct {
-	streaming
 	pred evalFn
 	text string
 	pos  lexer.Position
 }
 
 func (s *filterStage) push(x *exec, r Row, emit func(Row) error) error {
+	return x.batched(s, r, emit, s.one)
+}
+
+func (s *filterStage) flush(x *exec, emit func(Row) error) error {
+	return x.flushBatch(s, emit, s.one)
+}
+
+func (s *filterStage) one(x *exec, r Row, emit func(Row) error) error {
 	v, err := s.pred(x, r)
 	if err != nil {
 		return err
@@ -150,13 +157,20 @@ func (s *unwindStage) String() string { return "Unwind AS " + s.name }
 // projectStage computes the items of a WITH or RETURN into new slots,
 // keeping the row's other slots for ORDER BY.
 type projectStage struct {
-	streaming
 	fns   []evalFn
 	slots []int
 	names []string
 }
 
 func (s *projectStage) push(x *exec, r Row, emit func(Row) error) error {
+	return x.batched(s, r, emit, s.one)
+}
+
+func (s *projectStage) flush(x *exec, emit func(Row) error) error {
+	return x.flushBatch(s, emit, s.one)
+}
+
+func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
 	out := make(Row, len(r))
 	copy(out, r)
 	for i, f := range s.fns {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/pgtest"
 	"claimgraph/loader/gen"
 )
 
@@ -38,14 +39,22 @@ func child(args ...string) *exec.Cmd {
 // that produced it.
 func byRecord(t *testing.T, dir string) map[string][]string {
 	t.Helper()
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !graph.IsURL(dir) {
 		return map[string][]string{} // killed before the store's directory existed
 	}
 	st, err := graph.Open(context.Background(), dir, graph.Options{NoCreate: true})
+	if errors.Is(err, graph.ErrNotExist) && graph.IsURL(dir) {
+		return map[string][]string{} // killed before the schema was created
+	}
 	if err != nil {
 		t.Fatalf("store does not open after the kill: %v", err)
 	}
 	defer st.Close()
+	// A SQL store's reference counts and counts table must agree with
+	// its quads.
+	if err := st.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][]string{}
 	err = st.Quads(context.Background(), func(q quad.Quad) error {
 		id, _ := graph.IDOf(q.Label)
@@ -65,8 +74,9 @@ func byRecord(t *testing.T, dir string) map[string][]string {
 // spread over an uninterrupted load's duration. After each kill the store
 // must open and hold only whole records (each exactly as in the
 // uninterrupted load), and re-running the load must converge to exactly
-// the uninterrupted graph. More trials: go test ./cmd/claimgraph -run Kill
-// -kill.trials=200.
+// the uninterrupted graph. Trials take turns on the default backend,
+// leveldb and PostgreSQL (when a server is configured; see graph/pgtest).
+// More trials: go test ./cmd/claimgraph -run Kill -kill.trials=200.
 func TestKillDuringLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
@@ -77,8 +87,18 @@ func TestKillDuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	load := func(db, backend string) *exec.Cmd {
+		if graph.IsURL(db) {
+			backend = ""
+		}
 		return child("load", "--batch", "20", "--backend", backend, "--db", db, corpus)
 	}
+	backends := []string{graph.DefaultBackend, "leveldb"}
+	if os.Getenv(pgtest.Env) != "" {
+		backends = append(backends, "postgres")
+	} else {
+		t.Log(pgtest.Skip)
+	}
+	kills := map[string]int{}
 	ref := filepath.Join(tmp, "ref.db")
 	start := time.Now()
 	if out, err := load(ref, graph.DefaultBackend).CombinedOutput(); err != nil {
@@ -90,8 +110,11 @@ func TestKillDuringLoad(t *testing.T) {
 	partial := 0
 	for trial := 0; trial < *killTrials; trial++ {
 		db := filepath.Join(tmp, fmt.Sprintf("kill%d.db", trial))
-		// Alternate between the default backend and leveldb.
-		backend := []string{graph.DefaultBackend, "leveldb"}[trial%2]
+		backend := backends[trial%len(backends)]
+		if backend == "postgres" {
+			db = pgtest.URL(t)
+		}
+		kills[backend]++
 		// Kill at a random moment of what an uninterrupted load takes.
 		delay := time.Duration(rng.Int63n(int64(full)))
 		cmd := load(db, backend)
@@ -119,7 +142,7 @@ func TestKillDuringLoad(t *testing.T) {
 			t.Fatalf("trial %d: re-run did not converge to the uninterrupted graph:\n%s", trial, diff)
 		}
 	}
-	t.Logf("%d kills, %d of them mid-load (uninterrupted load: %v)", *killTrials, partial, full)
+	t.Logf("%d kills %v, %d of them mid-load (uninterrupted load: %v)", *killTrials, kills, partial, full)
 	if partial == 0 {
 		t.Errorf("no kill landed during the load; the test proved nothing")
 	}

@@ -88,8 +88,8 @@ such as which claims come from commercially interested authors.`,
 	if def == "" {
 		def = "claimgraph.db"
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", def, "store directory; $CLAIMGRAPH_DB sets the default")
-	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store: bbolt (default), bolt or leveldb")
+	root.PersistentFlags().StringVar(&g.db, "db", def, "store: a directory, or a postgres:// or cockroach:// database URL; $CLAIMGRAPH_DB sets the default")
+	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store directory: bbolt (default), bolt or leveldb")
 	root.PersistentFlags().DurationVar(&g.wait, "wait", 0, "how long to wait for a store that another process is using")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile of the command to this file")
@@ -110,7 +110,7 @@ such as which claims come from commercially interested authors.`,
 		}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g))
+	root.AddCommand(newInitCmd(g), newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g))
 	return root
 }
 

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newInitCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create an empty store (the first load does it too)",
+		Long: `Init creates an empty store at --db: a directory, or the schema in a PostgreSQL or
+CockroachDB database, so that a database administrator can create it ahead of
+the first load. An existing store is left as it is.`,
+		Example: `  claimgraph init --db kb.db --backend leveldb
+  claimgraph init --db postgres://claimgraph@db.example.org/kb`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintf(cmd.ErrOrStderr(), "store %s (%s) is ready\n", st.Where(), st.Backend())
+			return st.Close()
+		},
+	}
+}

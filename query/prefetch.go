@@ -1,0 +1,395 @@
+package query
+
+import (
+	"sort"
+
+	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph"
+)
+
+// relsSide is one node's relationships in one direction.
+type relsSide struct {
+	id  string
+	out bool
+}
+
+// The prefetch methods read, in a few queries, what the executor is about
+// to ask about many nodes, and fill the reader's caches with it. A store
+// that answers one node at a time cheaply (the embedded ones) is left
+// alone; on a database server they save a round trip per node and
+// question.
+
+// prefetchRels reads the nodes' relationships of the given types (of any
+// type when there are none) in the given directions. Reading every type
+// from the subject side brings the nodes' labels and properties along.
+func (r *reader) prefetchRels(ids []string, out, in bool, types []string) error {
+	if !r.st.Batches() {
+		return nil
+	}
+	for _, dir := range []bool{true, false} {
+		if dir && !out || !dir && !in {
+			continue
+		}
+		var todo []quad.Value
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id] || r.fetched[relsSide{id, dir}] != nil || r.cachedTypes(id, dir, types) {
+				continue
+			}
+			seen[id] = true
+			todo = append(todo, graph.Node(id))
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		var err error
+		switch {
+		case len(types) == 0 && dir:
+			err = r.prefetchOut(todo)
+		case len(types) == 0:
+			err = r.prefetchIn(todo, nil)
+		case dir:
+			err = r.prefetchOutTypes(todo, types)
+		default:
+			err = r.prefetchIn(todo, types)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cachedTypes reports whether a node's relationships of all these types
+// are cached.
+func (r *reader) cachedTypes(id string, out bool, types []string) bool {
+	if len(types) == 0 {
+		return false
+	}
+	for _, t := range types {
+		if _, ok := r.relCache[relsKey{id, t, out}]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// prefetchLabels reads the labels of the nodes.
+func (r *reader) prefetchLabels(ids []string) error {
+	if !r.st.Batches() {
+		return nil
+	}
+	var todo []quad.Value
+	for _, id := range ids {
+		if _, ok := r.labelCache[id]; !ok {
+			r.labelCache[id] = nil // also marks it seen
+			todo = append(todo, graph.Node(id))
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if len(r.labelCache) >= maxCachedNodes {
+		r.labelCache = map[string][]string{}
+	}
+	labels := map[string][]string{}
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, map[quad.Direction]quad.Value{quad.Predicate: graph.PredType}, func(q quad.Quad) {
+		id, _ := graph.IDOf(q.Subject)
+		if l, ok := graph.IDOf(q.Object); ok && !contains(labels[id], l) {
+			labels[id] = append(labels[id], l)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range todo {
+		id, _ := graph.IDOf(n)
+		ls := labels[id]
+		sort.Strings(ls)
+		r.labelCache[id] = append([]string{}, ls...)
+	}
+	return nil
+}
+
+// prefetchProps reads the properties of nodes or edge nodes.
+func (r *reader) prefetchProps(ids []string) error {
+	if !r.st.Batches() {
+		return nil
+	}
+	var todo []quad.Value
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := r.props[id]; !ok && !seen[id] {
+			seen[id] = true
+			todo = append(todo, graph.Node(id))
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	props := map[string]map[string][]Value{}
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, nil, func(q quad.Quad) {
+		if k, ok := graph.PropKey(q.Predicate); ok {
+			id, _ := graph.IDOf(q.Subject)
+			if props[id] == nil {
+				props[id] = map[string][]Value{}
+			}
+			props[id][k] = append(props[id][k], native(q.Object))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range todo {
+		id, _ := graph.IDOf(n)
+		r.cacheProperties(id, props[id])
+	}
+	return nil
+}
+
+// sideRels collects the relationships of prefetched sides, by type.
+type sideRels map[relsSide]map[string][]Rel
+
+func (s sideRels) add(side relsSide, rel Rel) {
+	if s[side] == nil {
+		s[side] = map[string][]Rel{}
+	}
+	s[side][rel.Type] = append(s[side][rel.Type], rel)
+}
+
+// store caches the relationships of every side asked for, none included:
+// of the given types, or of every type when types is nil.
+func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []string) {
+	for _, n := range sides {
+		id, _ := graph.IDOf(n)
+		side := relsSide{id, out}
+		if only != nil {
+			for _, t := range only {
+				list := rels[side][t]
+				r.sortRels(list, out)
+				r.relCache[relsKey{id, t, out}] = list
+				r.relCount += len(list) + 1
+			}
+			continue
+		}
+		types := make([]string, 0, len(rels[side]))
+		for t, list := range rels[side] {
+			types = append(types, t)
+			r.sortRels(list, out)
+			if r.relCount+len(list) > maxCachedRels {
+				r.relCache, r.relCount, r.fetched = map[relsKey][]Rel{}, 0, map[relsSide]*[]string{}
+			}
+			r.relCache[relsKey{id, t, out}] = list
+			r.relCount += len(list) + 1
+		}
+		sort.Strings(types)
+		r.fetched[side] = &types
+	}
+}
+
+func (r *reader) prefetchOut(nodes []quad.Value) error {
+	labels := map[string][]string{}
+	props := map[string]map[string][]Value{}
+	rels := sideRels{}
+	edges := map[quad.Value]Rel{} // edge node → relationship without its end
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, nil, func(q quad.Quad) {
+		id, _ := graph.IDOf(q.Subject)
+		if props[id] == nil {
+			props[id] = map[string][]Value{}
+		}
+		if q.Predicate == graph.PredType {
+			if l, ok := graph.IDOf(q.Object); ok && !contains(labels[id], l) {
+				labels[id] = append(labels[id], l)
+			}
+		} else if k, ok := graph.PropKey(q.Predicate); ok {
+			props[id][k] = append(props[id][k], native(q.Object))
+		} else if t, ok := graph.RelType(q.Predicate); ok {
+			end, _ := graph.IDOf(q.Object)
+			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
+			if graph.HasEdgeNode(t) {
+				rel.Edge, rel.End = end, ""
+				edges[q.Object] = rel
+			} else {
+				rels.add(relsSide{id, true}, rel)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.edgeEnds(edges, rels); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		id, _ := graph.IDOf(n)
+		ls := labels[id]
+		sort.Strings(ls)
+		if len(r.labelCache) >= maxCachedNodes {
+			r.labelCache = map[string][]string{}
+		}
+		r.labelCache[id] = append([]string{}, ls...)
+		r.cacheProperties(id, props[id])
+	}
+	r.store(nodes, true, rels, nil)
+	return nil
+}
+
+// prefetchOutTypes reads outgoing relationships of some types.
+func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
+	rels := sideRels{}
+	for _, t := range types {
+		edges := map[quad.Value]Rel{}
+		_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: graph.RelIRI(t)}, func(q quad.Quad) {
+			id, _ := graph.IDOf(q.Subject)
+			end, _ := graph.IDOf(q.Object)
+			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
+			if graph.HasEdgeNode(t) {
+				rel.Edge, rel.End = end, ""
+				edges[q.Object] = rel
+				return
+			}
+			rels.add(relsSide{id, true}, rel)
+		})
+		if err != nil {
+			return err
+		}
+		if err := r.edgeEnds(edges, rels); err != nil {
+			return err
+		}
+	}
+	r.store(nodes, true, rels, types)
+	return nil
+}
+
+// edgeEnds completes relationships through edge nodes with their ends.
+func (r *reader) edgeEnds(edges map[quad.Value]Rel, rels sideRels) error {
+	if len(edges) == 0 {
+		return nil
+	}
+	var list []quad.Value
+	for e := range edges {
+		list = append(list, e)
+	}
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, list, map[quad.Direction]quad.Value{quad.Predicate: graph.PredEdgeTo}, func(q quad.Quad) {
+		rel := edges[q.Subject]
+		rel.End, _ = graph.IDOf(q.Object)
+		rels.add(relsSide{rel.Start, true}, rel)
+	})
+	return err
+}
+
+// prefetchIn reads incoming relationships: of the given types, or of
+// every type when types is nil.
+func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
+	rels := sideRels{}
+	edges := map[quad.Value]string{} // edge node → the node it leads to
+	add := func(q quad.Quad) {
+		id, _ := graph.IDOf(q.Object)
+		if q.Predicate == graph.PredEdgeTo {
+			edges[q.Subject] = id
+		} else if t, ok := graph.RelType(q.Predicate); ok && !graph.HasEdgeNode(t) {
+			start, _ := graph.IDOf(q.Subject)
+			rels.add(relsSide{id, false}, Rel{Type: t, Start: start, End: id, Record: recordOf(q)})
+		}
+	}
+	preds := []quad.Value{nil} // every predicate
+	if types != nil {
+		preds = preds[:0]
+		through := false
+		for _, t := range types {
+			if graph.HasEdgeNode(t) {
+				through = true
+			} else {
+				preds = append(preds, graph.RelIRI(t))
+			}
+		}
+		if through {
+			preds = append(preds, graph.PredEdgeTo)
+		}
+	}
+	for _, p := range preds {
+		var fixed map[quad.Direction]quad.Value
+		if p != nil {
+			fixed = map[quad.Direction]quad.Value{quad.Predicate: p}
+		}
+		if _, err := r.st.MatchAny(r.ctx, quad.Object, nodes, fixed, add); err != nil {
+			return err
+		}
+	}
+	if len(edges) > 0 {
+		var list []quad.Value
+		for e := range edges {
+			list = append(list, e)
+		}
+		_, err := r.st.MatchAny(r.ctx, quad.Object, list, nil, func(q quad.Quad) {
+			t, ok := graph.RelType(q.Predicate)
+			if !ok || !graph.HasEdgeNode(t) {
+				return
+			}
+			start, _ := graph.IDOf(q.Subject)
+			edge, _ := graph.IDOf(q.Object)
+			end := edges[q.Object]
+			rels.add(relsSide{end, false}, Rel{Type: t, Start: start, End: end, Edge: edge, Record: recordOf(q)})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	r.store(nodes, false, rels, types)
+	return nil
+}
+
+// batched runs one on each row, on a store that batches after gathering
+// rows and reading the properties of every node and relationship in them
+// at once (stages that evaluate expressions read them as they go).
+func (x *exec) batched(s stage, r Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+	if !x.rd.st.Batches() {
+		return one(x, r, emit)
+	}
+	if x.pending == nil {
+		x.pending = map[stage][]Row{}
+	}
+	rows := append(x.pending[s], append(Row(nil), r...))
+	if len(rows) < expandBatch {
+		x.pending[s] = rows
+		return nil
+	}
+	x.pending[s] = nil
+	return x.runBatch(rows, emit, one)
+}
+
+// flushBatch runs one on the rows a stage gathered.
+func (x *exec) flushBatch(s stage, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+	rows := x.pending[s]
+	delete(x.pending, s)
+	return x.runBatch(rows, emit, one)
+}
+
+func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, r := range rows {
+		for _, v := range r {
+			switch v := v.(type) {
+			case Node:
+				ids = append(ids, v.ID)
+			case Rel:
+				if v.Edge != "" {
+					ids = append(ids, v.Edge)
+				}
+			}
+		}
+	}
+	if err := x.rd.prefetchProps(ids); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := one(x, r, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
