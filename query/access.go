@@ -24,7 +24,7 @@ type reader struct {
 	labelCache map[string][]string
 	relCache   map[relsKey][]Rel
 	relCount   int
-	fetched    map[relsSide]*[]string // prefetched sides: their relationship types
+	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
