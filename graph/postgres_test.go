@@ -3,7 +3,9 @@ package graph_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -295,4 +297,36 @@ func TestPostgresReadsSeeWholeRecords(t *testing.T) {
 		t.Errorf("after the replacement (-version 2 +store):\n%s", diff)
 	}
 	verify(t, writer)
+}
+
+// TestPostgresStrings stores strings that PostgreSQL's text type or
+// Cayley's escaping of it would change: a NUL (JSON allows it), the
+// literal characters \x00, other escapes and non-ASCII text. They must
+// read back exactly.
+func TestPostgresStrings(t *testing.T) {
+	title := "a\x00b \\x00 c \\\\ d\t“e” 😀"
+	quoted, _ := json.Marshal(title)
+	rec := `[{"kind": "source", "subtype": "blog", "id": "src_s", "title": ` + string(quoted) + `,
+		"evidence": [{"weight": 0.5, "method": "m", "text": "\\x00 and \u0000"}]}]`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "s.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changes := readChanges(t, filepath.Join(dir, "s.json"))
+	mem := graph.OpenMemory()
+	apply(t, mem, changes...)
+	st, url := newStore(t, "postgres")
+	apply(t, st, changes...)
+	if diff := cmp.Diff(dump(t, mem, false), dump(t, st, false)); diff != "" {
+		t.Errorf("strings changed in PostgreSQL (-memory +postgres):\n%s", diff)
+	}
+	if !strings.Contains(strings.Join(dump(t, st, false), "\n"), `a\u0000b \\x00 c`) {
+		t.Errorf("title not found as written")
+	}
+	again := openDisk(t, url)
+	defer again.Close()
+	if diff := cmp.Diff(dump(t, mem, false), dump(t, again, false)); diff != "" {
+		t.Errorf("strings changed in PostgreSQL after reopening (-memory +postgres):\n%s", diff)
+	}
+	verify(t, st)
 }

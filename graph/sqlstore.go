@@ -222,7 +222,15 @@ func (d *sqlDB) create(ctx context.Context) error {
 		`DROP INDEX IF EXISTS osp_index`,
 		`CREATE TABLE IF NOT EXISTS ` + countsTable + ` (kind TEXT NOT NULL, name TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, name))`,
 	} {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
+		// CockroachDB advises against schema changes inside a transaction
+		// that also writes (Cayley creates its tables outside one there).
+		var err error
+		if d.flavor == "cockroach" {
+			_, err = d.db.ExecContext(ctx, s)
+		} else {
+			_, err = tx.ExecContext(ctx, s)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -278,9 +286,10 @@ func (n *nodeValue) dest() []any {
 	return []any{&n.data, &n.str, &n.typ, &n.lang, &n.iri, &n.bnode, &n.vint, &n.vbool, &n.vfloat, &n.vtime}
 }
 
-// value decodes the columns as Cayley's SQL store writes them.
+// value decodes the columns as claimgraph writes them: like Cayley's SQL
+// store, but strings Cayley would escape are in the value column (see
+// nodeValues), so text columns are taken as they are.
 func (n *nodeValue) value() (quad.Value, error) {
-	unescape := func(s string) quad.String { return quad.String(strings.ReplaceAll(s, `\x00`, "\x00")) }
 	switch {
 	case n.str.Valid:
 		switch {
@@ -289,11 +298,11 @@ func (n *nodeValue) value() (quad.Value, error) {
 		case n.bnode.Bool:
 			return quad.BNode(n.str.String), nil
 		case n.lang.Valid:
-			return quad.LangString{Value: unescape(n.str.String), Lang: n.lang.String}, nil
+			return quad.LangString{Value: quad.String(n.str.String), Lang: n.lang.String}, nil
 		case n.typ.Valid:
-			return quad.TypedString{Value: unescape(n.str.String), Type: quad.IRI(n.typ.String)}, nil
+			return quad.TypedString{Value: quad.String(n.str.String), Type: quad.IRI(n.typ.String)}, nil
 		}
-		return unescape(n.str.String), nil
+		return quad.String(n.str.String), nil
 	case n.vint.Valid:
 		return quad.Int(n.vint.Int64), nil
 	case n.vbool.Valid:

@@ -10,6 +10,7 @@ import (
 	"github.com/cayleygraph/cayley/graph/refs"
 	csql "github.com/cayleygraph/cayley/graph/sql"
 	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
 )
 
 // hashValue is a value's key in Cayley's SQL schema (nil for no value).
@@ -193,7 +194,7 @@ func upsertNodes(ctx context.Context, tx *sql.Tx, add []quad.Quad, refs map[stri
 			h := csql.HashOf(v)
 			k := string(h.ValueHash[:])
 			if _, seen := delta[k]; !seen {
-				typ, vals, err := csql.NodeValues(h, v)
+				typ, vals, err := nodeValues(h, v)
 				if err != nil {
 					return err
 				}
@@ -241,6 +242,32 @@ func upsertNodes(ctx context.Context, tx *sql.Tx, add []quad.Quad, refs map[stri
 		}
 	}
 	return nil
+}
+
+// nodeValues is csql.NodeValues, except for strings holding a NUL byte or
+// the characters \x00: Cayley writes NUL as \x00 in a text column (which
+// cannot hold NUL), so both would read back as NUL. Such values go into
+// the binary value column in Cayley's own encoding instead, which reads
+// back exactly (by Cayley too).
+func nodeValues(h csql.NodeHash, v quad.Value) (csql.ValueType, []any, error) {
+	var s string
+	switch v := v.(type) {
+	case quad.String:
+		s = string(v)
+	case quad.TypedString:
+		s = string(v.Value)
+	case quad.LangString:
+		s = string(v.Value)
+	case quad.IRI:
+		s = string(v)
+	case quad.BNode:
+		s = string(v)
+	}
+	if strings.Contains(s, "\x00") || strings.Contains(s, `\x00`) {
+		p, err := pquads.MarshalValue(v)
+		return 0, []any{h.SQLValue(), p}, err
+	}
+	return csql.NodeValues(h, v)
 }
 
 // updateCountsTable adds a write's count changes to the counts table.

@@ -48,7 +48,7 @@ func TestPostgresConcurrentProcesses(t *testing.T) {
 	url := pgtest.URL(t)
 	tmp := t.TempDir()
 	corpus := filepath.Join(tmp, "corpus")
-	if err := gen.Write(corpus, gen.Config{Sources: 2000, Seed: 5}); err != nil {
+	if err := gen.Write(corpus, gen.Config{Sources: 1000, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	in := func(names ...string) []string {
@@ -57,14 +57,14 @@ func TestPostgresConcurrentProcesses(t *testing.T) {
 		}
 		return names
 	}
-	first := in("organisations.txt", "sources_0000.txt")
-	second := in("persons.txt", "claims.txt", "sources_0001.txt")
+	first := in("organisations.txt", "claims.txt")
+	second := in("persons.txt", "sources_0000.txt")
 	want := quotesPerSource(t, corpus)
 
 	loads := []*bytes.Buffer{{}, {}}
 	done := make(chan error, 2)
 	for i, files := range [][]string{first, second} {
-		cmd := child(append([]string{"load", "--batch", "50", "--db", url}, files...)...)
+		cmd := child(append([]string{"load", "--batch", "20", "--db", url}, files...)...)
 		cmd.Stderr = loads[i]
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
