@@ -10,7 +10,10 @@ import (
 	"claimgraph/loader/gen"
 )
 
-var benchSources = flag.Int("bench.sources", 10000, "generated sources for the query benchmarks")
+var (
+	benchSources = flag.Int("bench.sources", 10000, "generated sources for the query benchmarks")
+	benchBackend = flag.String("bench.backend", graph.DefaultBackend, "store of the query benchmarks: a key-value backend, or postgres (needs $CLAIMGRAPH_TEST_POSTGRES)")
+)
 
 // BenchQueries are the queries the benchmarks and scripts/bench-query.sh
 // measure, on a corpus from loader/gen.
@@ -35,15 +38,17 @@ ORDER BY quotes DESC LIMIT 10`},
 }
 
 // BenchmarkQueries runs each benchmark query on a generated corpus loaded
-// into the default on-disk backend, and reports rows per run.
+// into the default on-disk backend (or -bench.backend), and reports rows
+// per run.
 //
 //	go test ./query -run '^$' -bench Queries -bench.sources 10000
+//	go test ./query -run '^$' -bench Queries -bench.backend postgres
 func BenchmarkQueries(b *testing.B) {
 	dir := b.TempDir()
 	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	st := loadStore(b, graph.DefaultBackend, filepath.Join(dir, "corpus"))
+	st := loadStore(b, *benchBackend, filepath.Join(dir, "corpus"))
 	for _, bq := range BenchQueries {
 		b.Run(bq.Name, func(b *testing.B) {
 			ctx := context.Background()

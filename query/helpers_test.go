@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"claimgraph/graph"
+	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 )
 
@@ -15,8 +16,12 @@ func loadStore(t testing.TB, backend string, paths ...string) *graph.Store {
 	t.Helper()
 	st := graph.OpenMemory()
 	if backend != "memory" {
+		loc := filepath.Join(t.TempDir(), "kb.db")
+		if backend == "postgres" {
+			loc = pgtest.URL(t)
+		}
 		var err error
-		st, err = graph.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"), graph.Options{Backend: backend})
+		st, err = graph.Open(context.Background(), loc, graph.Options{Backend: backend})
 		if err != nil {
 			t.Fatal(err)
 		}

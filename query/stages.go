@@ -204,6 +204,10 @@ type group struct {
 }
 
 func (s *aggregateStage) push(x *exec, r Row, emit func(Row) error) error {
+	return x.batched(s, r, emit, s.add)
+}
+
+func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 	if s.groups == nil {
 		s.groups = map[string]*group{}
 	}
@@ -246,6 +250,9 @@ func (s *aggregateStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
+	if err := x.flushBatch(s, emit, s.add); err != nil {
+		return err
+	}
 	if len(s.order) == 0 && len(s.keys) == 0 {
 		// Aggregating no rows without grouping keys gives one row.
 		g := &group{row: make(Row, x.nslots)}
@@ -310,6 +317,10 @@ type sortStage struct {
 }
 
 func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
+	return x.batched(s, r, emit, s.add)
+}
+
+func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
 	vals := make([]Value, len(s.keys))
 	for i, f := range s.keys {
 		v, err := f(x, r)
@@ -324,6 +335,9 @@ func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *sortStage) flush(x *exec, emit func(Row) error) error {
+	if err := x.flushBatch(s, emit, s.add); err != nil {
+		return err
+	}
 	idx := make([]int, len(s.rows))
 	for i := range idx {
 		idx[i] = i

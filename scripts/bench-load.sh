@@ -2,6 +2,9 @@
 # Measures load throughput of claimgraph against Cayley's own loader on the
 # same generated corpus and backend, and prints a table with the ratio.
 #   scripts/bench-load.sh [SOURCES] [BACKEND]     (defaults: 10000 leveldb)
+# BACKEND postgres loads into two fresh databases on the server named by
+# $CLAIMGRAPH_TEST_POSTGRES (e.g. eval "$(scripts/pg-start.sh)"); psql is
+# used to create, measure and drop them.
 set -euo pipefail
 sources=${1:-10000}
 backend=${2:-leveldb}
@@ -24,12 +27,25 @@ records=$(cat "$work"/corpus/*.txt | grep -c '^\(source\|person\|organisation\|c
 
 secs() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
 
-read -r cg_s cg_kb < <(secs "$work/claimgraph" load --backend "$backend" --db "$work/cg.db" "$work/corpus")
-"$work/claimgraph" dump --db "$work/cg.db" > "$work/quads.nq"
+if [ "$backend" = postgres ]; then
+  server=${CLAIMGRAPH_TEST_POSTGRES:?set CLAIMGRAPH_TEST_POSTGRES to a PostgreSQL server URL}
+  base=${server%%\?*}; base=${base%/*}
+  query=""; [ "$server" != "${server#*\?}" ] && query="?${server#*\?}"
+  for d in cgbench_cg cgbench_cy; do psql -q "$server" -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d"; done
+  trap 'rm -rf "$work"; for d in cgbench_cg cgbench_cy; do psql -q "$server" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done' EXIT
+  cg_db="$base/cgbench_cg$query"; cy_db="$base/cgbench_cy$query"
+  size() { psql -At "$1" -c 'SELECT pg_database_size(current_database()) / 1048576'; }
+else
+  cg_db="$work/cg.db"; cy_db="$work/cy.db"
+  size() { du -sm "$1" | cut -f1; }
+fi
+cg_backend=(--backend "$backend"); [ "$backend" = postgres ] && cg_backend=()
+read -r cg_s cg_kb < <(secs "$work/claimgraph" load "${cg_backend[@]}" --db "$cg_db" "$work/corpus")
+"$work/claimgraph" dump --db "$cg_db" > "$work/quads.nq"
 quads=$(wc -l < "$work/quads.nq")
-read -r cy_s cy_kb < <(secs "$work/cayley" load --init --db "$backend" --dbpath "$work/cy.db" -i "$work/quads.nq")
-cg_size=$(du -sm "$work/cg.db" | cut -f1)
-cy_size=$(du -sm "$work/cy.db" | cut -f1)
+read -r cy_s cy_kb < <(secs "$work/cayley" load --init --db "$backend" --dbpath "$cy_db" -i "$work/quads.nq")
+cg_size=$(size "$cg_db")
+cy_size=$(size "$cy_db")
 
 printf '%s sources, %s records, %s quads, backend %s, %s cores\n' "$sources" "$records" "$quads" "$backend" "$(nproc)"
 printf '| loader | time | records/s | quads/s | peak RSS | size on disk |\n|---|---|---|---|---|---|\n'
