@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -96,6 +97,9 @@ type rewrite struct {
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
 	if s.sql != nil {
+		if s.reading > 0 {
+			return res, errors.New("cannot write to the store while reading it")
+		}
 		// What is stored is read under the lock, so that concurrent
 		// loaders resolve names as if they had run one after the other.
 		release, err := s.sql.lock(ctx, true)

@@ -499,9 +499,14 @@ func (s *Store) Verify(ctx context.Context) error {
 	if s.sql == nil {
 		return nil
 	}
+	release, err := s.ReadLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	d := s.sql
 	var bad int
-	err := d.db.QueryRowContext(ctx, `WITH used AS (
+	err = d.db.QueryRowContext(ctx, `WITH used AS (
 		SELECT h, count(*) AS n FROM (
 			SELECT subject_hash AS h FROM quads UNION ALL SELECT predicate_hash FROM quads
 			UNION ALL SELECT object_hash FROM quads UNION ALL SELECT label_hash FROM quads WHERE label_hash IS NOT NULL

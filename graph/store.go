@@ -25,6 +25,9 @@ type Store struct {
 	opened  bool
 	counts  countsCache
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
+
+	reading    int    // read locks held (see ReadLock)
+	unlockRead func() // releases the outermost one
 }
 
 // Options control how Open finds and creates a store.
@@ -239,11 +242,26 @@ func (s *Store) Backend() string {
 // file lock keeps writers out); a SQL store, which other processes may be
 // writing, holds its lock row shared, so a read waits for the write in
 // progress and the next write waits for the read.
+//
+// Read locks nest: an inner one is free. A store must not be written while
+// it holds one (Apply fails).
 func (s *Store) ReadLock(ctx context.Context) (release func(), err error) {
 	if s.sql == nil {
 		return func() {}, nil
 	}
-	return s.sql.lock(ctx, false)
+	if s.reading == 0 {
+		unlock, err := s.sql.lock(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		s.unlockRead = unlock
+	}
+	s.reading++
+	return func() {
+		if s.reading--; s.reading == 0 {
+			s.unlockRead()
+		}
+	}, nil
 }
 
 // QuadStore exposes the Cayley quad store for the query engine. Callers

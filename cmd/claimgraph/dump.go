@@ -35,6 +35,11 @@ func runDump(ctx context.Context, g *globalOptions, facts bool, w io.Writer) err
 		return err
 	}
 	defer st.Close()
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	bw := bufio.NewWriter(w)
 	err = st.Quads(ctx, func(q quad.Quad) error {
 		if facts && graph.IsMeta(q.Predicate) {

@@ -85,6 +85,12 @@ func runExport(ctx context.Context, o *exportOptions, src string, params map[str
 		return err
 	}
 	defer st.Close()
+	// The subgraph and the facts written for it are read as of one moment.
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var g *query.Subgraph
 	if o.all {
 		g, err = query.WholeGraph(ctx, st)

@@ -454,6 +454,11 @@ func (s *session) export(ctx context.Context, format, file, src string) error {
 		if err != nil {
 			return qo.reportQueryError(s.stderr, src, err)
 		}
+		release, err := s.st.ReadLock(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
 		g, err := plan.Subgraph(ctx, s.st, query.Options{Params: s.params}, 0)
 		if err != nil {
 			return qo.reportRunError(s.stderr, src, err)
