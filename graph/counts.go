@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"os"
 	"path/filepath"
 	"sync"
@@ -20,6 +22,10 @@ type Counts struct {
 	Labels        map[string]int `json:"labels"`
 	Relationships map[string]int `json:"relationships"`
 	Properties    map[string]int `json:"properties"`
+	// Dirty marks saved counts whose write may not have finished: they
+	// are saved so before a write and clean after it, and dirty counts
+	// are recounted rather than trusted.
+	Dirty bool `json:"dirty,omitempty"`
 }
 
 const countsName = "counts.json"
@@ -49,7 +55,8 @@ func (c *Counts) add(q quad.Quad, n int) {
 }
 
 // Counts returns the vocabulary counts, computing them from the quads the
-// first time a store without saved counts is asked.
+// first time a store without saved counts (or with counts a crash may
+// have left behind) is asked. Every label with nodes has a count above 0.
 func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 	if s.sql != nil {
 		// Kept in the database in step with every write, by whichever
@@ -61,14 +68,9 @@ func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 	if s.counts.counts != nil {
 		return s.counts.counts, nil
 	}
-	if s.path != "" {
-		if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
-			c := newCounts()
-			if json.Unmarshal(raw, c) == nil {
-				s.counts.counts = c
-				return c, nil
-			}
-		}
+	if c := s.savedCounts(); c != nil {
+		s.counts.counts = c
+		return c, nil
 	}
 	c := newCounts()
 	err := s.Quads(ctx, func(q quad.Quad) error { c.add(q, 1); return nil })
@@ -87,21 +89,37 @@ func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 func (s *Store) prepareCounts() {
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
-	if s.counts.counts != nil {
-		return
-	}
-	if s.path != "" {
-		if raw, err := os.ReadFile(filepath.Join(s.path, countsName)); err == nil {
-			c := newCounts()
-			if json.Unmarshal(raw, c) == nil {
-				s.counts.counts = c
-				return
-			}
+	if s.counts.counts == nil {
+		if c := s.savedCounts(); c != nil {
+			s.counts.counts = c
+		} else if s.Empty() {
+			s.counts.counts = newCounts()
 		}
 	}
-	if s.Empty() {
-		s.counts.counts = newCounts()
+	if s.counts.counts != nil {
+		// Durable before the write, so that no crash leaves clean counts
+		// behind a committed write.
+		s.counts.counts.Dirty = true
+		s.saveCountsSynced()
+		s.counts.counts.Dirty = false
 	}
+}
+
+// savedCounts reads the counts saved beside the store, unless they are
+// missing, damaged or dirty.
+func (s *Store) savedCounts() *Counts {
+	if s.path == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(s.path, countsName))
+	if err != nil {
+		return nil
+	}
+	c := newCounts()
+	if json.Unmarshal(raw, c) != nil || c.Dirty {
+		return nil
+	}
+	return c
 }
 
 // updateCounts applies a write's deltas to the counts prepared for it.
@@ -134,6 +152,53 @@ func (s *Store) saveCounts() {
 	if os.WriteFile(tmp, raw, 0o644) == nil {
 		os.Rename(tmp, filepath.Join(s.path, countsName))
 	}
+}
+
+func (s *Store) saveCountsSynced() {
+	if s.path == "" {
+		return
+	}
+	raw, err := json.Marshal(s.counts.counts)
+	if err != nil {
+		return
+	}
+	tmp := filepath.Join(s.path, countsName+".tmp")
+	if writeSynced(tmp, raw) == nil && os.Rename(tmp, filepath.Join(s.path, countsName)) == nil {
+		syncDir(s.path)
+	}
+}
+
+// verifyCounts checks clean saved counts against a recount.
+func (s *Store) verifyCounts(ctx context.Context) error {
+	saved := s.savedCounts()
+	if saved == nil {
+		return nil
+	}
+	recount := newCounts()
+	if err := s.Quads(ctx, func(q quad.Quad) error { recount.add(q, 1); return nil }); err != nil {
+		return err
+	}
+	if !sameCounts(saved, recount) {
+		return fmt.Errorf("store %s: saved counts %v differ from a recount %v", s.where(), *saved, *recount)
+	}
+	return nil
+}
+
+// sameCounts compares counts, ignoring names counted 0.
+func sameCounts(a, b *Counts) bool {
+	for _, pair := range [][2]map[string]int{{a.Labels, b.Labels}, {a.Relationships, b.Relationships}, {a.Properties, b.Properties}} {
+		for _, m := range pair {
+			for k, n := range m {
+				if n == 0 {
+					delete(m, k)
+				}
+			}
+		}
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			return false
+		}
+	}
+	return a.Dirty == b.Dirty
 }
 
 // Empty reports whether the store holds no quads.

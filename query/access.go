@@ -133,10 +133,10 @@ func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad)
 // nodes calls fn with the nodes that have label, or every labelled node
 // when label is "". A node labelled by several records comes once.
 func (r *reader) nodes(label string, fn func(Node) error) error {
-	f := map[quad.Direction]quad.Value{quad.Predicate: graph.PredType}
-	if label != "" {
-		f[quad.Object] = graph.LabelIRI(label)
+	if label == "" {
+		return r.allNodes(fn)
 	}
+	f := map[quad.Direction]quad.Value{quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}
 	// Quotes and sources are labelled only by their own record; other nodes
 	// may be labelled by several, and are deduplicated.
 	var seen map[string]bool
@@ -153,6 +153,40 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 		}
 		return fn(Node{id})
 	})
+}
+
+// allNodes calls fn with every labelled node, label by label: each label
+// is an index scan, where a scan by predicate alone would read every quad
+// (the key-value stores have no predicate index). The store's counts name
+// every label it holds (they are recounted after a crash; see
+// graph.Counts).
+func (r *reader) allNodes(fn func(Node) error) error {
+	counts, err := r.st.Counts(r.ctx)
+	if err != nil {
+		return err
+	}
+	var labels []string
+	for l, n := range counts.Labels {
+		if n > 0 {
+			labels = append(labels, l)
+		}
+	}
+	sort.Strings(labels)
+	seen := map[string]bool{}
+	for _, l := range labels {
+		err := r.quads(map[quad.Direction]quad.Value{quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(l)}, func(q quad.Quad) error {
+			id, ok := graph.IDOf(q.Subject)
+			if !ok || seen[id] {
+				return nil
+			}
+			seen[id] = true
+			return fn(Node{id})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // exists reports whether a node with this id is in the graph.

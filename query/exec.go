@@ -18,7 +18,8 @@ type exec struct {
 	limits  Limits
 	rows    int64 // intermediate rows produced, for MaxIntermediate
 	nslots  int
-	pending map[stage][]Row // rows a stage gathers to read for them at once
+	pending map[stage][]Row       // rows a stage gathers to read for them at once
+	scans   map[*scanStage][]Node // nodes of completed scans, for rescans
 }
 
 // Limits bound a run. Zero means no limit.

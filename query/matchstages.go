@@ -64,14 +64,44 @@ type scanStage struct {
 	est   int
 }
 
+// maxScanCache bounds the nodes a scan keeps for the rows after the first.
+const maxScanCache = 1 << 20
+
 func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
-	return x.rd.nodes(s.label, func(n Node) error {
+	visit := func(n Node) error {
 		ok, err := s.check.ok(x, r, n)
 		if err != nil || !ok {
 			return err
 		}
 		return emit(bind(r, s.slot, n))
+	}
+	// A scan after the first row of a cartesian product scans the same
+	// nodes again: the first complete scan keeps them (up to a bound).
+	if nodes, ok := x.scans[s]; ok {
+		for _, n := range nodes {
+			if err := visit(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var kept []Node
+	complete := true
+	err := x.rd.nodes(s.label, func(n Node) error {
+		if complete && len(kept) < maxScanCache {
+			kept = append(kept, n)
+		} else {
+			complete, kept = false, nil
+		}
+		return visit(n)
 	})
+	if err == nil && complete {
+		if x.scans == nil {
+			x.scans = map[*scanStage][]Node{}
+		}
+		x.scans[s] = kept
+	}
+	return err
 }
 
 func (s *scanStage) String() string {

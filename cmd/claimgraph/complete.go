@@ -26,7 +26,7 @@ var (
 		"properties(", "keys(", "provenance(", "length(", "nodes(", "relationships(", "size(", "head(", "last(",
 		"toLower(", "toUpper(", "trim(", "coalesce(", "toString(", "toInteger(", "toFloat(", "abs(", "round("}
 	replMeta = []string{":help", ":schema", ":load ", ":explain ", ":profile ", ":param ", ":params",
-		":format ", ":timing ", ":quit"}
+		":format ", ":timing ", ":timeout ", ":quit"}
 	varRE = regexp.MustCompile(`(?:[(\[]\s*|\bAS\s+|\bas\s+)([A-Za-z_][A-Za-z0-9_]*)`)
 )
 

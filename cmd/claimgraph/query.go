@@ -33,9 +33,12 @@ type queryOptions struct {
 	format    string
 	params    []string
 	timeout   time.Duration
-	maxRows   int64
-	maxInter  int64
-	maxHops   int
+	// timeoutName is what sets the timeout, for messages: "--timeout"
+	// unless the REPL's ":timeout".
+	timeoutName string
+	maxRows     int64
+	maxInter    int64
+	maxHops     int
 }
 
 var queryFormats = []string{"table", "json", "jsonl", "csv", "tsv"}
@@ -251,7 +254,11 @@ func (o *queryOptions) reportQueryError(w io.Writer, src string, err error) erro
 func (o *queryOptions) reportRunError(w io.Writer, src string, err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(w, "query stopped: it ran longer than --timeout %v\n", o.timeout)
+		name := o.timeoutName
+		if name == "" {
+			name = "--timeout"
+		}
+		fmt.Fprintf(w, "query stopped: it ran longer than %s %v\n", name, o.timeout)
 		return errFailed
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "query cancelled")

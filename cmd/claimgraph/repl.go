@@ -28,6 +28,9 @@ type replOptions struct {
 	load            []string
 	continueOnError bool
 	format          string
+	timeout         time.Duration
+	maxRows         int64
+	maxInter        int64
 }
 
 func newReplCmd(g *globalOptions) *cobra.Command {
@@ -58,6 +61,9 @@ if a statement failed (the script stops there unless --continue-on-error).`,
 	}
 	cmd.Flags().StringArrayVar(&o.load, "load", nil, "load these files or directories first (repeatable)")
 	cmd.Flags().BoolVar(&o.continueOnError, "continue-on-error", false, "in a script, go on after a failed statement")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop each query after this long (0: no limit; Ctrl-C stops any); :timeout changes it")
+	cmd.Flags().Int64Var(&o.maxRows, "max-rows", 0, "stop a query that returns more rows (0: no limit)")
+	cmd.Flags().Int64Var(&o.maxInter, "max-intermediate", 0, "stop a query whose steps produce more rows in all (0: no limit)")
 	cmd.Flags().StringVar(&o.format, "format", "table", "result format: table, json, jsonl, csv or tsv")
 	return cmd
 }
@@ -70,6 +76,7 @@ type session struct {
 	stderr  io.Writer
 	format  string
 	timing  bool
+	timeout time.Duration
 	params  map[string]query.Value
 	running func() // cancels the running statement, if any
 	line    int    // script mode: first line of the statement being run
@@ -81,7 +88,7 @@ func runRepl(ctx context.Context, o *replOptions, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer st.Close()
-	s := &session{o: o, st: st, stdout: stdout, stderr: stderr, format: o.format, timing: true, params: map[string]query.Value{}}
+	s := &session{o: o, st: st, stdout: stdout, stderr: stderr, format: o.format, timing: true, timeout: o.timeout, params: map[string]query.Value{}}
 	if len(o.load) > 0 {
 		if err := s.load(ctx, o.load); err != nil && !errors.Is(err, errFailed) {
 			return err
@@ -313,7 +320,8 @@ func (s *session) exec(ctx context.Context, stmt string) error {
 }
 
 func (s *session) query(ctx context.Context, src string) error {
-	qo := &queryOptions{globalOptions: s.o.globalOptions, format: s.format, timeout: 0, maxHops: query.DefaultMaxHops}
+	qo := &queryOptions{globalOptions: s.o.globalOptions, format: s.format, timeout: s.timeout, timeoutName: ":timeout",
+		maxRows: s.o.maxRows, maxInter: s.o.maxInter, maxHops: query.DefaultMaxHops}
 	if s.line > 0 {
 		qo.where, qo.firstLine = "<stdin>", s.line
 	}
@@ -350,6 +358,7 @@ const replHelp = `Statements end with ";". Meta-commands:
   :export FORMAT FILE QUERY   write the subgraph QUERY matches (formats as claimgraph export)
   :format table|json|jsonl|csv|tsv
   :timing on|off              print the time each query takes
+  :timeout DURATION|off       stop each query after DURATION (e.g. 10s)
   :quit                       leave (Ctrl-D too)
 Ctrl-C cancels a running query or load, or clears the line. See docs/query.md.`
 
@@ -403,6 +412,19 @@ func (s *session) meta(ctx context.Context, line string) error {
 			return fail("usage: :format table|json|jsonl|csv|tsv")
 		}
 		s.format = args[0]
+	case ":timeout":
+		if len(args) != 1 {
+			return fail("usage: :timeout DURATION|off")
+		}
+		if args[0] == "off" {
+			s.timeout = 0
+			break
+		}
+		d, err := time.ParseDuration(args[0])
+		if err != nil || d <= 0 {
+			return fail("usage: :timeout DURATION|off (a duration such as 10s or 2m)")
+		}
+		s.timeout = d
 	case ":timing":
 		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
 			return fail("usage: :timing on|off")

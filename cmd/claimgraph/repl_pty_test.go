@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+
+	"claimgraph/loader/gen"
 )
 
 // ptySession drives `claimgraph repl` under a real pseudo-terminal.
@@ -65,7 +70,7 @@ func (s *ptySession) send(keys string) {
 // expect waits for text to appear in the output after what was matched so far.
 func (s *ptySession) expect(text string) {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
 		out := s.out.String()
@@ -162,5 +167,86 @@ func TestReplInteractive(t *testing.T) {
 	s.send("\x1b[A\x1b[A\r")
 	s.expect("seven")
 	s.expect(prompt)
+	s.exit()
+}
+
+var runawayStore = flag.String("runaway.store", "", "store for TestReplRunawayQuery (default: a generated 2,000-source store), e.g. a 100k store")
+
+// procStatus returns a field of a process's /proc status in kB: VmHWM is
+// the peak resident set, RssAnon and RssFile the current one split into
+// the process's own memory and mapped files (the store, for bolt).
+func procStatus(t *testing.T, pid int, field string) int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return kb
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
+
+// TestReplRunawayQuery runs a cartesian product of five unconstrained
+// patterns in the REPL under each limit: the limit stops it with its
+// message, and the session answers the next query. The elapsed times and
+// the REPL's peak memory are logged; on a 100k store:
+// go test ./cmd/claimgraph -run Runaway -v -runaway.store /tmp/q100k.db
+func TestReplRunawayQuery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pty test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	db := *runawayStore
+	if db == "" {
+		db = filepath.Join(dir, "kb.db")
+		corpus := filepath.Join(dir, "corpus")
+		if err := gen.Write(corpus, gen.Config{Sources: 2000, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := child("load", "--db", db, corpus).CombinedOutput(); err != nil {
+			t.Fatalf("load: %v\n%s", err, out)
+		}
+	}
+	const runaway = "MATCH (a), (b), (c), (d), (e) RETURN count(*);\r"
+	var s *ptySession
+	peak := 0
+	for _, limit := range []struct {
+		flags        []string
+		set, message string
+	}{
+		{nil, ":timeout 2s\r", "query stopped: it ran longer than :timeout 2s"},
+		{[]string{"--max-intermediate", "2000000"}, ":timing off\r", "query stopped: more than 2000000 intermediate rows (raise the limit with --max-intermediate)"},
+	} {
+		if s != nil {
+			s.exit()
+		}
+		s = startRepl(t, db, filepath.Join(dir, "history"), limit.flags...)
+		s.send(limit.set)
+		s.expect(prompt)
+		start := time.Now()
+		s.send(runaway)
+		s.expect(limit.message)
+		stopped := time.Since(start)
+		s.expect(prompt)
+		start = time.Now()
+		s.send("RETURN 7 AS seven;\r")
+		s.expect("seven")
+		s.expect(prompt)
+		t.Logf("%s %s: stopped after %v; next query answered in %v", strings.Join(limit.flags, " "), strings.TrimSpace(limit.set), stopped.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		// A guard against a hang, not a measurement.
+		if stopped > 80*time.Second {
+			t.Errorf("the limit took %v to stop the query", stopped)
+		}
+		pid := s.cmd.Process.Pid
+		peak = max(peak, procStatus(t, pid, "RssAnon"))
+		t.Logf("REPL memory: peak RSS %d MiB; now %d MiB own, %d MiB of mapped files", procStatus(t, pid, "VmHWM")/1024, procStatus(t, pid, "RssAnon")/1024, procStatus(t, pid, "RssFile")/1024)
+	}
+	if peak > 1<<20 {
+		t.Errorf("REPL holds %d MiB of its own after the query: memory is not bounded by the limits", peak/1024)
+	}
 	s.exit()
 }
