@@ -191,6 +191,10 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		return res, ov.err
 	}
 	rws = append(rws, deps...)
+	// Everything above was read completely, or the batch is not written.
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	if s.sql != nil {
 		c := diff(rws)
 		if err := s.sql.write(ctx, c); err != nil {

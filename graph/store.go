@@ -303,7 +303,10 @@ func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 			return err
 		}
 	}
-	return it.Err()
+	if err := it.Err(); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // quadsWith calls fn for each quad whose direction d holds v.
@@ -327,7 +330,12 @@ func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, f
 		}
 		fn(q)
 	}
-	return it.Err()
+	if err := it.Err(); err != nil {
+		return err
+	}
+	// Cayley's iterators stop quietly when ctx is done; a read cut short
+	// must not pass for a complete one.
+	return ctx.Err()
 }
 
 // FactsOf calls fn with the quads whose subject is the node with this id,

@@ -110,6 +110,7 @@ func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []str
 	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}}
 	r.prog = newProgress(stderr, files, o.verbose)
 	r.batches = make(chan batch, 2)
+	interrupt := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	readErr := make(chan error, 1)
@@ -119,6 +120,9 @@ func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []str
 	}()
 	var writeErr error
 	for b := range r.batches {
+		if writeErr == nil && ctx.Err() != nil {
+			writeErr = ctx.Err()
+		}
 		if writeErr == nil {
 			if writeErr = r.write(ctx, b); writeErr != nil {
 				cancel()
@@ -127,8 +131,11 @@ func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []str
 	}
 	rerr := <-readErr
 	r.prog.done()
+	// Ctrl-C stops reading or writing between batches, or aborts the
+	// batch being written; either way what was written is whole records.
+	interrupted := interrupt.Err() != nil
 	switch {
-	case writeErr != nil:
+	case writeErr != nil && !interrupted:
 		return writeErr
 	case rerr != nil && !errors.Is(rerr, context.Canceled):
 		return rerr
@@ -137,7 +144,7 @@ func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []str
 		return errFailed
 	}
 	r.summary(time.Since(start))
-	if rerr != nil {
+	if interrupted {
 		fmt.Fprintln(stderr, "interrupted: the records written so far are complete; run the load again to finish")
 		return errFailed
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/loader/gen"
 )
@@ -249,4 +250,53 @@ func TestReplRunawayQuery(t *testing.T) {
 		t.Errorf("REPL holds %d MiB of its own after the query: memory is not bounded by the limits", peak/1024)
 	}
 	s.exit()
+}
+
+// TestReplLoadCancel cancels a :load with Ctrl-C half-way: the session
+// goes on and queries the store, which holds whole records only, each as
+// an uninterrupted load writes it; loading again completes it.
+func TestReplLoadCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pty test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "corpus")
+	if err := gen.Write(corpus, gen.Config{Sources: 2000, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "ref.db")
+	if out, err := child("load", "--db", ref, corpus).CombinedOutput(); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	want := byRecord(t, ref)
+
+	db := filepath.Join(dir, "kb.db")
+	s := startRepl(t, db, filepath.Join(dir, "history"))
+	s.send(":load " + corpus + "\r")
+	time.Sleep(1500 * time.Millisecond)
+	s.send("\x03")
+	s.expect("interrupted: the records written so far are complete")
+	s.expect(prompt)
+	s.send("MATCH (s:Source) RETURN count(s) AS sources;\r")
+	s.expect("sources")
+	s.expect(prompt)
+	s.exit()
+
+	got := byRecord(t, db)
+	for id, qs := range got {
+		if diff := cmp.Diff(want[id], qs); diff != "" {
+			t.Fatalf("record %q is not whole after the cancelled :load (-uninterrupted +cancelled):\n%s", id, diff)
+		}
+	}
+	t.Logf("the cancelled :load wrote %d of %d records", len(got), len(want))
+	if len(got) == len(want) {
+		t.Error("the :load finished before Ctrl-C; the test proved nothing")
+	}
+	s = startRepl(t, db, filepath.Join(dir, "history"))
+	s.send(":load " + corpus + "\r")
+	s.expect(prompt)
+	s.exit()
+	if diff := cmp.Diff(want, byRecord(t, db)); diff != "" {
+		t.Errorf("loading again did not complete the store:\n%s", diff)
+	}
 }
