@@ -327,8 +327,10 @@ func (d *sqlDB) quads(ctx context.Context, where string, args []any, fn func(qua
 		return d.readErr(err)
 	}
 	defer rows.Close()
-	const chunk = 4096
-	batch := make([][4][]byte, 0, chunk)
+	// Chunks start small, so that a reader that stops early (a sample, a
+	// LIMIT) resolves few values, and grow for long scans.
+	chunk := 64
+	batch := make([][4][]byte, 0, 4096)
 	emit := func() error {
 		if err := d.resolve(ctx, batch); err != nil {
 			return err
@@ -357,6 +359,7 @@ func (d *sqlDB) quads(ctx context.Context, where string, args []any, fn func(qua
 			if err := emit(); err != nil {
 				return err
 			}
+			chunk = min(2*chunk, 4096)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -628,6 +628,13 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 	if err != nil && err != errStop || len(nodes) == 0 {
 		return 10
 	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	if c.rd.prefetchRels(ids, out, in, types) != nil {
+		return 10
+	}
 	total := 0
 	for _, n := range nodes {
 		for _, dir := range []bool{true, false} {
