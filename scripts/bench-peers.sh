@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Runs the benchmark queries on claimgraph and, side by side on the same
+# generated corpus, on the peers that are installed (today: SQLite, through
+# the sqlite3 CLI and a recursive CTE; Kuzu and Oxigraph are not wired in
+# yet). Loads claimgraph's default store, exports the graph as CSV
+# (claimgraph export --all --format csv) and imports that into SQLite. Prints
+# load times, query medians of RUNS whole-process runs (default 3), the
+# ratios, and checks that every engine returns the same number of rows.
+#   scripts/bench-peers.sh [SOURCES]          (default 10000)
+set -euo pipefail
+sources=${1:-10000}
+runs=${RUNS:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$root"
+go build -o "$work/claimgraph" ./cmd/claimgraph
+cg() { "$work/claimgraph" "$@"; }
+cg gen --sources "$sources" --seed 1 -o "$work/corpus" 2>/dev/null
+
+now() { date +%s.%N; }
+t0=$(now); cg load --db "$work/cg.db" "$work/corpus" 2>/dev/null; t1=$(now)
+cg_load=$(echo "$t1 - $t0" | bc)
+cg export --db "$work/cg.db" --all --format csv -o "$work/g" 2>/dev/null
+
+have_sqlite=0
+if command -v sqlite3 >/dev/null; then
+  have_sqlite=1
+  t0=$(now)
+  sqlite3 "$work/g.sqlite" <<EOF
+.mode csv
+.import $work/g.nodes.csv nodes
+.import $work/g.edges.csv edges
+CREATE UNIQUE INDEX nodes_id ON nodes(id);
+CREATE INDEX edges_out ON edges(type, source, target);
+CREATE INDEX edges_in ON edges(type, target, source);
+ANALYZE;
+EOF
+  t1=$(now)
+  sq_load=$(echo "$t1 - $t0" | bc)
+fi
+
+# The queries: name, claimgraph's Cypher, SQLite's SQL (same meaning; the
+# chain through PART_OF*0.. is a recursive CTE).
+names=(product product-no-topic org-aggregate source-quotes person-quotes)
+cypher=(
+"MATCH (q:Quote)-[:QUOTED_IN]->(s:Source)-[:AUTHORED_BY]->(p:Person)-[:AFFILIATED_WITH]->(:Organisation)-[:PART_OF*0..]->(o:Organisation)-[i:INTERESTED_IN]->(t:Topic)<-[:ABOUT]-(q) WHERE i.kind = 'commercial' RETURN p.name AS author, o.name AS organisation, t.name AS topic, q.text AS claim, q.weight AS weight ORDER BY weight DESC"
+"MATCH (q:Quote)-[:QUOTED_IN]->(s:Source)-[:AUTHORED_BY]->(p:Person)-[:AFFILIATED_WITH]->(:Organisation)-[:PART_OF*0..]->(o:Organisation)-[i:INTERESTED_IN]->(t:Topic) WHERE i.kind = 'commercial' RETURN p.name AS author, o.name AS organisation, t.name AS topic, q.text AS claim, q.weight AS weight ORDER BY weight DESC"
+"MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(:Person)<-[:AUTHORED_BY]-(:Source)<-[:QUOTED_IN]-(q:Quote) RETURN o.name AS organisation, count(q) AS quotes, avg(q.weight) AS mean_weight ORDER BY quotes DESC LIMIT 10"
+"MATCH (q:Quote)-[:QUOTED_IN]->(:Source {id: 'src_g42'}) RETURN q.text, q.weight"
+"MATCH (q:Quote)-[:QUOTED_IN]->(:Source)-[:AUTHORED_BY]->(:Person {id: 'per_g7'}) RETURN q.text, q.weight"
+)
+anc="WITH RECURSIVE anc(o0, o) AS (SELECT id, id FROM nodes WHERE labels = 'Organisation'
+  UNION SELECT anc.o0, e.target FROM anc JOIN edges e ON e.type = 'PART_OF' AND e.source = anc.o)"
+chain="FROM edges qi JOIN nodes q ON q.id = qi.source
+  JOIN edges ab ON ab.type = 'AUTHORED_BY' AND ab.source = qi.target
+  JOIN nodes p ON p.id = ab.target
+  JOIN edges af ON af.type = 'AFFILIATED_WITH' AND af.source = p.id
+  JOIN anc ON anc.o0 = af.target
+  JOIN nodes o ON o.id = anc.o
+  JOIN edges ii ON ii.type = 'INTERESTED_IN' AND ii.source = anc.o AND ii.kind = 'commercial'
+  JOIN nodes t ON t.id = ii.target"
+sql=(
+"$anc SELECT p.name, o.name, t.name, q.text, CAST(q.weight AS REAL) AS w $chain
+  JOIN edges qa ON qa.type = 'ABOUT' AND qa.source = q.id AND qa.target = t.id
+  WHERE qi.type = 'QUOTED_IN' ORDER BY w DESC;"
+"$anc SELECT p.name, o.name, t.name, q.text, CAST(q.weight AS REAL) AS w $chain
+  WHERE qi.type = 'QUOTED_IN' ORDER BY w DESC;"
+"SELECT o.name, count(*) AS quotes, avg(CAST(q.weight AS REAL)) FROM edges af
+  JOIN nodes o ON o.id = af.target AND o.labels = 'Organisation'
+  JOIN edges ab ON ab.type = 'AUTHORED_BY' AND ab.target = af.source
+  JOIN edges qi ON qi.type = 'QUOTED_IN' AND qi.target = ab.source
+  JOIN nodes q ON q.id = qi.source
+  WHERE af.type = 'AFFILIATED_WITH' GROUP BY o.id ORDER BY quotes DESC LIMIT 10;"
+"SELECT q.text, q.weight FROM edges qi JOIN nodes q ON q.id = qi.source WHERE qi.type = 'QUOTED_IN' AND qi.target = 'src_g42';"
+"SELECT q.text, q.weight FROM edges ab JOIN edges qi ON qi.type = 'QUOTED_IN' AND qi.target = ab.source
+  JOIN nodes q ON q.id = qi.source WHERE ab.type = 'AUTHORED_BY' AND ab.target = 'per_g7';"
+)
+
+# median of RUNS timings of a command; prints "seconds rows".
+median() {
+  local times=() rows=0
+  for _ in $(seq "$runs"); do
+    local a b
+    a=$(now); rows=$("$@" | wc -l); b=$(now)
+    times+=("$(echo "$b - $a" | bc)")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v r="$rows" '{ t[NR] = $1 } END { printf "%s %d\n", t[int((NR + 1) / 2)], r }'
+}
+
+printf '%s sources; load: claimgraph %.1f s' "$sources" "$cg_load"
+[ $have_sqlite = 1 ] && printf ', SQLite %.1f s (CSV import and indexes)' "$sq_load"
+printf '\n\n| query | claimgraph | rows |'
+[ $have_sqlite = 1 ] && printf ' SQLite | rows | claimgraph ÷ SQLite |'
+printf '\n|---|---|---|'
+[ $have_sqlite = 1 ] && printf -- '---|---|---|'
+printf '\n'
+status=0
+for i in "${!names[@]}"; do
+  read -r cs cr < <(median "$work/claimgraph" query --db "$work/cg.db" --timeout 0 --format csv "${cypher[$i]}")
+  cr=$((cr - 1)) # header
+  printf '| %s | %.0f ms | %d |' "${names[$i]}" "$(echo "$cs * 1000" | bc)" "$cr"
+  if [ $have_sqlite = 1 ]; then
+    read -r ss sr < <(median sqlite3 "$work/g.sqlite" "${sql[$i]}")
+    printf ' %.0f ms | %d | %.2f |' "$(echo "$ss * 1000" | bc)" "$sr" "$(echo "$cs / $ss" | bc -l)"
+    if [ "$sr" != "$cr" ]; then status=1; fi
+  fi
+  printf '\n'
+done
+[ $status = 0 ] || { echo "row counts differ between engines" >&2; exit 1; }
+echo "times are whole processes (open, query, output), medians of $runs runs"
