@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts a private PostgreSQL server on loopback for claimgraph's tests and
-# prints the URL to export as CLAIMGRAPH_TEST_POSTGRES. Installs the
+# Starts a private PostgreSQL server on loopback for claimgraph's tests,
+# creates a database "claimgraph" on it and prints its URL to export as
+# CLAIMGRAPH_TEST_POSTGRES. Installs the
 # Debian package if no server is found. Idempotent: a server already
 # running in the directory is reused.
 #
@@ -37,4 +38,9 @@ if ! "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=200 -c shared_buffers=1GB" start >&2 ||
     { cat "$dir/server.log" >&2; exit 1; }
 fi
-echo "export CLAIMGRAPH_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
+# The database the tests connect to; each test creates (and drops) one of
+# its own from there, so the user needs CREATEDB, as postgres has.
+if ! "${as[@]}" "$bindir/psql" -h "$dir" -p "$port" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'claimgraph'" postgres | grep -q 1; then
+  "${as[@]}" "$bindir/psql" -h "$dir" -p "$port" -U postgres -qc "CREATE DATABASE claimgraph" postgres >&2
+fi
+echo "export CLAIMGRAPH_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/claimgraph?sslmode=disable'"
