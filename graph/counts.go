@@ -140,21 +140,13 @@ func (s *Store) updateCounts(rws []rewrite) {
 	s.saveCounts()
 }
 
-func (s *Store) saveCounts() {
-	if s.path == "" {
-		return
-	}
-	raw, err := json.Marshal(s.counts.counts)
-	if err != nil {
-		return
-	}
-	tmp := filepath.Join(s.path, countsName+".tmp")
-	if os.WriteFile(tmp, raw, 0o644) == nil {
-		os.Rename(tmp, filepath.Join(s.path, countsName))
-	}
-}
+func (s *Store) saveCounts() { s.writeCounts(false) }
 
-func (s *Store) saveCountsSynced() {
+// saveCountsSynced saves the counts durably: on disk, renamed, before it
+// returns.
+func (s *Store) saveCountsSynced() { s.writeCounts(true) }
+
+func (s *Store) writeCounts(synced bool) {
 	if s.path == "" {
 		return
 	}
@@ -163,7 +155,11 @@ func (s *Store) saveCountsSynced() {
 		return
 	}
 	tmp := filepath.Join(s.path, countsName+".tmp")
-	if writeSynced(tmp, raw) == nil && os.Rename(tmp, filepath.Join(s.path, countsName)) == nil {
+	write := func(name string, data []byte) error { return os.WriteFile(name, data, 0o644) }
+	if synced {
+		write = writeSynced
+	}
+	if write(tmp, raw) == nil && os.Rename(tmp, filepath.Join(s.path, countsName)) == nil && synced {
 		syncDir(s.path)
 	}
 }

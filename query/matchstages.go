@@ -181,31 +181,18 @@ type expandStage struct {
 	uniq          []int // rel slots bound earlier in the same MATCH
 }
 
-// expandBatch is how many rows an expansion gathers on a store that reads
-// many nodes at once cheaper than one by one (see reader.prefetch).
-const expandBatch = 512
-
 func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
 	if !x.rd.st.Batches() {
 		return s.expand(x, r, emit)
 	}
-	if x.pending == nil {
-		x.pending = map[stage][]Row{}
+	if rows := x.gather(s, r); rows != nil {
+		return s.expandAll(x, rows, emit)
 	}
-	// Upstream stages may reuse their row once push returns.
-	rows := append(x.pending[s], append(Row(nil), r...))
-	if len(rows) < expandBatch {
-		x.pending[s] = rows
-		return nil
-	}
-	x.pending[s] = nil
-	return s.expandAll(x, rows, emit)
+	return nil
 }
 
 func (s *expandStage) flush(x *exec, emit func(Row) error) error {
-	rows := x.pending[s]
-	delete(x.pending, s)
-	return s.expandAll(x, rows, emit)
+	return s.expandAll(x, x.gathered(s), emit)
 }
 
 // expandAll expands gathered rows in their order, reading what it needs
@@ -293,7 +280,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 				return nil
 			}
 			hits = append(hits, hit{r, rel, other})
-			if len(hits) >= 4*expandBatch {
+			if len(hits) >= 4*batchRows {
 				return finish()
 			}
 			return nil

@@ -347,23 +347,42 @@ func (x *exec) batched(s stage, r Row, emit func(Row) error, one func(*exec, Row
 	if !x.rd.st.Batches() {
 		return one(x, r, emit)
 	}
-	if x.pending == nil {
-		x.pending = map[stage][]Row{}
+	if rows := x.gather(s, r); rows != nil {
+		return x.runBatch(rows, emit, one)
 	}
-	rows := append(x.pending[s], append(Row(nil), r...))
-	if len(rows) < expandBatch {
-		x.pending[s] = rows
-		return nil
-	}
-	x.pending[s] = nil
-	return x.runBatch(rows, emit, one)
+	return nil
 }
 
 // flushBatch runs one on the rows a stage gathered.
 func (x *exec) flushBatch(s stage, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+	return x.runBatch(x.gathered(s), emit, one)
+}
+
+// batchRows is how many rows a stage gathers on a store that reads many
+// nodes at once cheaper than one by one.
+const batchRows = 512
+
+// gather keeps a copy of r (upstream stages may reuse their row) among the
+// rows stage s is gathering, and returns them all once there are
+// batchRows of them.
+func (x *exec) gather(s stage, r Row) []Row {
+	if x.pending == nil {
+		x.pending = map[stage][]Row{}
+	}
+	rows := append(x.pending[s], append(Row(nil), r...))
+	if len(rows) < batchRows {
+		x.pending[s] = rows
+		return nil
+	}
+	delete(x.pending, s)
+	return rows
+}
+
+// gathered returns, and forgets, the rows stage s has gathered.
+func (x *exec) gathered(s stage) []Row {
 	rows := x.pending[s]
 	delete(x.pending, s)
-	return x.runBatch(rows, emit, one)
+	return rows
 }
 
 func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {

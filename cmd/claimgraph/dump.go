@@ -30,16 +30,11 @@ again. With --facts, bookkeeping quads (cg:meta/, cg:key/) are left out.`,
 }
 
 func runDump(ctx context.Context, g *globalOptions, facts bool, w io.Writer) error {
-	st, err := g.open(ctx, false)
+	st, done, err := g.openReading(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	release, err := st.ReadLock(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer done()
 	bw := bufio.NewWriter(w)
 	err = st.Quads(ctx, func(q quad.Quad) error {
 		if facts && graph.IsMeta(q.Predicate) {

@@ -80,17 +80,12 @@ mermaid. --neighbours N adds the nodes within N hops; --all exports the whole gr
 }
 
 func runExport(ctx context.Context, o *exportOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
-	st, err := o.open(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	// The subgraph and the facts written for it are read as of one moment.
-	release, err := st.ReadLock(ctx)
+	st, done, err := o.openReading(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer done()
 	var g *query.Subgraph
 	if o.all {
 		g, err = query.WholeGraph(ctx, st)

@@ -119,6 +119,20 @@ func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, er
 	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create})
 }
 
+// openReading opens the store named by --db for reads that must see one
+// state of it throughout (see graph.Store.ReadLock); done releases both.
+func (g *globalOptions) openReading(ctx context.Context) (st *graph.Store, done func(), err error) {
+	if st, err = g.open(ctx, false); err != nil {
+		return nil, nil, err
+	}
+	release, err := st.ReadLock(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, func() { release(); st.Close() }, nil
+}
+
 // exactArgs wraps cobra's argument checks so that they count as usage errors.
 func minArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
