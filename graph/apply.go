@@ -344,19 +344,6 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 	return nil
 }
 
-// storedHash returns the content hash of the stored version of a record, or
-// "" when the record is not stored.
-func (s *Store) storedHash(ctx context.Context, id string) (string, error) {
-	n := Node(id)
-	var h string
-	err := s.quadsWith(ctx, quad.Subject, n, func(q quad.Quad) {
-		if q.Predicate == PredHash && q.Label == n {
-			h, _ = quad.NativeOf(q.Object).(string)
-		}
-	})
-	return h, err
-}
-
 // storedHashes returns the content hashes of the stored versions of
 // records, leaving out those not stored.
 func (s *Store) storedHashes(ctx context.Context, ids []string) (map[string]string, error) {
