@@ -325,6 +325,9 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 			add = append(add, cgraph.Delta{Quad: q, Action: cgraph.Add})
 		}
 	}
+	if err := s.dropIndex(); err != nil {
+		return err
+	}
 	s.prepareCounts()
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
 	for _, ds := range [][]cgraph.Delta{del, add} {

@@ -78,15 +78,15 @@ func (b backend) init(path string) error {
 
 // open opens the quad store; bloom enables Cayley's write-side bloom
 // filter (see Store.reopen).
-func (b backend) open(path string, bloom bool) (cgraph.QuadStore, error) {
+func (b backend) open(path string, bloom bool) (cgraph.QuadStore, hkv.KV, error) {
 	db, err := b.openKV(path, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: !bloom})
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return qs, nil
+	return qs, db, nil
 }

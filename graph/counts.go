@@ -171,7 +171,7 @@ func (s *Store) verifyCounts(ctx context.Context) error {
 		return nil
 	}
 	recount := newCounts()
-	if err := s.Quads(ctx, func(q quad.Quad) error { recount.add(q, 1); return nil }); err != nil {
+	if err := s.cayleyQuads(ctx, func(q quad.Quad) error { recount.add(q, 1); return nil }); err != nil {
 		return err
 	}
 	if !sameCounts(saved, recount) {

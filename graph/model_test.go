@@ -68,7 +68,8 @@ func randomRecord(rng *rand.Rand, id string) string {
 
 // TestModelStore runs random batches of loads, replacements and removals on
 // the on-disk store and on Cayley's memstore (whose behaviour is correct):
-// both must hold identical graphs after every step and after reopening.
+// both must hold identical graphs after every step and after reopening,
+// read through Cayley and through the query index.
 // This is the test that catches Cayley's KV bugs around replacement.
 func TestModelStore(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "src_3", "per_0", "per_1", "per_2", "org_0", "org_1", "org_2"}
@@ -97,6 +98,20 @@ func TestModelStore(t *testing.T) {
 					t.Fatalf("step %d: graphs differ (-mem +disk):\n%s", step, diff)
 				}
 				verify(t, disk)
+				if step%2 == 0 {
+					// Every other step reads (the next Apply's reads, the
+					// dumps, the reopened store) come from the query index.
+					if _, err := disk.Index(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					if disk.Backend() != "postgres" && !disk.HasIndex() {
+						t.Fatalf("step %d: no query index after Index", step)
+					}
+					if diff := cmp.Diff(dump(t, mem, false), dump(t, disk, false)); diff != "" {
+						t.Fatalf("step %d, from the query index: graphs differ (-mem +disk):\n%s", step, diff)
+					}
+					verify(t, disk)
+				}
 				if step%25 == 24 {
 					disk.Close()
 					disk = openDisk(t, dir)

@@ -450,7 +450,11 @@ func (d *sqlDB) readErr(err error) error {
 // ok == false and the caller reads through Cayley's iterators instead.
 func (s *Store) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) (ok bool, err error) {
 	if s.sql == nil {
-		return false, nil
+		ix, err := s.queryIndex()
+		if ix == nil || err != nil {
+			return err != nil, err
+		}
+		return true, ix.match(ctx, fixed, fn)
 	}
 	var conds []string
 	var args []any
@@ -498,6 +502,9 @@ func backoff(ctx context.Context, n int) error {
 // unless they are marked for a recount.
 func (s *Store) Verify(ctx context.Context) error {
 	if s.sql == nil {
+		if err := s.verifyIndex(ctx); err != nil {
+			return err
+		}
 		return s.verifyCounts(ctx)
 	}
 	release, err := s.ReadLock(ctx)
@@ -563,7 +570,21 @@ func (d *sqlDB) matchAny(ctx context.Context, dir quad.Direction, values []quad.
 // node; other stores report ok == false.
 func (s *Store) MatchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) (ok bool, err error) {
 	if s.sql == nil {
-		return false, nil
+		ix, err := s.queryIndex()
+		if ix == nil || err != nil {
+			return err != nil, err
+		}
+		f := make(map[quad.Direction]quad.Value, len(fixed)+1)
+		for k, v := range fixed {
+			f[k] = v
+		}
+		for _, v := range values {
+			f[d] = v
+			if err := ix.match(ctx, f, func(q quad.Quad) error { fn(q); return nil }); err != nil {
+				return true, err
+			}
+		}
+		return true, nil
 	}
 	return true, s.sql.matchAny(ctx, d, values, fixed, fn)
 }

@@ -12,6 +12,7 @@ import (
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
 )
 
 // Store is a claim graph held in a Cayley quad store. A Store is safe for
@@ -25,6 +26,10 @@ type Store struct {
 	opened  bool
 	counts  countsCache
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
+	kv      hkv.KV // the key-value store under qs, for the query index
+
+	index      *queryIndex // mapped on first read; see indexName
+	indexState indexState
 
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one
@@ -207,14 +212,14 @@ func (s *Store) reopen() error {
 	// Cayley's KV store fills an in-memory bloom filter at open by reading
 	// every quad (a full scan, and about a gigabyte); it only speeds up
 	// writing into a store that starts empty, so only an empty store gets it.
-	qs, err := s.backend.open(filepath.Join(s.path, dataDir), false)
+	qs, db, err := s.backend.open(filepath.Join(s.path, dataDir), false)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}
-	s.qs, s.opened = qs, true
+	s.qs, s.kv, s.opened = qs, db, true
 	if s.Empty() {
 		qs.Close()
-		if s.qs, err = s.backend.open(filepath.Join(s.path, dataDir), true); err != nil {
+		if s.qs, s.kv, err = s.backend.open(filepath.Join(s.path, dataDir), true); err != nil {
 			s.opened = false
 			return fmt.Errorf("open store %s: %w", s.path, err)
 		}
@@ -270,6 +275,7 @@ func (s *Store) QuadStore() cgraph.QuadStore { return s.qs }
 
 // Close closes the store and releases its lock.
 func (s *Store) Close() error {
+	s.closeIndex()
 	var err error
 	if s.opened {
 		err = s.qs.Close()
@@ -292,6 +298,16 @@ func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 	if s.sql != nil {
 		return s.sql.quads(ctx, "", nil, fn)
 	}
+	if ix, err := s.queryIndex(); err != nil {
+		return err
+	} else if ix != nil {
+		return ix.match(ctx, nil, fn)
+	}
+	return s.cayleyQuads(ctx, fn)
+}
+
+// cayleyQuads is Quads read from Cayley's quad log.
+func (s *Store) cayleyQuads(ctx context.Context, fn func(quad.Quad) error) error {
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {

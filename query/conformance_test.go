@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"claimgraph/graph"
@@ -11,17 +12,25 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected output of conformance cases")
 
 // TestConformance runs the conformance suite (see querytest.Conformance)
-// on every backend: the answers must not depend on where the graph is
-// kept. The PostgreSQL run needs a server (see graph/pgtest).
+// on every backend, embedded stores with and without the query index:
+// the answers must not depend on where the graph is kept or how it is
+// read. The PostgreSQL run needs a server (see graph/pgtest).
 func TestConformance(t *testing.T) {
-	for _, backend := range []string{"memory", "bbolt", "leveldb", "postgres"} {
-		if *update && backend != "memory" {
+	for _, name := range []string{"memory", "bbolt", "leveldb", "bbolt+index", "leveldb+index", "postgres"} {
+		if *update && name != "memory" {
 			continue
 		}
-		t.Run(backend, func(t *testing.T) {
+		backend, indexed := strings.CutSuffix(name, "+index")
+		t.Run(name, func(t *testing.T) {
 			querytest.Conformance(t, "..", func(kind string) *graph.Store {
 				st := querytest.Open(t, backend)
 				querytest.Load(t, st, querytest.Files("..", kind)...)
+				if indexed {
+					// reads from the query index instead of Cayley's
+					if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+						t.Fatalf("no query index: %v", err)
+					}
+				}
 				return st
 			}, *update)
 		})

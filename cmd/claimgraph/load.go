@@ -88,6 +88,7 @@ type loadRun struct {
 	warns   int
 	quads   int
 	refresh int
+	indexed time.Duration // building the query index took
 }
 
 func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writer) error {
@@ -142,6 +143,14 @@ func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []str
 	case o.strict && r.failed > 0:
 		fmt.Fprintf(stderr, "nothing written: %d record(s) failed and --strict is set\n", r.failed)
 		return errFailed
+	}
+	if !interrupted {
+		if err := r.index(interrupt); err != nil && interrupt.Err() == nil {
+			return err
+		}
+		// Ctrl-C while indexing leaves the store without an index:
+		// queries read through Cayley until the next load builds it.
+		interrupted = interrupt.Err() != nil
 	}
 	r.summary(time.Since(start))
 	if interrupted {
@@ -264,6 +273,23 @@ func (r *loadRun) write(ctx context.Context, b batch) error {
 	return nil
 }
 
+// index builds the store's query index, which the load's writes removed
+// (see graph.Store.Index), so that the next query reads from it.
+func (r *loadRun) index(ctx context.Context) error {
+	start := time.Now()
+	if r.prog.bar != nil {
+		fmt.Fprint(r.stderr, "building the query index…")
+	}
+	built, err := r.st.Index(ctx)
+	if r.prog.bar != nil {
+		fmt.Fprint(r.stderr, "\r\033[K")
+	}
+	if built {
+		r.indexed = time.Since(start)
+	}
+	return err
+}
+
 func (r *loadRun) summary(elapsed time.Duration) {
 	c := r.counts
 	total := c[graph.Added] + c[graph.Replaced] + c[graph.Unchanged]
@@ -272,6 +298,10 @@ func (r *loadRun) summary(elapsed time.Duration) {
 		return
 	}
 	rate := float64(r.quads) / elapsed.Seconds()
-	fmt.Fprintf(r.stderr, "%d added, %d replaced, %d unchanged, %d failed, %d refreshed, %d warnings; %d quads written in %.2fs (%.0f quads/s)\n",
-		c[graph.Added], c[graph.Replaced], c[graph.Unchanged], r.failed, r.refresh, r.warns, r.quads, elapsed.Seconds(), rate)
+	indexed := ""
+	if r.indexed > 0 {
+		indexed = fmt.Sprintf(", query index built in %.2fs", r.indexed.Seconds())
+	}
+	fmt.Fprintf(r.stderr, "%d added, %d replaced, %d unchanged, %d failed, %d refreshed, %d warnings; %d quads written in %.2fs (%.0f quads/s%s)\n",
+		c[graph.Added], c[graph.Replaced], c[graph.Unchanged], r.failed, r.refresh, r.warns, r.quads, elapsed.Seconds(), rate, indexed)
 }

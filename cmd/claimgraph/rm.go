@@ -43,6 +43,9 @@ func runRm(ctx context.Context, g *globalOptions, ids []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	if _, err := st.Index(ctx); err != nil {
+		return err
+	}
 	removed, missing := 0, 0
 	for i, oc := range res.Outcomes {
 		if oc == graph.Missing {

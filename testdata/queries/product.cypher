@@ -6,4 +6,4 @@ MATCH (q:Quote)-[:QUOTED_IN]->(s:Source)-[:AUTHORED_BY]->(p:Person)
       -[i:INTERESTED_IN]->(t:Topic)<-[:ABOUT]-(q)
 WHERE i.kind = 'commercial'
 RETURN p.name AS author, o.name AS organisation, t.name AS topic, q.text AS claim, q.weight AS weight
-ORDER BY weight DESC
+ORDER BY weight DESC, author, topic, claim
