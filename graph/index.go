@@ -66,12 +66,12 @@ type queryIndex struct {
 	// where each value's quads start in spo, ops and ls
 	sStart, oStart, lStart []uint32
 
-	values map[uint32]quad.Value // decoded values
+	values []quad.Value          // decoded values by number, filled as read
 	ids    map[quad.Value]uint32 // looked-up values
 }
 
-// maxDecodedValues bounds the decoded-value cache of an index.
-const maxDecodedValues = 1 << 18
+// maxLookedUp bounds the cache of values looked up in an index.
+const maxLookedUp = 1 << 18
 
 func littleEndian() bool {
 	x := uint16(1)
@@ -130,7 +130,7 @@ func viewIndex(data []byte) (*queryIndex, error) {
 		return nil, fmt.Errorf("damaged: %d bytes, the header says %d", len(data), want)
 	}
 	at := indexHeaderSize
-	ix := &queryIndex{data: data, values: map[uint32]quad.Value{}, ids: map[quad.Value]uint32{}}
+	ix := &queryIndex{data: data, ids: map[quad.Value]uint32{}}
 	ix.offsets = unsafe.Slice((*uint64)(unsafe.Pointer(&data[at])), h.NValues+1)
 	at += offLen
 	ix.blob = data[at : at+int(h.BlobSize)]
@@ -187,7 +187,7 @@ func (ix *queryIndex) lookup(v quad.Value) uint32 {
 	if i < n && bytes.Equal(ix.encoded(uint32(i+1)), enc) {
 		id = uint32(i + 1)
 	}
-	if len(ix.ids) >= maxDecodedValues {
+	if len(ix.ids) >= maxLookedUp {
 		ix.ids = map[quad.Value]uint32{}
 	}
 	ix.ids[v] = id
@@ -198,15 +198,16 @@ func (ix *queryIndex) value(id uint32) (quad.Value, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	if v, ok := ix.values[id]; ok {
+	if ix.values == nil {
+		// 16 bytes per value of the graph: a tenth of the index's size
+		ix.values = make([]quad.Value, ix.nValues()+1)
+	}
+	if v := ix.values[id]; v != nil {
 		return v, nil
 	}
 	v, err := pquads.UnmarshalValue(ix.encoded(id))
 	if err != nil {
 		return nil, fmt.Errorf("query index: value %d: %w", id, err)
-	}
-	if len(ix.values) >= maxDecodedValues {
-		ix.values = map[uint32]quad.Value{}
 	}
 	ix.values[id] = v
 	return v, nil
