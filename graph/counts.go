@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sync"
 
+	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/quad"
 )
 
@@ -203,6 +204,15 @@ func (s *Store) Empty() bool {
 		var any bool
 		err := s.sql.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM quads)`).Scan(&any)
 		return err == nil && !any
+	}
+	// Cayley keeps a quad count in the same transaction as every write;
+	// reading it saves the scan below, which passes every value record
+	// before the first quad (30 ms at open on a 10k store). A count of
+	// zero is checked by the scan.
+	if kq, ok := s.qs.(*ckv.QuadStore); ok {
+		if st, err := kq.Stats(context.Background(), false); err == nil && st.Quads.Value > 0 {
+			return false
+		}
 	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
