@@ -20,6 +20,7 @@ type reader struct {
 	st         *graph.Store
 	qs         cgraph.QuadStore
 	props      map[string]map[string]Value // per-node property cache
+	propCache  map[propKey]Value           // single properties read
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
 	relCache   map[relsKey][]Rel
@@ -29,7 +30,7 @@ type reader struct {
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
-	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{},
+	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{}, propCache: map[propKey]Value{},
 		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}, fetched: map[relsSide]*[]string{}}
 }
 
@@ -224,9 +225,66 @@ func (r *reader) labels(id string) ([]string, error) {
 }
 
 func (r *reader) hasLabel(id, label string) (bool, error) {
-	ls, err := r.labels(id)
-	return contains(ls, label), err
+	if ls, ok := r.labelCache[id]; ok || !r.st.HasIndex() {
+		if !ok {
+			var err error
+			if ls, err = r.labels(id); err != nil {
+				return false, err
+			}
+		}
+		return contains(ls, label), nil
+	}
+	// With the query index one exact lookup answers, with nothing to cache.
+	found := false
+	_, err := r.st.Match(r.ctx, map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}, func(quad.Quad) error {
+		found = true
+		return errStop
+	})
+	if err == errStop {
+		err = nil
+	}
+	return found, err
 }
+
+// property returns one property of a node or edge node: from the cache
+// of whole nodes, or with the query index by reading just that property.
+func (r *reader) property(id, key string) (Value, error) {
+	if p, ok := r.props[id]; ok || !r.st.HasIndex() {
+		if !ok {
+			var err error
+			if p, err = r.properties(id); err != nil {
+				return nil, err
+			}
+		}
+		return p[key], nil
+	}
+	pk := propKey{id, key}
+	if v, ok := r.propCache[pk]; ok {
+		return v, nil
+	}
+	var vs []Value
+	_, err := r.st.Match(r.ctx, map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PropIRI(key)}, func(q quad.Quad) error {
+		vs = append(vs, native(q.Object))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var v Value
+	if len(vs) > 0 {
+		v = propertyValue(key, vs)
+	}
+	// A node that many records mention (a topic, an organisation) has
+	// its name stated once per record: read it once.
+	if len(r.propCache) >= maxCachedNodes {
+		r.propCache = map[propKey]Value{}
+	}
+	r.propCache[pk] = v
+	return v, nil
+}
+
+// propKey is one property of one node.
+type propKey struct{ id, key string }
 
 // properties returns every property of a node (or edge node), with list
 // properties as sorted lists and the id as "id" for nodes.
@@ -252,19 +310,25 @@ func (r *reader) properties(id string) (map[string]Value, error) {
 func (r *reader) cacheProperties(id string, multi map[string][]Value) map[string]Value {
 	p := make(map[string]Value, len(multi))
 	for k, vs := range multi {
-		sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
-		vs = dedupe(vs)
-		if graph.ListProps[k] {
-			p[k] = vs
-		} else {
-			p[k] = vs[0] // several records may state a value; the smallest wins
-		}
+		p[k] = propertyValue(k, vs)
 	}
 	if len(r.props) >= maxCachedNodes {
 		r.props = map[string]map[string]Value{}
 	}
 	r.props[id] = p
 	return p
+}
+
+// propertyValue is a property's value from the values stored for it: a
+// sorted list for list properties, else the smallest (several records may
+// state a value).
+func propertyValue(key string, vs []Value) Value {
+	sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
+	vs = dedupe(vs)
+	if graph.ListProps[key] {
+		return vs
+	}
+	return vs[0]
 }
 
 func dedupe(vs []Value) []Value {

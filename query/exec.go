@@ -55,20 +55,12 @@ func (x *exec) property(v Value, key string) (Value, error) {
 		if key == "id" {
 			return v.ID, nil
 		}
-		p, err := x.rd.properties(v.ID)
-		if err != nil {
-			return nil, err
-		}
-		return p[key], nil
+		return x.rd.property(v.ID, key)
 	case Rel:
 		if v.Edge == "" {
 			return nil, nil
 		}
-		p, err := x.rd.properties(v.Edge)
-		if err != nil {
-			return nil, err
-		}
-		return p[key], nil
+		return x.rd.property(v.Edge, key)
 	}
 	return nil, fmt.Errorf("cannot read property %q of %s", key, typeName(v))
 }
