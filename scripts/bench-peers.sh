@@ -2,11 +2,14 @@
 # Runs the benchmark queries on claimgraph and, side by side on the same
 # generated corpus, on the peers that are installed (today: SQLite, through
 # the sqlite3 CLI and a recursive CTE; Kuzu and Oxigraph are not wired in
-# yet). Loads claimgraph's default store, exports the graph as CSV
-# (claimgraph export --all --format csv) and imports that into SQLite. Prints
-# load times, query medians of RUNS whole-process runs (default 3), the
-# ratios, and checks that every engine returns the same number of rows.
+# yet). Loads claimgraph's default store (which builds its query index),
+# exports the graph as CSV (claimgraph export --all --format csv) and
+# imports that into SQLite. Prints the load's time, quads/s, peak RSS and
+# size on disk, each query's median of RUNS whole-process runs (default 3)
+# and peak RSS, the ratios, and checks that every engine returns the same
+# number of rows.
 #   scripts/bench-peers.sh [SOURCES]          (default 10000)
+#   for n in 1000 10000 100000; do scripts/bench-peers.sh $n; done
 set -euo pipefail
 sources=${1:-10000}
 runs=${RUNS:-3}
@@ -19,8 +22,10 @@ cg() { "$work/claimgraph" "$@"; }
 cg gen --sources "$sources" --seed 1 -o "$work/corpus" 2>/dev/null
 
 now() { date +%s.%N; }
-t0=$(now); cg load --db "$work/cg.db" "$work/corpus" 2>/dev/null; t1=$(now)
-cg_load=$(echo "$t1 - $t0" | bc)
+/usr/bin/time -f '%e %M' -o "$work/load.time" "$work/claimgraph" load --db "$work/cg.db" "$work/corpus" 2>"$work/load.log"
+read -r cg_load cg_load_rss < "$work/load.time"
+cg_quads=$(grep -o '[0-9]* quads written' "$work/load.log" | cut -d' ' -f1)
+cg_size=$(du -sm "$work/cg.db" | cut -f1)
 cg export --db "$work/cg.db" --all --format csv -o "$work/g" 2>/dev/null
 
 have_sqlite=0
@@ -77,32 +82,35 @@ sql=(
   JOIN nodes q ON q.id = qi.source WHERE ab.type = 'AUTHORED_BY' AND ab.target = 'per_g7';"
 )
 
-# median of RUNS timings of a command; prints "seconds rows".
+# median of RUNS timings of a command; prints "seconds rows peak-RSS-MiB"
+# (the largest of the runs).
 median() {
-  local times=() rows=0
+  local times=() rows=0 rss=0
   for _ in $(seq "$runs"); do
-    local a b
-    a=$(now); rows=$("$@" | wc -l); b=$(now)
+    local a b m
+    a=$(now); rows=$(/usr/bin/time -f '%M' -o "$work/q.time" "$@" | wc -l); b=$(now)
     times+=("$(echo "$b - $a" | bc)")
+    m=$(tail -1 "$work/q.time"); [ "$m" -gt "$rss" ] && rss=$m
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v r="$rows" '{ t[NR] = $1 } END { printf "%s %d\n", t[int((NR + 1) / 2)], r }'
+  printf '%s\n' "${times[@]}" | sort -n | awk -v r="$rows" -v m="$rss" '{ t[NR] = $1 } END { printf "%s %d %d\n", t[int((NR + 1) / 2)], r, m / 1024 }'
 }
 
-printf '%s sources; load: claimgraph %.1f s' "$sources" "$cg_load"
-[ $have_sqlite = 1 ] && printf ', SQLite %.1f s (CSV import and indexes)' "$sq_load"
-printf '\n\n| query | claimgraph | rows |'
-[ $have_sqlite = 1 ] && printf ' SQLite | rows | claimgraph ÷ SQLite |'
-printf '\n|---|---|---|'
-[ $have_sqlite = 1 ] && printf -- '---|---|---|'
+printf '%s sources; claimgraph load %.1f s, %d quads (%.0f quads/s), peak RSS %d MiB, %d MiB on disk' \
+  "$sources" "$cg_load" "$cg_quads" "$(echo "$cg_quads / $cg_load" | bc -l)" $((cg_load_rss / 1024)) "$cg_size"
+[ $have_sqlite = 1 ] && printf '; SQLite %.1f s (CSV import and indexes)' "$sq_load"
+printf '\n\n| query | claimgraph | peak RSS | rows |'
+[ $have_sqlite = 1 ] && printf ' SQLite | peak RSS | rows | claimgraph ÷ SQLite |'
+printf '\n|---|---|---|---|'
+[ $have_sqlite = 1 ] && printf -- '---|---|---|---|'
 printf '\n'
 status=0
 for i in "${!names[@]}"; do
-  read -r cs cr < <(median "$work/claimgraph" query --db "$work/cg.db" --timeout 0 --format csv "${cypher[$i]}")
+  read -r cs cr cm < <(median "$work/claimgraph" query --db "$work/cg.db" --timeout 0 --format csv "${cypher[$i]}")
   cr=$((cr - 1)) # header
-  printf '| %s | %.0f ms | %d |' "${names[$i]}" "$(echo "$cs * 1000" | bc)" "$cr"
+  printf '| %s | %.0f ms | %d MiB | %d |' "${names[$i]}" "$(echo "$cs * 1000" | bc)" "$cm" "$cr"
   if [ $have_sqlite = 1 ]; then
-    read -r ss sr < <(median sqlite3 "$work/g.sqlite" "${sql[$i]}")
-    printf ' %.0f ms | %d | %.2f |' "$(echo "$ss * 1000" | bc)" "$sr" "$(echo "$cs / $ss" | bc -l)"
+    read -r ss sr sm < <(median sqlite3 "$work/g.sqlite" "${sql[$i]}")
+    printf ' %.0f ms | %d MiB | %d | %.2f |' "$(echo "$ss * 1000" | bc)" "$sm" "$sr" "$(echo "$cs / $ss" | bc -l)"
     if [ "$sr" != "$cr" ]; then status=1; fi
   fi
   printf '\n'
