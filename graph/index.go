@@ -595,3 +595,23 @@ func (s *Store) verifyIndex(ctx context.Context) error {
 	}
 	return nil
 }
+
+// HasQuad reports whether the graph holds a quad with this subject,
+// predicate and object, in any record. ok is false when the store has no
+// query index to answer from.
+func (s *Store) HasQuad(subject, predicate, object quad.Value) (found, ok bool) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return false, false
+	}
+	sid, pid, oid := ix.lookup(subject), ix.lookup(predicate), ix.lookup(object)
+	if sid == 0 || pid == 0 || oid == 0 {
+		return false, true
+	}
+	lo, hi := int(ix.sStart[sid]), int(ix.sStart[sid+1])
+	i := lo + sort.Search(hi-lo, func(i int) bool {
+		q := ix.spo[(lo+i)*4:]
+		return q[1] > pid || (q[1] == pid && q[2] >= oid)
+	})
+	return i < hi && ix.spo[i*4+1] == pid && ix.spo[i*4+2] == oid, true
+}

@@ -235,15 +235,8 @@ func (r *reader) hasLabel(id, label string) (bool, error) {
 		return contains(ls, label), nil
 	}
 	// With the query index one exact lookup answers, with nothing to cache.
-	found := false
-	_, err := r.st.Match(r.ctx, map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}, func(quad.Quad) error {
-		found = true
-		return errStop
-	})
-	if err == errStop {
-		err = nil
-	}
-	return found, err
+	found, _ := r.st.HasQuad(graph.Node(id), graph.PredType, graph.LabelIRI(label))
+	return found, nil
 }
 
 // property returns one property of a node or edge node: from the cache
