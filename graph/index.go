@@ -68,6 +68,7 @@ type queryIndex struct {
 
 	values []quad.Value          // decoded values by number, filled as read
 	ids    map[quad.Value]uint32 // looked-up values
+	nodes  map[string]uint32     // looked-up node ids (bare, as in Node)
 }
 
 // maxLookedUp bounds the cache of values looked up in an index.
@@ -130,7 +131,7 @@ func viewIndex(data []byte) (*queryIndex, error) {
 		return nil, fmt.Errorf("damaged: %d bytes, the header says %d", len(data), want)
 	}
 	at := indexHeaderSize
-	ix := &queryIndex{data: data, ids: map[quad.Value]uint32{}}
+	ix := &queryIndex{data: data, ids: map[quad.Value]uint32{}, nodes: map[string]uint32{}}
 	ix.offsets = unsafe.Slice((*uint64)(unsafe.Pointer(&data[at])), h.NValues+1)
 	at += offLen
 	ix.blob = data[at : at+int(h.BlobSize)]
@@ -192,6 +193,19 @@ func (ix *queryIndex) lookup(v quad.Value) uint32 {
 	}
 	ix.ids[v] = id
 	return id
+}
+
+// lookupNode is lookup(Node(id)), without building the IRI once known.
+func (ix *queryIndex) lookupNode(id string) uint32 {
+	if n, ok := ix.nodes[id]; ok {
+		return n
+	}
+	n := ix.lookup(Node(id))
+	if len(ix.nodes) >= maxLookedUp {
+		ix.nodes = map[string]uint32{}
+	}
+	ix.nodes[id] = n
+	return n
 }
 
 func (ix *queryIndex) value(id uint32) (quad.Value, error) {
@@ -596,22 +610,25 @@ func (s *Store) verifyIndex(ctx context.Context) error {
 	return nil
 }
 
-// HasQuad reports whether the graph holds a quad with this subject,
-// predicate and object, in any record. ok is false when the store has no
-// query index to answer from.
-func (s *Store) HasQuad(subject, predicate, object quad.Value) (found, ok bool) {
+// HasLabel reports whether the node with this id has the label, in any
+// record. ok is false when the store has no query index to answer from.
+func (s *Store) HasLabel(id, label string) (found, ok bool) {
 	ix, err := s.queryIndex()
 	if ix == nil || err != nil {
 		return false, false
 	}
-	sid, pid, oid := ix.lookup(subject), ix.lookup(predicate), ix.lookup(object)
+	return ix.has(ix.lookupNode(id), ix.lookup(PredType), ix.lookupNode(label)), true
+}
+
+// has reports whether the index holds a quad (sid, pid, oid, any label).
+func (ix *queryIndex) has(sid, pid, oid uint32) bool {
 	if sid == 0 || pid == 0 || oid == 0 {
-		return false, true
+		return false
 	}
 	lo, hi := int(ix.sStart[sid]), int(ix.sStart[sid+1])
 	i := lo + sort.Search(hi-lo, func(i int) bool {
 		q := ix.spo[(lo+i)*4:]
 		return q[1] > pid || (q[1] == pid && q[2] >= oid)
 	})
-	return i < hi && ix.spo[i*4+1] == pid && ix.spo[i*4+2] == oid, true
+	return i < hi && ix.spo[i*4+1] == pid && ix.spo[i*4+2] == oid
 }

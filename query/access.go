@@ -235,7 +235,7 @@ func (r *reader) hasLabel(id, label string) (bool, error) {
 		return contains(ls, label), nil
 	}
 	// With the query index one exact lookup answers, with nothing to cache.
-	found, _ := r.st.HasQuad(graph.Node(id), graph.PredType, graph.LabelIRI(label))
+	found, _ := r.st.HasLabel(id, label)
 	return found, nil
 }
 
