@@ -69,6 +69,7 @@ type queryIndex struct {
 	values []quad.Value          // decoded values by number, filled as read
 	ids    map[quad.Value]uint32 // looked-up values
 	nodes  map[string]uint32     // looked-up node ids (bare, as in Node)
+	typeID uint32                // PredType's number, once looked up
 }
 
 // maxLookedUp bounds the cache of values looked up in an index.
@@ -617,7 +618,10 @@ func (s *Store) HasLabel(id, label string) (found, ok bool) {
 	if ix == nil || err != nil {
 		return false, false
 	}
-	return ix.has(ix.lookupNode(id), ix.lookup(PredType), ix.lookupNode(label)), true
+	if ix.typeID == 0 {
+		ix.typeID = ix.lookup(PredType)
+	}
+	return ix.has(ix.lookupNode(id), ix.typeID, ix.lookupNode(label)), true
 }
 
 // has reports whether the index holds a quad (sid, pid, oid, any label).
