@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -12,7 +13,8 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 		Short: "Create an empty store (the first load does it too)",
 		Long: `Init creates an empty store at --db: a directory, or the schema in a PostgreSQL or
 CockroachDB database, so that a database administrator can create it ahead of
-the first load. An existing store is left as it is.`,
+the first load. An existing store keeps its records; if it is an embedded store
+without its query index (after an interrupted load, say), init builds it.`,
 		Example: `  claimgraph init --db kb.db --backend leveldb
   claimgraph init --db postgres://claimgraph@db.example.org/kb`,
 		Args: noArgs,
@@ -22,7 +24,16 @@ the first load. An existing store is left as it is.`,
 				return err
 			}
 			defer st.Close()
-			fmt.Fprintf(cmd.ErrOrStderr(), "store %s (%s) is ready\n", st.Where(), st.Backend())
+			start := time.Now()
+			built, err := st.Index(cmd.Context())
+			if err != nil {
+				return err
+			}
+			indexed := ""
+			if built && !st.Empty() {
+				indexed = fmt.Sprintf("; query index built in %.2fs", time.Since(start).Seconds())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "store %s (%s) is ready%s\n", st.Where(), st.Backend(), indexed)
 			return st.Close()
 		},
 	}

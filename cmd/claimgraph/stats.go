@@ -44,6 +44,13 @@ func runStats(ctx context.Context, g *globalOptions, format string, w io.Writer)
 		return enc.Encode(s)
 	}
 	fmt.Fprintf(w, "store          %s (%s)\nrecords        %d\nquads          %d\n", g.db, st.Backend(), s.Records, s.Quads)
+	if st.Path() != "" {
+		index := "current"
+		if !st.HasIndex() {
+			index = "none (queries read through Cayley; claimgraph init builds it)"
+		}
+		fmt.Fprintf(w, "query index    %s\n", index)
+	}
 	printCounts(w, "nodes", s.Labels)
 	printCounts(w, "relationships", s.Relationships)
 	return nil
