@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmark queries on claimgraph and, side by side on the same
-# generated corpus, on the peers that are installed (today: SQLite, through
-# the sqlite3 CLI and a recursive CTE; Kuzu and Oxigraph are not wired in
-# yet). Loads claimgraph's default store (which builds its query index),
-# exports the graph as CSV (claimgraph export --all --format csv) and
-# imports that into SQLite. Prints the load's time, quads/s, peak RSS and
-# size on disk, each query's median of RUNS whole-process runs (default 3)
-# and peak RSS, the ratios, and checks that every engine returns the same
+# generated corpus, on the peers that are installed: SQLite (the sqlite3
+# CLI, a recursive CTE), Kuzu and Oxigraph (their npm packages, through
+# scripts/peers/run.mjs; install them with (cd scripts/peers && npm install)).
+# Loads claimgraph's default store (which builds its query index), exports
+# the graph as CSV (claimgraph export --all --format csv; SQLite and Kuzu
+# load that) and N-Quads (Oxigraph). Prints the load's time, quads/s, peak
+# RSS and size on disk, each query's median of RUNS runs (default 3) and
+# peak RSS, the ratios, and fails unless every engine returns the same
 # number of rows.
 #   scripts/bench-peers.sh [SOURCES]          (default 10000)
 #   for n in 1000 10000 100000; do scripts/bench-peers.sh $n; done
@@ -95,25 +96,50 @@ median() {
   printf '%s\n' "${times[@]}" | sort -n | awk -v r="$rows" -v m="$rss" '{ t[NR] = $1 } END { printf "%s %d %d\n", t[int((NR + 1) / 2)], r, m / 1024 }'
 }
 
+# Kuzu and Oxigraph run in one Node.js process each (scripts/peers/run.mjs,
+# in-process medians: they have no CLI of their own here), when installed
+# with (cd scripts/peers && npm install).
+peers=()
+if command -v node >/dev/null && [ -d scripts/peers/node_modules/kuzu ]; then
+  node scripts/peers/run.mjs kuzu "$work/g" "$runs" > "$work/kuzu.out"
+  peers+=(kuzu)
+fi
+if command -v node >/dev/null && [ -d scripts/peers/node_modules/oxigraph ]; then
+  cg export --db "$work/cg.db" --all --format nquads -o "$work/g.nq" 2>/dev/null
+  node scripts/peers/run.mjs oxigraph "$work/g.nq" "$runs" > "$work/oxigraph.out"
+  peers+=(oxigraph)
+fi
+peer() { awk -v k="$2" '$1 == k { print $2, $3 }' "$work/$1.out"; }
+
 printf '%s sources; claimgraph load %.1f s, %d quads (%.0f quads/s), peak RSS %d MiB, %d MiB on disk' \
   "$sources" "$cg_load" "$cg_quads" "$(echo "$cg_quads / $cg_load" | bc -l)" $((cg_load_rss / 1024)) "$cg_size"
 [ $have_sqlite = 1 ] && printf '; SQLite %.1f s (CSV import and indexes)' "$sq_load"
-printf '\n\n| query | claimgraph | peak RSS | rows |'
-[ $have_sqlite = 1 ] && printf ' SQLite | peak RSS | rows | claimgraph ÷ SQLite |'
+for e in "${peers[@]}"; do
+  printf '; %s %s s (from the export; peak RSS of its process %s MiB)' "$e" "$(peer "$e" load | cut -d' ' -f1)" "$(peer "$e" rss | cut -d' ' -f1)"
+done
+printf '\n\n| query | rows | claimgraph | peak RSS |'
+[ $have_sqlite = 1 ] && printf ' SQLite | peak RSS | ÷ SQLite |'
+for e in "${peers[@]}"; do printf ' %s (in process) | ÷ %s |' "$e" "$e"; done
 printf '\n|---|---|---|---|'
-[ $have_sqlite = 1 ] && printf -- '---|---|---|---|'
+[ $have_sqlite = 1 ] && printf -- '---|---|---|'
+for e in "${peers[@]}"; do printf -- '---|---|'; done
 printf '\n'
 status=0
 for i in "${!names[@]}"; do
   read -r cs cr cm < <(median "$work/claimgraph" query --db "$work/cg.db" --timeout 0 --format csv "${cypher[$i]}")
   cr=$((cr - 1)) # header
-  printf '| %s | %.0f ms | %d MiB | %d |' "${names[$i]}" "$(echo "$cs * 1000" | bc)" "$cm" "$cr"
+  printf '| %s | %d | %.0f ms | %d MiB |' "${names[$i]}" "$cr" "$(echo "$cs * 1000" | bc)" "$cm"
   if [ $have_sqlite = 1 ]; then
     read -r ss sr sm < <(median sqlite3 "$work/g.sqlite" "${sql[$i]}")
-    printf ' %.0f ms | %d MiB | %d | %.2f |' "$(echo "$ss * 1000" | bc)" "$sm" "$sr" "$(echo "$cs / $ss" | bc -l)"
-    if [ "$sr" != "$cr" ]; then status=1; fi
+    printf ' %.0f ms | %d MiB | %.2f |' "$(echo "$ss * 1000" | bc)" "$sm" "$(echo "$cs / $ss" | bc -l)"
+    if [ "$sr" != "$cr" ]; then echo; echo "SQLite returned $sr rows" >&2; status=1; fi
   fi
+  for e in "${peers[@]}"; do
+    read -r pms pr < <(peer "$e" "${names[$i]}")
+    printf ' %s ms | %.2f |' "$pms" "$(echo "$cs * 1000 / $pms" | bc -l)"
+    if [ "$pr" != "$cr" ]; then echo; echo "$e returned $pr rows" >&2; status=1; fi
+  done
   printf '\n'
 done
 [ $status = 0 ] || { echo "row counts differ between engines" >&2; exit 1; }
-echo "times are whole processes (open, query, output), medians of $runs runs"
+echo "claimgraph and SQLite: whole processes (open, query, output), medians of $runs runs; Kuzu and Oxigraph: in one warm process, medians of $runs runs"
