@@ -10,6 +10,7 @@
 # peak RSS, the ratios, and fails unless every engine returns the same
 # number of rows.
 #   scripts/bench-peers.sh [SOURCES]          (default 10000)
+#   RUNS=1 PEERS=kuzu scripts/bench-peers.sh 100000   (one run, Kuzu only)
 #   for n in 1000 10000 100000; do scripts/bench-peers.sh $n; done
 set -euo pipefail
 sources=${1:-10000}
@@ -100,11 +101,12 @@ median() {
 # in-process medians: they have no CLI of their own here), when installed
 # with (cd scripts/peers && npm install).
 peers=()
-if command -v node >/dev/null && [ -d scripts/peers/node_modules/kuzu ]; then
+want=" ${PEERS:-kuzu oxigraph} "
+if [[ $want == *" kuzu "* ]] && command -v node >/dev/null && [ -d scripts/peers/node_modules/kuzu ]; then
   node scripts/peers/run.mjs kuzu "$work/g" "$runs" > "$work/kuzu.out"
   peers+=(kuzu)
 fi
-if command -v node >/dev/null && [ -d scripts/peers/node_modules/oxigraph ]; then
+if [[ $want == *" oxigraph "* ]] && command -v node >/dev/null && [ -d scripts/peers/node_modules/oxigraph ]; then
   cg export --db "$work/cg.db" --all --format nquads -o "$work/g.nq" 2>/dev/null
   node scripts/peers/run.mjs oxigraph "$work/g.nq" "$runs" > "$work/oxigraph.out"
   peers+=(oxigraph)
