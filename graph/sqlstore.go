@@ -454,7 +454,7 @@ func (s *Store) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, 
 		if ix == nil || err != nil {
 			return err != nil, err
 		}
-		return true, ix.match(ctx, fixed, fn)
+		return true, ix.Match(ctx, fixed, fn)
 	}
 	var conds []string
 	var args []any
@@ -580,7 +580,7 @@ func (s *Store) MatchAny(ctx context.Context, d quad.Direction, values []quad.Va
 		}
 		for _, v := range values {
 			f[d] = v
-			if err := ix.match(ctx, f, func(q quad.Quad) error { fn(q); return nil }); err != nil {
+			if err := ix.Match(ctx, f, func(q quad.Quad) error { fn(q); return nil }); err != nil {
 				return true, err
 			}
 		}

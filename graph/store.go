@@ -13,6 +13,8 @@ import (
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+
+	"claimgraph/graph/queryindex"
 )
 
 // Store is a claim graph held in a Cayley quad store. A Store is safe for
@@ -28,8 +30,9 @@ type Store struct {
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
 	kv      hkv.KV // the key-value store under qs, for the query index
 
-	index      *queryIndex // mapped on first read; see indexName
+	index      *queryindex.Index // mapped on first read; see indexName
 	indexState indexState
+	indexType  uint32 // PredType's number in index, once looked up
 
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one
@@ -301,7 +304,7 @@ func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 	if ix, err := s.queryIndex(); err != nil {
 		return err
 	} else if ix != nil {
-		return ix.match(ctx, nil, fn)
+		return ix.Match(ctx, nil, fn)
 	}
 	return s.cayleyQuads(ctx, fn)
 }

@@ -1,0 +1,180 @@
+package queryindex
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"unsafe"
+
+	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
+	"github.com/hidal-go/hidalgo/kv/options"
+	"google.golang.org/protobuf/proto"
+)
+
+// buildIndex writes the query index of a Cayley key-value store to name,
+// from one read transaction over Cayley's log (every value and quad
+// record, in id order: a sequential scan).
+func Build(ctx context.Context, db hkv.KV, name string) error {
+	if !littleEndian() {
+		return nil
+	}
+	type node struct {
+		id  uint64
+		enc []byte
+	}
+	var nodes []node
+	var quads [][4]uint64
+	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
+		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{[]byte("log")}))
+		defer it.Close()
+		for it.Next(ctx) {
+			var p cproto.Primitive
+			if err := proto.Unmarshal(it.Val(), &p); err != nil {
+				return fmt.Errorf("read the store's log: %w", err)
+			}
+			switch {
+			case p.ID == 0:
+				// not a record: the bucket's own entry on a flat store
+				// (leveldb)
+			case p.IsNode():
+				nodes = append(nodes, node{p.ID, p.Value})
+			case !p.Deleted:
+				quads = append(quads, [4]uint64{p.Subject, p.Predicate, p.Object, p.Label})
+			}
+		}
+		return it.Err()
+	})
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	slices.SortFunc(nodes, func(a, b node) int { return bytes.Compare(a.enc, b.enc) })
+	// One number per distinct value, should the log hold a value twice.
+	dense := make(map[uint64]uint32, len(nodes))
+	unique := nodes[:0]
+	for _, n := range nodes {
+		if len(unique) == 0 || !bytes.Equal(unique[len(unique)-1].enc, n.enc) {
+			unique = append(unique, n)
+		}
+		dense[n.id] = uint32(len(unique))
+	}
+	nodes = unique
+	spo := make([][4]uint32, len(quads))
+	for i, q := range quads {
+		for k := range 4 {
+			if q[k] == 0 {
+				continue
+			}
+			d, ok := dense[q[k]]
+			if !ok {
+				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, q[k])
+			}
+			spo[i][k] = d
+		}
+	}
+	quads = nil
+	byOrder := func(o [4]quad.Direction) func(a, b [4]uint32) int {
+		return func(a, b [4]uint32) int {
+			for _, d := range o {
+				s := slot(d)
+				if a[s] != b[s] {
+					if a[s] < b[s] {
+						return -1
+					}
+					return 1
+				}
+			}
+			return 0
+		}
+	}
+	slices.SortFunc(spo, byOrder(orderSPO))
+	perm := func(o [4]quad.Direction) []uint32 {
+		p := make([]uint32, len(spo))
+		for i := range p {
+			p[i] = uint32(i)
+		}
+		c := byOrder(o)
+		slices.SortFunc(p, func(a, b uint32) int { return c(spo[a], spo[b]) })
+		return p
+	}
+	ops, ls := perm(orderOPS), perm(orderLS)
+	starts := func(d quad.Direction) []uint32 {
+		st := make([]uint32, len(nodes)+2)
+		for _, q := range spo {
+			st[q[slot(d)]+1]++
+		}
+		for i := 1; i < len(st); i++ {
+			st[i] += st[i-1]
+		}
+		return st
+	}
+	sStart, oStart, lStart := starts(quad.Subject), starts(quad.Object), starts(quad.Label)
+
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	w := bufio.NewWriterSize(f, 1<<20)
+	var blobSize uint64
+	for _, n := range nodes {
+		blobSize += uint64(len(n.enc))
+	}
+	h := indexHeader{Magic: indexMagic, NValues: uint64(len(nodes)), NQuads: uint64(len(spo)), BlobSize: blobSize}
+	binary.Write(w, binary.LittleEndian, h)
+	pad := func(n int) { w.Write(make([]byte, align8(n)-n)) }
+	var off [8]byte
+	var sum uint64
+	w.Write(off[:])
+	for _, n := range nodes {
+		sum += uint64(len(n.enc))
+		binary.LittleEndian.PutUint64(off[:], sum)
+		w.Write(off[:])
+	}
+	pad((len(nodes) + 1) * 8)
+	for _, n := range nodes {
+		w.Write(n.enc)
+	}
+	pad(int(blobSize))
+	if len(spo) > 0 {
+		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&spo[0])), len(spo)*16))
+		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&ops[0])), len(ops)*4))
+		pad(len(ops) * 4)
+		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&ls[0])), len(ls)*4))
+		pad(len(ls) * 4)
+	}
+	for _, st := range [][]uint32{sStart, oStart, lStart} {
+		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&st[0])), len(st)*4))
+		pad(len(st) * 4)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}

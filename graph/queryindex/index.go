@@ -1,0 +1,339 @@
+// Package queryindex is a read-only, memory-mapped copy of a Cayley
+// key-value store's quads in the layout claimgraph's queries read.
+package queryindex
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"syscall"
+	"unsafe"
+
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
+)
+
+// An Index holds every distinct value once, in a sorted table, and
+// the quads as four small integers each, in three sorted orders —
+// (subject, predicate, object, label), (object, predicate, subject, label)
+// and (label, subject, predicate, object). It is one file beside the store,
+// memory-mapped, so a query opens it in microseconds and reads only the
+// pages it touches.
+//
+// Cayley's own read path costs an index entry, then a log record per
+// quad, then a log record per value; this one costs a binary search and a
+// few array reads. Keeping it in step with the store is the caller's job
+// (package graph removes it before every write).
+var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '1'}
+
+// indexHeader is the file's fixed start; the sections follow in this
+// order, each 8-byte aligned: value offsets (nValues+1 × uint64), value
+// bytes, spo (4 × nQuads × uint32), ops and ls (nQuads × uint32 each),
+// then where each value's run starts in spo, ops and ls (nValues+2 ×
+// uint32 each: value v's quads in an order are [start[v], start[v+1])).
+type indexHeader struct {
+	Magic    [8]byte
+	NValues  uint64
+	NQuads   uint64
+	BlobSize uint64
+}
+
+const indexHeaderSize = 32
+
+// Index is a mapped index file. Values are numbered from 1 in the
+// byte order of their encoding (Cayley's own, pquads); 0 is "no value".
+type Index struct {
+	data    []byte
+	offsets []uint64
+	blob    []byte
+	spo     []uint32 // quads, 4 ids each, in (s, p, o, l) order
+	ops     []uint32 // quad numbers in (o, p, s, l) order
+	ls      []uint32 // quad numbers in (l, s, p, o) order
+	// where each value's quads start in spo, ops and ls
+	sStart, oStart, lStart []uint32
+
+	values []quad.Value          // decoded values by number, filled as read
+	ids    map[quad.Value]uint32 // looked-up values
+	named  map[string]uint32     // values looked up by name (LookupNamed)
+}
+
+// maxLookedUp bounds the cache of values looked up in an index.
+const maxLookedUp = 1 << 18
+
+func littleEndian() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}
+
+func align8(n int) int { return (n + 7) &^ 7 }
+
+// openIndex maps the index file at name; a missing file gives nil, nil.
+func Open(name string) (*Index, error) {
+	if !littleEndian() {
+		return nil, nil
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := fi.Size()
+	if size < indexHeaderSize || size != int64(int(size)) {
+		return nil, fmt.Errorf("query index %s: damaged (size %d)", name, size)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("query index %s: %w", name, err)
+	}
+	ix, err := view(data)
+	if err != nil {
+		syscall.Munmap(data)
+		return nil, fmt.Errorf("query index %s: %w", name, err)
+	}
+	return ix, nil
+}
+
+func view(data []byte) (*Index, error) {
+	var h indexHeader
+	if err := binary.Read(bytes.NewReader(data[:indexHeaderSize]), binary.LittleEndian, &h); err != nil {
+		return nil, err
+	}
+	if h.Magic != indexMagic {
+		return nil, errors.New("not a query index of this version")
+	}
+	offLen := align8(int(h.NValues+1) * 8)
+	spoLen := int(h.NQuads) * 16
+	permLen := align8(int(h.NQuads) * 4)
+	startLen := align8(int(h.NValues+2) * 4)
+	want := indexHeaderSize + offLen + align8(int(h.BlobSize)) + spoLen + 2*permLen + 3*startLen
+	if want != len(data) || h.NValues > 1<<32-2 || h.NQuads > 1<<32-1 {
+		return nil, fmt.Errorf("damaged: %d bytes, the header says %d", len(data), want)
+	}
+	at := indexHeaderSize
+	ix := &Index{data: data, ids: map[quad.Value]uint32{}, named: map[string]uint32{}}
+	ix.offsets = unsafe.Slice((*uint64)(unsafe.Pointer(&data[at])), h.NValues+1)
+	at += offLen
+	ix.blob = data[at : at+int(h.BlobSize)]
+	at += align8(int(h.BlobSize))
+	u32 := func(n int) []uint32 {
+		if n == 0 {
+			return nil
+		}
+		s := unsafe.Slice((*uint32)(unsafe.Pointer(&data[at])), n)
+		return s
+	}
+	ix.spo = u32(int(h.NQuads) * 4)
+	at += spoLen
+	ix.ops = u32(int(h.NQuads))
+	at += permLen
+	ix.ls = u32(int(h.NQuads))
+	at += permLen
+	for _, start := range []*[]uint32{&ix.sStart, &ix.oStart, &ix.lStart} {
+		*start = u32(int(h.NValues + 2))
+		at += startLen
+	}
+	if ix.offsets[h.NValues] != h.BlobSize {
+		return nil, errors.New("damaged value table")
+	}
+	return ix, nil
+}
+
+func (ix *Index) Close() {
+	if ix != nil && ix.data != nil {
+		syscall.Munmap(ix.data)
+		ix.data = nil
+	}
+}
+
+func (ix *Index) nValues() int { return len(ix.offsets) - 1 }
+func (ix *Index) nQuads() int  { return len(ix.spo) / 4 }
+
+func (ix *Index) encoded(id uint32) []byte {
+	return ix.blob[ix.offsets[id-1]:ix.offsets[id]]
+}
+
+// lookup returns the number of a value, or 0 if the graph does not hold it.
+func (ix *Index) Lookup(v quad.Value) uint32 {
+	if id, ok := ix.ids[v]; ok {
+		return id
+	}
+	enc, err := pquads.MarshalValue(v)
+	if err != nil {
+		return 0
+	}
+	n := ix.nValues()
+	i := sort.Search(n, func(i int) bool { return bytes.Compare(ix.encoded(uint32(i+1)), enc) >= 0 })
+	id := uint32(0)
+	if i < n && bytes.Equal(ix.encoded(uint32(i+1)), enc) {
+		id = uint32(i + 1)
+	}
+	if len(ix.ids) >= maxLookedUp {
+		ix.ids = map[quad.Value]uint32{}
+	}
+	ix.ids[v] = id
+	return id
+}
+
+// LookupNamed is Lookup(value(name)), cached by name, so that a caller
+// that names values by a short key (a node id) does not build the value
+// again once it is known.
+func (ix *Index) LookupNamed(name string, value func(string) quad.Value) uint32 {
+	if n, ok := ix.named[name]; ok {
+		return n
+	}
+	n := ix.Lookup(value(name))
+	if len(ix.named) >= maxLookedUp {
+		ix.named = map[string]uint32{}
+	}
+	ix.named[name] = n
+	return n
+}
+
+func (ix *Index) value(id uint32) (quad.Value, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	if ix.values == nil {
+		// 16 bytes per value of the graph: a tenth of the index's size
+		ix.values = make([]quad.Value, ix.nValues()+1)
+	}
+	if v := ix.values[id]; v != nil {
+		return v, nil
+	}
+	v, err := pquads.UnmarshalValue(ix.encoded(id))
+	if err != nil {
+		return nil, fmt.Errorf("query index: value %d: %w", id, err)
+	}
+	ix.values[id] = v
+	return v, nil
+}
+
+// the orders of the index, as directions compared in turn
+var (
+	orderSPO = [4]quad.Direction{quad.Subject, quad.Predicate, quad.Object, quad.Label}
+	orderOPS = [4]quad.Direction{quad.Object, quad.Predicate, quad.Subject, quad.Label}
+	orderLS  = [4]quad.Direction{quad.Label, quad.Subject, quad.Predicate, quad.Object}
+)
+
+func slot(d quad.Direction) int {
+	switch d {
+	case quad.Subject:
+		return 0
+	case quad.Predicate:
+		return 1
+	case quad.Object:
+		return 2
+	}
+	return 3
+}
+
+// match calls fn with the quads whose directions hold the fixed values,
+// reading the order whose longest prefix the fixed directions cover.
+func (ix *Index) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
+	var want [4]uint32
+	var has [4]bool
+	for d, v := range fixed {
+		id := ix.Lookup(v)
+		if id == 0 {
+			return nil // a value the graph does not hold matches nothing
+		}
+		want[slot(d)], has[slot(d)] = id, true
+	}
+	order, perm, start := orderSPO, []uint32(nil), ix.sStart
+	prefix := func(o [4]quad.Direction) int {
+		n := 0
+		for n < 4 && has[slot(o[n])] {
+			n++
+		}
+		return n
+	}
+	best := prefix(orderSPO)
+	if n := prefix(orderOPS); n > best {
+		order, perm, start, best = orderOPS, ix.ops, ix.oStart, n
+	}
+	if n := prefix(orderLS); n > best {
+		order, perm, start, best = orderLS, ix.ls, ix.lStart, n
+	}
+	lo, hi := 0, ix.nQuads()
+	if best > 0 {
+		// the first direction's run, then a search within it
+		first := want[slot(order[0])]
+		lo, hi = int(start[first]), int(start[first+1])
+	}
+	at := func(i int) int {
+		if perm == nil {
+			return i
+		}
+		return int(perm[i])
+	}
+	cmp := func(i int) int {
+		q := ix.spo[at(i)*4:]
+		for k := 0; k < best; k++ {
+			s := slot(order[k])
+			if q[s] != want[s] {
+				if q[s] < want[s] {
+					return -1
+				}
+				return 1
+			}
+		}
+		return 0
+	}
+	if best > 1 {
+		n := hi - lo
+		base := lo
+		lo = base + sort.Search(n, func(i int) bool { return cmp(base+i) >= 0 })
+		hi = lo + sort.Search(base+n-lo, func(i int) bool { return cmp(lo+i) > 0 })
+	}
+	for i := lo; i < hi; i++ {
+		if (i-lo)&1023 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		q := ix.spo[at(i)*4 : at(i)*4+4]
+		if (has[0] && q[0] != want[0]) || (has[1] && q[1] != want[1]) || (has[2] && q[2] != want[2]) || (has[3] && q[3] != want[3]) {
+			continue
+		}
+		var out quad.Quad
+		for k, d := range orderSPO {
+			if has[k] {
+				out.Set(d, fixed[d])
+				continue
+			}
+			v, err := ix.value(q[k])
+			if err != nil {
+				return err
+			}
+			out.Set(d, v)
+		}
+		if err := fn(out); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// has reports whether the index holds a quad (sid, pid, oid, any label).
+func (ix *Index) Has(sid, pid, oid uint32) bool {
+	if sid == 0 || pid == 0 || oid == 0 {
+		return false
+	}
+	lo, hi := int(ix.sStart[sid]), int(ix.sStart[sid+1])
+	i := lo + sort.Search(hi-lo, func(i int) bool {
+		q := ix.spo[(lo+i)*4:]
+		return q[1] > pid || (q[1] == pid && q[2] >= oid)
+	})
+	return i < hi && ix.spo[i*4+1] == pid && ix.spo[i*4+2] == oid
+}
