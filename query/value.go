@@ -225,6 +225,17 @@ func compare(a, b Value) (int, bool) {
 
 // keyOf returns a string that is equal for equal values, for grouping and
 // DISTINCT. Integers and floats of the same value group together.
+// plainASCII reports whether strconv.Quote leaves s as it is, quotes
+// aside.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 func keyOf(v Value) string {
 	var b strings.Builder
 	writeKey(&b, v)
@@ -242,7 +253,16 @@ func writeKey(b *strings.Builder, v Value) {
 	case float64:
 		b.WriteString("f" + strconv.FormatFloat(v, 'g', -1, 64))
 	case string:
-		b.WriteString("s" + strconv.Quote(v))
+		b.WriteByte('s')
+		if plainASCII(v) {
+			// what strconv.Quote writes for it, without its allocations:
+			// group keys are built per row
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+		} else {
+			b.WriteString(strconv.Quote(v))
+		}
 	case []Value:
 		b.WriteString("[")
 		for _, x := range v {
@@ -264,7 +284,8 @@ func writeKey(b *strings.Builder, v Value) {
 		}
 		b.WriteString("}")
 	case Node:
-		b.WriteString("N" + v.ID)
+		b.WriteByte('N')
+		b.WriteString(v.ID)
 	case Rel:
 		b.WriteString("R" + v.key())
 	case Path:
