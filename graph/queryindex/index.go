@@ -59,10 +59,11 @@ type Index struct {
 	values []quad.Value          // decoded values by number, filled as read
 	ids    map[quad.Value]uint32 // looked-up values
 	named  map[string]uint32     // values looked up by name (LookupNamed)
+	iris   map[string]uint32     // IRIs looked up or read
 }
 
 // maxLookedUp bounds the cache of values looked up in an index.
-const maxLookedUp = 1 << 18
+const maxLookedUp = 1 << 21
 
 func littleEndian() bool {
 	x := uint16(1)
@@ -121,7 +122,7 @@ func view(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("damaged: %d bytes, the header says %d", len(data), want)
 	}
 	at := indexHeaderSize
-	ix := &Index{data: data, ids: map[quad.Value]uint32{}, named: map[string]uint32{}}
+	ix := &Index{data: data, ids: map[quad.Value]uint32{}, named: map[string]uint32{}, iris: map[string]uint32{}}
 	ix.offsets = unsafe.Slice((*uint64)(unsafe.Pointer(&data[at])), h.NValues+1)
 	at += offLen
 	ix.blob = data[at : at+int(h.BlobSize)]
@@ -165,24 +166,48 @@ func (ix *Index) encoded(id uint32) []byte {
 
 // lookup returns the number of a value, or 0 if the graph does not hold it.
 func (ix *Index) Lookup(v quad.Value) uint32 {
-	if id, ok := ix.ids[v]; ok {
+	iri, isIRI := v.(quad.IRI)
+	if isIRI {
+		if id, ok := ix.iris[string(iri)]; ok {
+			return id
+		}
+	} else if id, ok := ix.ids[v]; ok {
 		return id
 	}
+	id := ix.search(v)
+	if isIRI {
+		ix.rememberIRI(string(iri), id)
+	} else {
+		if len(ix.ids) >= maxLookedUp {
+			ix.ids = map[quad.Value]uint32{}
+		}
+		ix.ids[v] = id
+	}
+	return id
+}
+
+// search finds a value's number by binary search in the value table.
+func (ix *Index) search(v quad.Value) uint32 {
 	enc, err := pquads.MarshalValue(v)
 	if err != nil {
 		return 0
 	}
 	n := ix.nValues()
 	i := sort.Search(n, func(i int) bool { return bytes.Compare(ix.encoded(uint32(i+1)), enc) >= 0 })
-	id := uint32(0)
 	if i < n && bytes.Equal(ix.encoded(uint32(i+1)), enc) {
-		id = uint32(i + 1)
+		return uint32(i + 1)
 	}
-	if len(ix.ids) >= maxLookedUp {
-		ix.ids = map[quad.Value]uint32{}
+	return 0
+}
+
+// rememberIRI caches an IRI's number; IRIs (nodes, predicates, labels)
+// are most of what queries look up, by a string key, which hashes faster
+// than an interface.
+func (ix *Index) rememberIRI(iri string, id uint32) {
+	if len(ix.iris) >= maxLookedUp {
+		ix.iris = map[string]uint32{}
 	}
-	ix.ids[v] = id
-	return id
+	ix.iris[iri] = id
 }
 
 // LookupNamed is Lookup(value(name)), cached by name, so that a caller
@@ -216,6 +241,11 @@ func (ix *Index) value(id uint32) (quad.Value, error) {
 		return nil, fmt.Errorf("query index: value %d: %w", id, err)
 	}
 	ix.values[id] = v
+	if iri, ok := v.(quad.IRI); ok {
+		// A node read from the index is usually looked up next (its
+		// labels, its properties, its relationships).
+		ix.rememberIRI(string(iri), id)
+	}
 	return v, nil
 }
 
