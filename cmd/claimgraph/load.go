@@ -284,7 +284,7 @@ func (r *loadRun) index(ctx context.Context) error {
 	if r.prog.bar != nil {
 		fmt.Fprint(r.stderr, "\r\033[K")
 	}
-	if built {
+	if built && !r.st.Empty() {
 		r.indexed = time.Since(start)
 	}
 	return err
