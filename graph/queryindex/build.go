@@ -18,7 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// buildIndex writes the query index of a Cayley key-value store to name,
+// Build writes the query index of a Cayley key-value store to name,
 // from one read transaction over Cayley's log (every value and quad
 // record, in id order: a sequential scan).
 func Build(ctx context.Context, db hkv.KV, name string) error {

@@ -17,17 +17,6 @@ import (
 	"github.com/cayleygraph/quad/pquads"
 )
 
-// An Index holds every distinct value once, in a sorted table, and
-// the quads as four small integers each, in three sorted orders —
-// (subject, predicate, object, label), (object, predicate, subject, label)
-// and (label, subject, predicate, object). It is one file beside the store,
-// memory-mapped, so a query opens it in microseconds and reads only the
-// pages it touches.
-//
-// Cayley's own read path costs an index entry, then a log record per
-// quad, then a log record per value; this one costs a binary search and a
-// few array reads. Keeping it in step with the store is the caller's job
-// (package graph removes it before every write).
 var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '1'}
 
 // indexHeader is the file's fixed start; the sections follow in this
@@ -44,7 +33,19 @@ type indexHeader struct {
 
 const indexHeaderSize = 32
 
-// Index is a mapped index file. Values are numbered from 1 in the
+// An Index holds every distinct value once, in a sorted table, and
+// the quads as four small integers each, in three sorted orders —
+// (subject, predicate, object, label), (object, predicate, subject, label)
+// and (label, subject, predicate, object). It is one file beside the store,
+// memory-mapped, so a query opens it in microseconds and reads only the
+// pages it touches.
+//
+// Cayley's own read path costs an index entry, then a log record per
+// quad, then a log record per value; this one costs a binary search and a
+// few array reads. Keeping it in step with the store is the caller's job
+// (package graph removes it before every write).
+//
+// Values are numbered from 1 in the
 // byte order of their encoding (Cayley's own, pquads); 0 is "no value".
 type Index struct {
 	data    []byte
@@ -72,7 +73,7 @@ func littleEndian() bool {
 
 func align8(n int) int { return (n + 7) &^ 7 }
 
-// openIndex maps the index file at name; a missing file gives nil, nil.
+// Open maps the index file at name; a missing file gives nil, nil.
 func Open(name string) (*Index, error) {
 	if !littleEndian() {
 		return nil, nil
@@ -164,7 +165,7 @@ func (ix *Index) encoded(id uint32) []byte {
 	return ix.blob[ix.offsets[id-1]:ix.offsets[id]]
 }
 
-// lookup returns the number of a value, or 0 if the graph does not hold it.
+// Lookup returns the number of a value, or 0 if the graph does not hold it.
 func (ix *Index) Lookup(v quad.Value) uint32 {
 	iri, isIRI := v.(quad.IRI)
 	if isIRI {
@@ -268,7 +269,7 @@ func slot(d quad.Direction) int {
 	return 3
 }
 
-// match calls fn with the quads whose directions hold the fixed values,
+// Match calls fn with the quads whose directions hold the fixed values,
 // reading the order whose longest prefix the fixed directions cover.
 func (ix *Index) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
 	var want [4]uint32
@@ -355,7 +356,7 @@ func (ix *Index) Match(ctx context.Context, fixed map[quad.Direction]quad.Value,
 	return ctx.Err()
 }
 
-// has reports whether the index holds a quad (sid, pid, oid, any label).
+// Has reports whether the index holds a quad (sid, pid, oid, any label).
 func (ix *Index) Has(sid, pid, oid uint32) bool {
 	if sid == 0 || pid == 0 || oid == 0 {
 		return false
