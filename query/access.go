@@ -225,31 +225,21 @@ func (r *reader) labels(id string) ([]string, error) {
 }
 
 func (r *reader) hasLabel(id, label string) (bool, error) {
-	if ls, ok := r.labelCache[id]; ok || !r.st.HasIndex() {
-		if !ok {
-			var err error
-			if ls, err = r.labels(id); err != nil {
-				return false, err
-			}
+	if _, cached := r.labelCache[id]; !cached {
+		if found, ok := r.st.HasLabel(id, label); ok {
+			return found, nil // the query index answers in one lookup
 		}
-		return contains(ls, label), nil
 	}
-	// With the query index one exact lookup answers, with nothing to cache.
-	found, _ := r.st.HasLabel(id, label)
-	return found, nil
+	ls, err := r.labels(id)
+	return contains(ls, label), err
 }
 
 // property returns one property of a node or edge node: from the cache
 // of whole nodes, or with the query index by reading just that property.
 func (r *reader) property(id, key string) (Value, error) {
-	if p, ok := r.props[id]; ok || !r.st.HasIndex() {
-		if !ok {
-			var err error
-			if p, err = r.properties(id); err != nil {
-				return nil, err
-			}
-		}
-		return p[key], nil
+	if _, cached := r.props[id]; cached || !r.st.HasIndex() {
+		p, err := r.properties(id)
+		return p[key], err
 	}
 	pk := propKey{id, key}
 	if v, ok := r.propCache[pk]; ok {
