@@ -446,8 +446,9 @@ func (d *sqlDB) readErr(err error) error {
 }
 
 // Match calls fn with every quad whose directions hold the given values,
-// in one query. It is the SQL store's fast path; other stores report
-// ok == false and the caller reads through Cayley's iterators instead.
+// through the store's fast path: one query in a SQL store, the query index
+// in an embedded store that has one. Without either it reports ok == false
+// and the caller reads through Cayley's iterators instead.
 func (s *Store) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) (ok bool, err error) {
 	if s.sql == nil {
 		ix, err := s.queryIndex()
@@ -565,9 +566,9 @@ func (d *sqlDB) matchAny(ctx context.Context, dir quad.Direction, values []quad.
 }
 
 // MatchAny calls fn with each quad whose direction d holds one of values
-// and whose other directions hold the fixed values, in a few queries. It
-// is for SQL stores, where one query for many nodes saves a round trip per
-// node; other stores report ok == false.
+// and whose other directions hold the fixed values: in a few queries in a
+// SQL store, where one query for many nodes saves a round trip per node, or
+// from the query index; other stores report ok == false.
 func (s *Store) MatchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) (ok bool, err error) {
 	if s.sql == nil {
 		ix, err := s.queryIndex()
