@@ -55,7 +55,7 @@ func (s *Store) queryIndex() (*queryindex.Index, error) {
 
 func (s *Store) closeIndex() {
 	s.index.Close()
-	s.indexType = 0
+	s.indexTerms = nil
 	s.index, s.indexState = nil, indexUnknown
 }
 
@@ -148,10 +148,120 @@ func (s *Store) HasLabel(id, label string) (found, ok bool) {
 	if ix == nil || err != nil {
 		return false, false
 	}
-	if s.indexType == 0 {
-		s.indexType = ix.Lookup(PredType)
+	t := s.terms(ix)
+	set, ok := t.labels[label]
+	if !ok {
+		set = ix.SubjectSet(t.typ, ix.LookupNamed(label, nodeByID))
+		t.labels[label] = set
 	}
-	return ix.Has(ix.LookupNamed(id, nodeByID), s.indexType, ix.LookupNamed(label, nodeByID)), true
+	return set.Has(ix.LookupNamed(id, nodeByID)), true
+}
+
+// indexTerms are the numbers of the predicates the index readers ask for.
+type indexTerms struct {
+	typ, edgeTo uint32
+	props       map[string]uint32
+	labels      map[string]queryindex.Set // each label's nodes
+}
+
+func (s *Store) terms(ix *queryindex.Index) *indexTerms {
+	if s.indexTerms == nil {
+		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}}
+	}
+	return s.indexTerms
+}
+
+// IndexRels calls fn with the relationships of type typ at node id in one
+// direction (out: id is their start), each as the id of the node at the
+// other end, the id of its edge node ("" for types without one) and the id
+// of the record that states it, in order of the other end's number. It
+// reads the query index; ok is false when the store has none.
+func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record string)) (ok bool, err error) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return false, err
+	}
+	t := s.terms(ix)
+	n, pred := ix.LookupNamed(id, nodeByID), ix.LookupNamed(typ, nodeByID)
+	if n == 0 || pred == 0 {
+		return true, nil
+	}
+	idOf := func(num uint32) string {
+		if err != nil {
+			return ""
+		}
+		var v quad.Value
+		v, err = ix.Value(num)
+		id, _ := IDOf(v)
+		return id
+	}
+	switch {
+	case !HasEdgeNode(typ) && out:
+		ix.Objects(n, pred, func(o, l uint32) bool {
+			other, rec := idOf(o), idOf(l)
+			if err == nil {
+				fn(other, "", rec)
+			}
+			return err == nil
+		})
+	case !HasEdgeNode(typ):
+		ix.Subjects(pred, n, func(sub, l uint32) bool {
+			other, rec := idOf(sub), idOf(l)
+			if err == nil {
+				fn(other, "", rec)
+			}
+			return err == nil
+		})
+	case out:
+		ix.Objects(n, pred, func(e, l uint32) bool {
+			edge, rec := idOf(e), idOf(l)
+			ix.Objects(e, t.edgeTo, func(end, _ uint32) bool {
+				other := idOf(end)
+				if err == nil {
+					fn(other, edge, rec)
+				}
+				return err == nil
+			})
+			return err == nil
+		})
+	default:
+		ix.Subjects(t.edgeTo, n, func(e, _ uint32) bool {
+			edge := idOf(e)
+			ix.Subjects(pred, e, func(start, l uint32) bool {
+				other, rec := idOf(start), idOf(l)
+				if err == nil {
+					fn(other, edge, rec)
+				}
+				return err == nil
+			})
+			return err == nil
+		})
+	}
+	return true, err
+}
+
+// IndexProperty appends to vs the values stored for property key of node
+// (or edge node) id, read from the query index; ok is false when the store
+// has none.
+func (s *Store) IndexProperty(id, key string, vs []quad.Value) (_ []quad.Value, ok bool, err error) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return vs, false, err
+	}
+	t := s.terms(ix)
+	pred, known := t.props[key]
+	if !known {
+		pred = ix.Lookup(PropIRI(key))
+		t.props[key] = pred
+	}
+	ix.Objects(ix.LookupNamed(id, nodeByID), pred, func(o, _ uint32) bool {
+		var v quad.Value
+		if v, err = ix.Value(o); err == nil {
+			vs = append(vs, v)
+		}
+		return err == nil
+	})
+	return vs, true, err
 }
 
 // nodeByID is Node as queryindex.LookupNamed takes it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -114,6 +115,7 @@ func TestQueryIndex(t *testing.T) {
 					}
 				}
 			}
+			checkIndexReaders(t, st, quads)
 			verify(t, st)
 
 			// The index is used after reopening, and a write removes it
@@ -181,5 +183,107 @@ func TestQueryIndexDamaged(t *testing.T) {
 	defer st.Close()
 	if err := st.Verify(t.Context()); err == nil {
 		t.Fatal("Verify accepted a query index of an earlier state of the store")
+	}
+}
+
+// checkIndexReaders checks the query index's node-level reads (a node's
+// relationships of a type, a property's values, a label test) against
+// what the quads say, for every node, type, key and label of the graph.
+func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
+	t.Helper()
+	id := func(v quad.Value) string { s, _ := graph.IDOf(v); return s }
+	nodes, labels, keys, types := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	edgeEnd := map[string][]string{} // edge node → its ends
+	byPred, bySubject, labelled := map[quad.Value][]quad.Quad{}, map[string][]quad.Quad{}, map[[2]string]bool{}
+	for _, q := range quads {
+		byPred[q.Predicate] = append(byPred[q.Predicate], q)
+		bySubject[id(q.Subject)] = append(bySubject[id(q.Subject)], q)
+		if q.Predicate == graph.PredType {
+			labelled[[2]string{id(q.Subject), id(q.Object)}] = true
+		}
+		if n, ok := graph.IDOf(q.Subject); ok {
+			nodes[n] = true
+		}
+		switch {
+		case q.Predicate == graph.PredType:
+			labels[id(q.Object)] = true
+		case q.Predicate == graph.PredEdgeTo:
+			edgeEnd[id(q.Subject)] = append(edgeEnd[id(q.Subject)], id(q.Object))
+		}
+		if k, ok := graph.PropKey(q.Predicate); ok {
+			keys[k] = true
+		}
+		if typ, ok := graph.RelType(q.Predicate); ok {
+			types[typ] = true
+		}
+	}
+	labels["NoSuchLabel"], nodes["no_such_node"], keys["no_such_key"], types["NO_SUCH_TYPE"] = true, true, true, true
+	checked := 0
+	for n := range nodes {
+		for typ := range types {
+			for _, out := range []bool{true, false} {
+				var want, got []string
+				for _, q := range byPred[graph.RelIRI(typ)] {
+					near, far := q.Subject, q.Object
+					if !out {
+						near, far = far, near
+					}
+					switch {
+					case !graph.HasEdgeNode(typ) && id(near) == n:
+						want = append(want, id(far)+" - "+id(q.Label))
+					case graph.HasEdgeNode(typ) && out && id(near) == n:
+						for _, end := range edgeEnd[id(far)] {
+							want = append(want, end+" "+id(far)+" "+id(q.Label))
+						}
+					case graph.HasEdgeNode(typ) && !out && slices.Contains(edgeEnd[id(q.Object)], n):
+						want = append(want, id(q.Subject)+" "+id(q.Object)+" "+id(q.Label))
+					}
+				}
+				ok, err := st.IndexRels(n, typ, out, func(other, edge, record string) {
+					if edge == "" {
+						edge = "-"
+					}
+					got = append(got, other+" "+edge+" "+record)
+				})
+				if err != nil || !ok {
+					t.Fatalf("IndexRels(%s, %s, %v): ok %v, %v", n, typ, out, ok, err)
+				}
+				sort.Strings(want)
+				sort.Strings(got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("IndexRels(%s, %s, out %v) differs (-quads +index):\n%s", n, typ, out, diff)
+				}
+				checked += len(got)
+			}
+		}
+		for k := range keys {
+			var want, got []string
+			for _, q := range bySubject[n] {
+				if q.Predicate == graph.PropIRI(k) {
+					want = append(want, graph.FormatQuad(quad.Quad{Subject: q.Object}))
+				}
+			}
+			vs, ok, err := st.IndexProperty(n, k, nil)
+			if err != nil || !ok {
+				t.Fatalf("IndexProperty(%s, %s): ok %v, %v", n, k, ok, err)
+			}
+			for _, v := range vs {
+				got = append(got, graph.FormatQuad(quad.Quad{Subject: v}))
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("IndexProperty(%s, %s) differs (-quads +index):\n%s", n, k, diff)
+			}
+		}
+		for l := range labels {
+			want := labelled[[2]string{n, l}]
+			if got, ok := st.HasLabel(n, l); !ok || got != want {
+				t.Fatalf("HasLabel(%s, %s) = %v, %v; the quads say %v", n, l, got, ok, want)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no relationships read through the index")
 	}
 }

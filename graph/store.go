@@ -32,7 +32,7 @@ type Store struct {
 
 	index      *queryindex.Index // mapped on first read; see indexName
 	indexState indexState
-	indexType  uint32 // PredType's number in index, once looked up
+	indexTerms *indexTerms // numbers of predicates in index, once looked up
 
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one

@@ -2,7 +2,9 @@ package query
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
@@ -20,18 +22,18 @@ type reader struct {
 	st         *graph.Store
 	qs         cgraph.QuadStore
 	props      map[string]map[string]Value // per-node property cache
-	propCache  map[propKey]Value           // single properties read
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
-	relCache   map[relsKey][]Rel
+	valBuf     []quad.Value // property values read, reused
+	relCache   map[relsKey][]relHit
 	relCount   int
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
 func newReader(ctx context.Context, st *graph.Store) *reader {
-	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{}, propCache: map[propKey]Value{},
-		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]Rel{}, fetched: map[relsSide]*[]string{}}
+	return &reader{ctx: ctx, st: st, qs: st.QuadStore(), props: map[string]map[string]Value{},
+		names: map[any]quad.Value{}, refs: map[quad.Value]cgraph.Ref{}, labelCache: map[string][]string{}, relCache: map[relsKey][]relHit{}, fetched: map[relsSide]*[]string{}}
 }
 
 // maxCachedValues bounds the value caches.
@@ -225,49 +227,38 @@ func (r *reader) labels(id string) ([]string, error) {
 }
 
 func (r *reader) hasLabel(id, label string) (bool, error) {
-	if _, cached := r.labelCache[id]; !cached {
-		if found, ok := r.st.HasLabel(id, label); ok {
-			return found, nil // the query index answers in one lookup
-		}
+	if found, ok := r.st.HasLabel(id, label); ok {
+		return found, nil // the query index answers with a bit test
 	}
 	ls, err := r.labels(id)
 	return contains(ls, label), err
 }
 
-// property returns one property of a node or edge node: from the cache
-// of whole nodes, or with the query index by reading just that property.
+// property returns one property of a node or edge node: with the query
+// index by reading just that property, else from the cache of whole nodes.
 func (r *reader) property(id, key string) (Value, error) {
-	if _, cached := r.props[id]; cached || !r.st.HasIndex() {
-		p, err := r.properties(id)
-		return p[key], err
-	}
-	pk := propKey{id, key}
-	if v, ok := r.propCache[pk]; ok {
-		return v, nil
-	}
-	var vs []Value
-	_, err := r.st.Match(r.ctx, map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PropIRI(key)}, func(q quad.Quad) error {
-		vs = append(vs, native(q.Object))
-		return nil
-	})
-	if err != nil {
+	vs, ok, err := r.st.IndexProperty(id, key, r.valBuf[:0])
+	r.valBuf = vs
+	if err != nil || !ok {
+		if err == nil {
+			var p map[string]Value
+			p, err = r.properties(id)
+			return p[key], err
+		}
 		return nil, err
 	}
-	var v Value
-	if len(vs) > 0 {
-		v = propertyValue(key, vs)
+	switch {
+	case len(vs) == 0:
+		return nil, nil
+	case len(vs) == 1 && !graph.ListProps[key]:
+		return native(vs[0]), nil
 	}
-	// A node that many records mention (a topic, an organisation) has
-	// its name stated once per record: read it once.
-	if len(r.propCache) >= maxCachedNodes {
-		r.propCache = map[propKey]Value{}
+	out := make([]Value, len(vs))
+	for i, v := range vs {
+		out[i] = native(v)
 	}
-	r.propCache[pk] = v
-	return v, nil
+	return propertyValue(key, out), nil
 }
-
-// propKey is one property of one node.
-type propKey struct{ id, key string }
 
 // properties returns every property of a node (or edge node), with list
 // properties as sorted lists and the id as "id" for nodes.
@@ -346,11 +337,16 @@ func native(v quad.Value) Value {
 // rels calls fn with the relationships of node id in direction out (true:
 // id is the start) whose type is in types (any type when empty).
 func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) error {
+	return r.hits(id, out, types, func(h *relHit) error { return fn(h.rel.(Rel)) })
+}
+
+// hits is rels with the relationships as cached.
+func (r *reader) hits(id string, out bool, types []string, fn func(*relHit) error) error {
 	if len(types) == 0 {
 		return r.relsAnyType(id, out, fn)
 	}
 	for _, t := range types {
-		if err := r.relsOfType(id, out, t, fn); err != nil {
+		if err := r.hitsOfType(id, out, t, fn); err != nil {
 			return err
 		}
 	}
@@ -361,28 +357,64 @@ func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) e
 // the node at the other end, so that results do not depend on the order in
 // which a backend stores them.
 func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
+	return r.hitsOfType(id, out, typ, func(h *relHit) error { return fn(h.rel.(Rel)) })
+}
+
+// A relHit is a cached relationship, boxed once for the rows it goes into,
+// with the node at the other end.
+type relHit struct {
+	rel   Value // a Rel
+	other Value // a Node
+}
+
+func (h *relHit) otherID() string { return h.other.(Node).ID }
+
+// hitsOfType is relsOfType with the relationships as cached.
+func (r *reader) hitsOfType(id string, out bool, typ string, fn func(*relHit) error) error {
 	key := relsKey{id, typ, out}
-	rels, ok := r.relCache[key]
+	hits, ok := r.relCache[key]
 	if !ok && r.fetched[relsSide{id, out}] != nil {
 		ok = true // prefetched: the node has none of this type
 	}
 	if !ok {
+		var rels []Rel
 		if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
 			return err
 		}
-		r.sortRels(rels, out)
-		if r.relCount+len(rels) > maxCachedRels {
-			r.relCache, r.relCount, r.fetched = map[relsKey][]Rel{}, 0, map[relsSide]*[]string{}
-		}
-		r.relCache[key] = rels
-		r.relCount += len(rels) + 1
+		r.makeRoom(len(rels) + 1)
+		hits = r.cacheRels(key, rels)
 	}
-	for _, rel := range rels {
-		if err := fn(rel); err != nil {
+	for i := range hits {
+		if err := fn(&hits[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// makeRoom empties the relationship cache if n more entries would
+// overflow it.
+func (r *reader) makeRoom(n int) {
+	if r.relCount+n > maxCachedRels {
+		r.relCache, r.relCount, r.fetched = map[relsKey][]relHit{}, 0, map[relsSide]*[]string{}
+	}
+}
+
+// cacheRels sorts a node's relationships of one type and direction, boxes
+// them and caches them.
+func (r *reader) cacheRels(key relsKey, rels []Rel) []relHit {
+	r.sortRels(rels, key.out)
+	hits := make([]relHit, len(rels))
+	for i, rel := range rels {
+		other := rel.End
+		if !key.out {
+			other = rel.Start
+		}
+		hits[i] = relHit{rel: rel, other: Node{other}}
+	}
+	r.relCache[key] = hits
+	r.relCount += len(rels) + 1
+	return hits
 }
 
 // relsKey identifies one node's relationships of one type and direction.
@@ -396,19 +428,36 @@ type relsKey struct {
 const maxCachedRels = 500000
 
 func (r *reader) sortRels(rels []Rel, out bool) {
-	sort.Slice(rels, func(i, j int) bool {
-		a, b := rels[i], rels[j]
+	slices.SortFunc(rels, func(a, b Rel) int {
+		oa, ob := a.Start, b.Start
 		if out {
-			a.Start, a.End, b.Start, b.End = a.End, a.Start, b.End, b.Start
+			oa, ob = a.End, b.End
 		}
-		if a.Start != b.Start {
-			return a.Start < b.Start
+		if c := strings.Compare(oa, ob); c != 0 {
+			return c
 		}
-		return a.key() < b.key()
+		return compareKey(a, b)
 	})
 }
 
 func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error) error {
+	var ferr error
+	ok, err := r.st.IndexRels(id, typ, out, func(other, edge, record string) {
+		if ferr != nil {
+			return
+		}
+		rel := Rel{Type: typ, Start: id, End: other, Edge: edge, Record: record}
+		if !out {
+			rel.Start, rel.End = other, id
+		}
+		ferr = fn(rel)
+	})
+	if err != nil {
+		return err
+	}
+	if ok {
+		return ferr
+	}
 	n, pred := graph.Node(id), graph.RelIRI(typ)
 	if !graph.HasEdgeNode(typ) {
 		if out {
@@ -442,10 +491,10 @@ func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error
 
 // relsAnyType finds relationships of every type: the node's quads whose
 // predicate is a relationship type, then through edge nodes.
-func (r *reader) relsAnyType(id string, out bool, fn func(Rel) error) error {
+func (r *reader) relsAnyType(id string, out bool, fn func(*relHit) error) error {
 	if types := r.fetched[relsSide{id, out}]; types != nil {
 		for _, t := range *types {
-			if err := r.relsOfType(id, out, t, fn); err != nil {
+			if err := r.hitsOfType(id, out, t, fn); err != nil {
 				return err
 			}
 		}
@@ -476,7 +525,7 @@ func (r *reader) relsAnyType(id string, out bool, fn func(Rel) error) error {
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		if err := r.relsOfType(id, out, t, fn); err != nil {
+		if err := r.hitsOfType(id, out, t, fn); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 var (
 	benchSources = flag.Int("bench.sources", 10000, "generated sources for the query benchmarks")
 	benchBackend = flag.String("bench.backend", graph.DefaultBackend, "store of the query benchmarks: a key-value backend, or postgres (needs $CLAIMGRAPH_TEST_POSTGRES)")
+	benchDB      = flag.String("bench.db", "", "an existing store to query instead of loading a generated corpus (profiles without the load)")
 	benchIndex   = flag.Bool("bench.index", true, "build the embedded store's query index, as a load does; false reads through Cayley's indexes")
 )
 
@@ -46,12 +47,21 @@ ORDER BY quotes DESC LIMIT 10`},
 //	go test ./query -run '^$' -bench Queries -bench.backend postgres
 //	go test ./query -run '^$' -bench Queries -bench.index=false   (through Cayley)
 func BenchmarkQueries(b *testing.B) {
-	dir := b.TempDir()
-	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
-		b.Fatal(err)
+	var st *graph.Store
+	if *benchDB != "" {
+		var err error
+		if st, err = graph.Open(context.Background(), *benchDB, graph.Options{NoCreate: true}); err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+	} else {
+		dir := b.TempDir()
+		if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+		st = loadStore(b, *benchBackend, filepath.Join(dir, "corpus"))
 	}
-	st := loadStore(b, *benchBackend, filepath.Join(dir, "corpus"))
-	if *benchIndex {
+	if *benchIndex && *benchDB == "" {
 		if _, err := st.Index(context.Background()); err != nil {
 			b.Fatal(err)
 		}

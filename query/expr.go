@@ -472,12 +472,26 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (evalFn, error) {
 		if s.Prop != "" {
 			key := s.Prop
 			c.checkProperty(s.Pos, key)
+			// Consecutive rows often hold the same node here (rows are
+			// expanded from one node at a time): its last value is kept.
+			var memo struct {
+				x   *exec
+				id  string
+				val Value
+			}
 			f = func(x *exec, r Row) (Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
 				}
+				n, isNode := v.(Node)
+				if isNode && memo.x == x && memo.id == n.ID {
+					return memo.val, nil
+				}
 				out, err := x.property(v, key)
+				if err == nil && isNode {
+					memo.x, memo.id, memo.val = x, n.ID, out
+				}
 				return out, exprErr(s.Pos, err)
 			}
 			continue

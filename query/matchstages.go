@@ -244,15 +244,14 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 		return nil
 	}
 	type hit struct {
-		r     Row
-		rel   Rel
-		other string
+		r Row
+		h *relHit
 	}
 	var hits []hit
 	finish := func() error {
 		others := make([]string, len(hits))
 		for i, h := range hits {
-			others[i] = h.other
+			others[i] = h.h.otherID()
 		}
 		if err := x.rd.prefetchLabels(others); err != nil {
 			return err
@@ -263,7 +262,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 			}
 		}
 		for _, h := range hits {
-			if err := s.finish(x, h.r, h.rel, h.other, emit); err != nil {
+			if err := s.finish(x, h.r, h.h, emit); err != nil {
 				return err
 			}
 		}
@@ -275,11 +274,11 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 		if !ok {
 			continue
 		}
-		err := s.step(x, r, from.ID, func(rel Rel, other string) error {
-			if !s.unique(r, rel, nil) {
+		err := s.step(x, r, from.ID, func(h *relHit) error {
+			if !s.unique(r, h.rel.(Rel), nil) {
 				return nil
 			}
-			hits = append(hits, hit{r, rel, other})
+			hits = append(hits, hit{r, h})
 			if len(hits) >= 4*batchRows {
 				return finish()
 			}
@@ -298,11 +297,11 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 		return nil
 	}
 	if !s.varLen {
-		return s.step(x, r, from.ID, func(rel Rel, other string) error {
-			if !s.unique(r, rel, nil) {
+		return s.step(x, r, from.ID, func(h *relHit) error {
+			if !s.unique(r, h.rel.(Rel), nil) {
 				return nil
 			}
-			return s.finish(x, r, rel, other, emit)
+			return s.finish(x, r, h, emit)
 		})
 	}
 	maxHops := s.max
@@ -312,7 +311,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 			maxHops = DefaultMaxHops
 		}
 	}
-	var path []Rel
+	var path []*relHit
 	var walk func(at string) error
 	walk = func(at string) error {
 		if len(path) >= s.min {
@@ -326,12 +325,12 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 			}
 			return nil
 		}
-		return s.step(x, r, at, func(rel Rel, other string) error {
-			if !s.unique(r, rel, path) {
+		return s.step(x, r, at, func(h *relHit) error {
+			if !s.unique(r, h.rel.(Rel), path) {
 				return nil
 			}
-			path = append(path, rel)
-			err := walk(other)
+			path = append(path, h)
+			err := walk(h.otherID())
 			path = path[:len(path)-1]
 			return err
 		})
@@ -340,15 +339,15 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 }
 
 // step calls fn for each relationship from node id that fits the pattern.
-func (s *expandStage) step(x *exec, r Row, id string, fn func(Rel, string) error) error {
+func (s *expandStage) step(x *exec, r Row, id string, fn func(*relHit) error) error {
 	visit := func(out bool) error {
-		return x.rd.rels(id, out, s.types, func(rel Rel) error {
+		return x.rd.hits(id, out, s.types, func(h *relHit) error {
 			for _, p := range s.relProps {
 				want, err := p.val(x, r)
 				if err != nil {
 					return err
 				}
-				got, err := x.property(rel, p.key)
+				got, err := x.property(h.rel, p.key)
 				if err != nil {
 					return err
 				}
@@ -356,11 +355,7 @@ func (s *expandStage) step(x *exec, r Row, id string, fn func(Rel, string) error
 					return nil
 				}
 			}
-			other := rel.End
-			if !out {
-				other = rel.Start
-			}
-			return fn(rel, other)
+			return fn(h)
 		})
 	}
 	if s.out {
@@ -374,22 +369,21 @@ func (s *expandStage) step(x *exec, r Row, id string, fn func(Rel, string) error
 	return nil
 }
 
-func (s *expandStage) unique(r Row, rel Rel, path []Rel) bool {
-	k := rel.key()
+func (s *expandStage) unique(r Row, rel Rel, path []*relHit) bool {
 	for _, p := range path {
-		if p.key() == k {
+		if p.rel.(Rel).same(rel) {
 			return false
 		}
 	}
 	for _, sl := range s.uniq {
 		switch v := r[sl].(type) {
 		case Rel:
-			if v.key() == k {
+			if v.same(rel) {
 				return false
 			}
 		case []Value:
 			for _, x := range v {
-				if x.(Rel).key() == k {
+				if x.(Rel).same(rel) {
 					return false
 				}
 			}
@@ -398,24 +392,23 @@ func (s *expandStage) unique(r Row, rel Rel, path []Rel) bool {
 	return true
 }
 
-func (s *expandStage) finish(x *exec, r Row, rel Rel, other string, emit func(Row) error) error {
-	n := Node{other}
+func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) error {
+	n := h.other.(Node)
 	if s.toBound {
-		if b, ok := r[s.to].(Node); !ok || b.ID != other {
+		if b, ok := r[s.to].(Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
 	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	out := make(Row, len(r))
-	copy(out, r)
-	out[s.rel] = rel
-	out[s.to] = n
+	out := x.newRow(r)
+	out[s.rel] = h.rel
+	out[s.to] = h.other
 	return emit(out)
 }
 
-func (s *expandStage) finishVar(x *exec, r Row, path []Rel, at string, emit func(Row) error) error {
+func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, at string, emit func(Row) error) error {
 	n := Node{at}
 	if s.toBound {
 		if b, ok := r[s.to].(Node); !ok || b.ID != at {
@@ -426,17 +419,20 @@ func (s *expandStage) finishVar(x *exec, r Row, path []Rel, at string, emit func
 		return err
 	}
 	list := make([]Value, len(path))
-	for i, rel := range path {
+	for i, h := range path {
 		if s.reverse {
-			list[len(path)-1-i] = rel
+			list[len(path)-1-i] = h.rel
 		} else {
-			list[i] = rel
+			list[i] = h.rel
 		}
 	}
-	out := make(Row, len(r))
-	copy(out, r)
+	out := x.newRow(r)
 	out[s.rel] = list
-	out[s.to] = n
+	if len(path) > 0 {
+		out[s.to] = path[len(path)-1].other
+	} else {
+		out[s.to] = n
+	}
 	return emit(out)
 }
 

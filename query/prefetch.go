@@ -164,24 +164,23 @@ func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []strin
 	for _, n := range sides {
 		id, _ := graph.IDOf(n)
 		side := relsSide{id, out}
+		total := 0
+		for _, list := range rels[side] {
+			total += len(list) + 1
+		}
+		// Reset before a side's lists, never between them: a side marked
+		// fetched must have all its lists cached.
+		r.makeRoom(total + len(only))
 		if only != nil {
 			for _, t := range only {
-				list := rels[side][t]
-				r.sortRels(list, out)
-				r.relCache[relsKey{id, t, out}] = list
-				r.relCount += len(list) + 1
+				r.cacheRels(relsKey{id, t, out}, rels[side][t])
 			}
 			continue
 		}
 		types := make([]string, 0, len(rels[side]))
 		for t, list := range rels[side] {
 			types = append(types, t)
-			r.sortRels(list, out)
-			if r.relCount+len(list) > maxCachedRels {
-				r.relCache, r.relCount, r.fetched = map[relsKey][]Rel{}, 0, map[relsSide]*[]string{}
-			}
-			r.relCache[relsKey{id, t, out}] = list
-			r.relCount += len(list) + 1
+			r.cacheRels(relsKey{id, t, out}, list)
 		}
 		sort.Strings(types)
 		r.fetched[side] = &types

@@ -1,8 +1,10 @@
 package query
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -171,6 +173,8 @@ func (s *projectStage) flush(x *exec, emit func(Row) error) error {
 }
 
 func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
+	// A row of its own, not one of exec.newRow's: rows are sorted after a
+	// projection, and a sorted row must not keep other rows alive.
 	out := make(Row, len(r))
 	copy(out, r)
 	for i, f := range s.fns {
@@ -196,6 +200,9 @@ type aggregateStage struct {
 	names     []string
 	groups    map[string]*group
 	order     []*group
+	last      *group  // the previous row's group
+	lastKeys  []Value // and its keys
+	keyBuf    []Value
 }
 
 type group struct {
@@ -211,28 +218,36 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 	if s.groups == nil {
 		s.groups = map[string]*group{}
 	}
-	keyVals := make([]Value, len(s.keys))
-	for i, f := range s.keys {
+	keyVals := s.keyBuf[:0]
+	for _, f := range s.keys {
 		v, err := f(x, r)
 		if err != nil {
 			return err
 		}
-		keyVals[i] = v
+		keyVals = append(keyVals, v)
 	}
-	k := keyOf(keyVals)
-	g, ok := s.groups[k]
-	if !ok {
-		row := make(Row, len(r))
-		copy(row, r)
-		for i, v := range keyVals {
-			row[s.keySlots[i]] = v
+	s.keyBuf = keyVals
+	// Rows arrive grouped more often than not (expanded from one node):
+	// the previous row's group is checked before building a key.
+	g := s.last
+	if g == nil || !sameKeys(s.lastKeys, keyVals) {
+		k := keyOf(keyVals)
+		var ok bool
+		if g, ok = s.groups[k]; !ok {
+			row := make(Row, len(r))
+			copy(row, r)
+			for i, v := range keyVals {
+				row[s.keySlots[i]] = v
+			}
+			g = &group{row: row}
+			for _, a := range s.aggs {
+				g.states = append(g.states, &aggState{spec: a})
+			}
+			s.groups[k] = g
+			s.order = append(s.order, g)
 		}
-		g = &group{row: row}
-		for _, a := range s.aggs {
-			g.states = append(g.states, &aggState{spec: a})
-		}
-		s.groups[k] = g
-		s.order = append(s.order, g)
+		s.last = g
+		s.lastKeys = append(s.lastKeys[:0], keyVals...)
 	}
 	for _, st := range g.states {
 		var v Value
@@ -247,6 +262,38 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 		}
 	}
 	return nil
+}
+
+// sameKeys reports whether two lists of grouping keys are certainly the
+// same group: equal strings, integers, booleans or nodes. Anything else
+// (floats, lists, maps, null) answers false and is compared by its key.
+func sameKeys(a, b []Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, v := range a {
+		switch v := v.(type) {
+		case string:
+			if w, ok := b[i].(string); !ok || w != v {
+				return false
+			}
+		case int64:
+			if w, ok := b[i].(int64); !ok || w != v {
+				return false
+			}
+		case bool:
+			if w, ok := b[i].(bool); !ok || w != v {
+				return false
+			}
+		case Node:
+			if w, ok := b[i].(Node); !ok || w != v {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
@@ -313,7 +360,7 @@ type sortStage struct {
 	desc  []bool
 	texts []string
 	rows  []Row
-	vals  [][]Value
+	vals  []Value // len(keys) per row
 }
 
 func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -321,16 +368,14 @@ func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
-	vals := make([]Value, len(s.keys))
-	for i, f := range s.keys {
+	for _, f := range s.keys {
 		v, err := f(x, r)
 		if err != nil {
 			return err
 		}
-		vals[i] = v
+		s.vals = append(s.vals, v)
 	}
 	s.rows = append(s.rows, r)
-	s.vals = append(s.vals, vals)
 	return nil
 }
 
@@ -338,24 +383,24 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
 	}
-	idx := make([]int, len(s.rows))
+	cols := make([]sortColumn, len(s.keys))
+	for k := range cols {
+		cols[k] = newSortColumn(s.vals, k, len(s.keys), s.desc[k])
+	}
+	s.vals = nil
+	idx := make([]int32, len(s.rows))
 	for i := range idx {
-		idx[i] = i
+		idx[i] = int32(i)
 	}
 	// Ties keep arrival order (the row number breaks them), so an unstable
 	// sort is stable here, and faster than a stable one.
-	slices.SortFunc(idx, func(a, b int) int {
-		va, vb := s.vals[a], s.vals[b]
-		for k := range va {
-			c := orderCompare(va[k], vb[k])
-			if s.desc[k] {
-				c = -c
-			}
-			if c != 0 {
+	slices.SortFunc(idx, func(a, b int32) int {
+		for k := range cols {
+			if c := cols[k].compare(a, b); c != 0 {
 				return c
 			}
 		}
-		return a - b
+		return int(a - b)
 	})
 	for _, i := range idx {
 		if err := emit(s.rows[i]); err != nil {
@@ -363,6 +408,71 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		}
 	}
 	return nil
+}
+
+// A sortColumn holds one sort key of every row, unboxed when all of them
+// are numbers (no NaN) or all strings: comparing those directly is several
+// times faster than comparing interface values by Cypher's type order.
+type sortColumn struct {
+	nums []float64
+	strs []string
+	vals []Value
+	desc bool
+}
+
+func newSortColumn(vals []Value, k, width int, desc bool) sortColumn {
+	n := len(vals) / width
+	col := sortColumn{desc: desc}
+	allNums, allStrs := true, true
+	for i := 0; i < n && (allNums || allStrs); i++ {
+		switch v := vals[i*width+k].(type) {
+		case float64:
+			allStrs = false
+			allNums = allNums && !math.IsNaN(v)
+		case int64:
+			allStrs = false
+			// float64 holds every int64 up to 2^53 exactly
+			allNums = allNums && v <= 1<<53 && v >= -(1<<53)
+		case string:
+			allNums = false
+		default:
+			allNums, allStrs = false, false
+		}
+	}
+	switch {
+	case allNums && n > 0:
+		col.nums = make([]float64, n)
+		for i := range col.nums {
+			col.nums[i] = toF(vals[i*width+k])
+		}
+	case allStrs && n > 0:
+		col.strs = make([]string, n)
+		for i := range col.strs {
+			col.strs[i] = vals[i*width+k].(string)
+		}
+	default:
+		col.vals = make([]Value, n)
+		for i := range col.vals {
+			col.vals[i] = vals[i*width+k]
+		}
+	}
+	return col
+}
+
+func (c *sortColumn) compare(a, b int32) int {
+	var r int
+	switch {
+	case c.nums != nil:
+		r = cmp.Compare(c.nums[a], c.nums[b])
+	case c.strs != nil:
+		r = strings.Compare(c.strs[a], c.strs[b])
+	default:
+		r = orderCompare(c.vals[a], c.vals[b])
+	}
+	if c.desc {
+		return -r
+	}
+	return r
 }
 
 func (s *sortStage) String() string { return "Sort " + strings.Join(s.texts, ", ") }

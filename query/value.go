@@ -32,6 +32,31 @@ func (r Rel) key() string {
 	return r.Start + "\x00" + r.Type + "\x00" + r.End
 }
 
+// same reports whether r and o are the same relationship (equal keys),
+// without building the keys: uniqueness checks run once per row.
+func (r Rel) same(o Rel) bool {
+	if r.Edge != "" || o.Edge != "" {
+		return r.Edge == o.Edge
+	}
+	return r.Start == o.Start && r.End == o.End && r.Type == o.Type
+}
+
+// compareKey orders relationships as their keys do, without building them
+// when neither has an edge node (ids hold no NUL, so comparing the parts in
+// turn is comparing the joined key).
+func compareKey(a, b Rel) int {
+	if a.Edge != "" || b.Edge != "" {
+		return strings.Compare(a.key(), b.key())
+	}
+	if c := strings.Compare(a.Start, b.Start); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return strings.Compare(a.End, b.End)
+}
+
 // Path is a path: n+1 nodes and n relationships.
 type Path struct {
 	Nodes []Node
@@ -94,7 +119,7 @@ func orderCompare(a, b Value) int {
 	case Node:
 		return strings.Compare(a.ID, b.(Node).ID)
 	case Rel:
-		return strings.Compare(a.key(), b.(Rel).key())
+		return compareKey(a, b.(Rel))
 	case Path:
 		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 	case map[string]Value:

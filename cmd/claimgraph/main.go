@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -95,6 +96,13 @@ such as which claims come from commercially interested authors.`,
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile of the command to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if queryCommands[cmd.Name()] && os.Getenv("GOGC") == "" {
+			// A query allocates short-lived rows over a live heap of
+			// caches and mapped index pages; collecting at 3× the live
+			// heap instead of 2× made the chain queries 15–30% faster for
+			// about 10% more peak memory (docs/performance.md).
+			debug.SetGCPercent(200)
+		}
 		if g.cpuprof == "" {
 			return nil
 		}
@@ -113,6 +121,9 @@ such as which claims come from commercially interested authors.`,
 	root.AddCommand(newInitCmd(g), newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g))
 	return root
 }
+
+// queryCommands are the commands whose work is running queries.
+var queryCommands = map[string]bool{"query": true, "repl": true, "export": true}
 
 // open opens the store named by --db.
 func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, error) {

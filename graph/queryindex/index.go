@@ -61,6 +61,7 @@ type Index struct {
 	ids    map[quad.Value]uint32 // looked-up values
 	named  map[string]uint32     // values looked up by name (LookupNamed)
 	iris   map[string]uint32     // IRIs looked up or read
+	sets   map[[2]uint32]Set     // SubjectSet's results
 }
 
 // maxLookedUp bounds the cache of values looked up in an index.
@@ -367,4 +368,79 @@ func (ix *Index) Has(sid, pid, oid uint32) bool {
 		return q[1] > pid || (q[1] == pid && q[2] >= oid)
 	})
 	return i < hi && ix.spo[i*4+1] == pid && ix.spo[i*4+2] == oid
+}
+
+// Value returns the value numbered id (nil for 0).
+func (ix *Index) Value(id uint32) (quad.Value, error) { return ix.value(id) }
+
+// spRange is where the quads (s, p, ·, ·) lie in spo.
+func (ix *Index) spRange(s, p uint32) (lo, hi int) {
+	if s == 0 || p == 0 || int(s) > ix.nValues() {
+		return 0, 0
+	}
+	lo, hi = int(ix.sStart[s]), int(ix.sStart[s+1])
+	first := lo + sort.Search(hi-lo, func(i int) bool { return ix.spo[(lo+i)*4+1] >= p })
+	end := first + sort.Search(hi-first, func(i int) bool { return ix.spo[(first+i)*4+1] > p })
+	return first, end
+}
+
+// opRange is where the quads (·, p, o, ·) lie in ops.
+func (ix *Index) opRange(p, o uint32) (lo, hi int) {
+	if o == 0 || p == 0 || int(o) > ix.nValues() {
+		return 0, 0
+	}
+	lo, hi = int(ix.oStart[o]), int(ix.oStart[o+1])
+	first := lo + sort.Search(hi-lo, func(i int) bool { return ix.spo[int(ix.ops[lo+i])*4+1] >= p })
+	end := first + sort.Search(hi-first, func(i int) bool { return ix.spo[int(ix.ops[first+i])*4+1] > p })
+	return first, end
+}
+
+// Objects calls fn with the object and label of each quad (s, p, ·, ·),
+// in order of object, until fn returns false.
+func (ix *Index) Objects(s, p uint32, fn func(o, l uint32) bool) {
+	lo, hi := ix.spRange(s, p)
+	for i := lo; i < hi; i++ {
+		if !fn(ix.spo[i*4+2], ix.spo[i*4+3]) {
+			return
+		}
+	}
+}
+
+// Subjects calls fn with the subject and label of each quad (·, p, o, ·),
+// in order of subject, until fn returns false.
+func (ix *Index) Subjects(p, o uint32, fn func(s, l uint32) bool) {
+	lo, hi := ix.opRange(p, o)
+	for i := lo; i < hi; i++ {
+		q := int(ix.ops[i]) * 4
+		if !fn(ix.spo[q], ix.spo[q+3]) {
+			return
+		}
+	}
+}
+
+// A Set is a set of value numbers.
+type Set []uint64
+
+// Has reports whether the set holds id.
+func (s Set) Has(id uint32) bool {
+	return int(id>>6) < len(s) && s[id>>6]&(1<<(id&63)) != 0
+}
+
+// SubjectSet returns the subjects of the quads (·, p, o, ·) as a set, built
+// on first use and kept: a label's members, tested once per row reached.
+func (ix *Index) SubjectSet(p, o uint32) Set {
+	key := [2]uint32{p, o}
+	if s, ok := ix.sets[key]; ok {
+		return s
+	}
+	s := make(Set, ix.nValues()/64+1)
+	ix.Subjects(p, o, func(id, _ uint32) bool {
+		s[id>>6] |= 1 << (id & 63)
+		return true
+	})
+	if ix.sets == nil {
+		ix.sets = map[[2]uint32]Set{}
+	}
+	ix.sets[key] = s
+	return s
 }
