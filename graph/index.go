@@ -141,20 +141,43 @@ func (s *Store) verifyIndex(ctx context.Context) error {
 	return nil
 }
 
-// HasLabel reports whether the node with this id has the label, in any
-// record. ok is false when the store has no query index to answer from.
-func (s *Store) HasLabel(id, label string) (found, ok bool) {
+// A NodeRef is a node's number in the store's query index. Reads that
+// know it skip looking the node's id up; 0 means not known. A NodeRef is
+// good until the store's next write.
+type NodeRef uint32
+
+// NodeRef returns the NodeRef of node id, or 0 when the store has no
+// query index or no such node.
+func (s *Store) NodeRef(id string) NodeRef {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return 0
+	}
+	return NodeRef(ix.LookupNamed(id, nodeByID))
+}
+
+// ref is the number of node id: r when known, else looked up.
+func ref(ix *queryindex.Index, id string, r NodeRef) uint32 {
+	if r != 0 {
+		return uint32(r)
+	}
+	return ix.LookupNamed(id, nodeByID)
+}
+
+// HasLabel reports whether node id (whose NodeRef is r, if known) has the
+// label, from the query index; ok is false when the store has none.
+func (s *Store) HasLabel(id string, r NodeRef, label string) (found, ok bool) {
 	ix, err := s.queryIndex()
 	if ix == nil || err != nil {
 		return false, false
 	}
 	t := s.terms(ix)
-	set, ok := t.labels[label]
-	if !ok {
+	set, known := t.labels[label]
+	if !known {
 		set = ix.SubjectSet(t.typ, ix.LookupNamed(label, nodeByID))
 		t.labels[label] = set
 	}
-	return set.Has(ix.LookupNamed(id, nodeByID)), true
+	return set.Has(ref(ix, id, r)), true
 }
 
 // indexTerms are the numbers of the predicates the index readers ask for.
@@ -171,18 +194,44 @@ func (s *Store) terms(ix *queryindex.Index) *indexTerms {
 	return s.indexTerms
 }
 
-// IndexRels calls fn with the relationships of type typ at node id in one
-// direction (out: id is their start), each as the id of the node at the
-// other end, the id of its edge node ("" for types without one) and the id
-// of the record that states it, in order of the other end's number. It
-// reads the query index; ok is false when the store has none.
-func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record string)) (ok bool, err error) {
+// IndexNodes calls fn with the id and NodeRef of each node with the label,
+// once each, from the query index; ok is false when the store has none.
+func (s *Store) IndexNodes(label string, fn func(id string, r NodeRef) error) (ok bool, err error) {
 	ix, err := s.queryIndex()
 	if ix == nil || err != nil {
 		return false, err
 	}
 	t := s.terms(ix)
-	n, pred := ix.LookupNamed(id, nodeByID), ix.LookupNamed(typ, nodeByID)
+	prev := uint32(0)
+	ix.Subjects(t.typ, ix.LookupNamed(label, nodeByID), func(n, _ uint32) bool {
+		if n == prev {
+			return true // labelled by several records
+		}
+		prev = n
+		var v quad.Value
+		if v, err = ix.Value(n); err != nil {
+			return false
+		}
+		if id, isNode := IDOf(v); isNode {
+			err = fn(id, NodeRef(n))
+		}
+		return err == nil
+	})
+	return true, err
+}
+
+// IndexRels calls fn with the relationships of type typ at node id (whose
+// NodeRef is r, if known) in one direction (out: id is their start), each
+// as the id and NodeRef of the node at the other end, the id of its edge
+// node ("" for types without one) and the id of the record that states it.
+// It reads the query index; ok is false when the store has none.
+func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(other string, otherRef NodeRef, edge, record string)) (ok bool, err error) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return false, err
+	}
+	t := s.terms(ix)
+	n, pred := ref(ix, id, r), ix.LookupNamed(typ, nodeByID)
 	if n == 0 || pred == 0 {
 		return true, nil
 	}
@@ -200,7 +249,7 @@ func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record 
 		ix.Objects(n, pred, func(o, l uint32) bool {
 			other, rec := idOf(o), idOf(l)
 			if err == nil {
-				fn(other, "", rec)
+				fn(other, NodeRef(o), "", rec)
 			}
 			return err == nil
 		})
@@ -208,7 +257,7 @@ func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record 
 		ix.Subjects(pred, n, func(sub, l uint32) bool {
 			other, rec := idOf(sub), idOf(l)
 			if err == nil {
-				fn(other, "", rec)
+				fn(other, NodeRef(sub), "", rec)
 			}
 			return err == nil
 		})
@@ -218,7 +267,7 @@ func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record 
 			ix.Objects(e, t.edgeTo, func(end, _ uint32) bool {
 				other := idOf(end)
 				if err == nil {
-					fn(other, edge, rec)
+					fn(other, NodeRef(end), edge, rec)
 				}
 				return err == nil
 			})
@@ -230,7 +279,7 @@ func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record 
 			ix.Subjects(pred, e, func(start, l uint32) bool {
 				other, rec := idOf(start), idOf(l)
 				if err == nil {
-					fn(other, edge, rec)
+					fn(other, NodeRef(start), edge, rec)
 				}
 				return err == nil
 			})
@@ -241,9 +290,9 @@ func (s *Store) IndexRels(id, typ string, out bool, fn func(other, edge, record 
 }
 
 // IndexProperty appends to vs the values stored for property key of node
-// (or edge node) id, read from the query index; ok is false when the store
-// has none.
-func (s *Store) IndexProperty(id, key string, vs []quad.Value) (_ []quad.Value, ok bool, err error) {
+// (or edge node) id, whose NodeRef is r if known, read from the query
+// index; ok is false when the store has none.
+func (s *Store) IndexProperty(id string, r NodeRef, key string, vs []quad.Value) (_ []quad.Value, ok bool, err error) {
 	ix, err := s.queryIndex()
 	if ix == nil || err != nil {
 		return vs, false, err
@@ -254,7 +303,7 @@ func (s *Store) IndexProperty(id, key string, vs []quad.Value) (_ []quad.Value, 
 		pred = ix.Lookup(PropIRI(key))
 		t.props[key] = pred
 	}
-	ix.Objects(ix.LookupNamed(id, nodeByID), pred, func(o, _ uint32) bool {
+	ix.Objects(ref(ix, id, r), pred, func(o, _ uint32) bool {
 		var v quad.Value
 		if v, err = ix.Value(o); err == nil {
 			vs = append(vs, v)

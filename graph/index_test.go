@@ -239,7 +239,10 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 						want = append(want, id(q.Subject)+" "+id(q.Object)+" "+id(q.Label))
 					}
 				}
-				ok, err := st.IndexRels(n, typ, out, func(other, edge, record string) {
+				ok, err := st.IndexRels(n, 0, typ, out, func(other string, otherRef graph.NodeRef, edge, record string) {
+					if otherRef == 0 || otherRef != st.NodeRef(other) {
+						t.Errorf("IndexRels(%s, %s, %v): %s with NodeRef %d, not its own", n, typ, out, other, otherRef)
+					}
 					if edge == "" {
 						edge = "-"
 					}
@@ -263,7 +266,7 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 					want = append(want, graph.FormatQuad(quad.Quad{Subject: q.Object}))
 				}
 			}
-			vs, ok, err := st.IndexProperty(n, k, nil)
+			vs, ok, err := st.IndexProperty(n, 0, k, nil)
 			if err != nil || !ok {
 				t.Fatalf("IndexProperty(%s, %s): ok %v, %v", n, k, ok, err)
 			}
@@ -278,12 +281,43 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 		}
 		for l := range labels {
 			want := labelled[[2]string{n, l}]
-			if got, ok := st.HasLabel(n, l); !ok || got != want {
+			if got, ok := st.HasLabel(n, 0, l); !ok || got != want {
 				t.Fatalf("HasLabel(%s, %s) = %v, %v; the quads say %v", n, l, got, ok, want)
 			}
 		}
 	}
 	if checked == 0 {
 		t.Fatal("no relationships read through the index")
+	}
+	// A label's nodes, once each, with NodeRefs that read what their ids do.
+	for l := range labels {
+		var want, got []string
+		for k := range labelled {
+			if k[1] == l {
+				want = append(want, k[0])
+			}
+		}
+		ok, err := st.IndexNodes(l, func(n string, r graph.NodeRef) error {
+			got = append(got, n)
+			if has, _ := st.HasLabel(n, r, l); !has {
+				t.Errorf("IndexNodes(%s) gave %s with a NodeRef that does not have the label", l, n)
+			}
+			for k := range keys {
+				byRef, _, _ := st.IndexProperty(n, r, k, nil)
+				byID, _, _ := st.IndexProperty(n, 0, k, nil)
+				if len(byRef) != len(byID) {
+					t.Errorf("property %s of %s: %d values by NodeRef, %d by id", k, n, len(byRef), len(byID))
+				}
+			}
+			return nil
+		})
+		if err != nil || !ok {
+			t.Fatalf("IndexNodes(%s): ok %v, %v", l, ok, err)
+		}
+		sort.Strings(want)
+		sort.Strings(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("IndexNodes(%s) differs (-quads +index):\n%s", l, diff)
+		}
 	}
 }

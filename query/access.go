@@ -139,6 +139,11 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 	if label == "" {
 		return r.allNodes(fn)
 	}
+	if ok, err := r.st.IndexNodes(label, func(id string, ref graph.NodeRef) error {
+		return fn(Node{ID: id, ref: ref})
+	}); ok || err != nil {
+		return err
+	}
 	f := map[quad.Direction]quad.Value{quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}
 	// Quotes and sources are labelled only by their own record; other nodes
 	// may be labelled by several, and are deduplicated.
@@ -154,7 +159,7 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 		if seen != nil {
 			seen[id] = true
 		}
-		return fn(Node{id})
+		return fn(Node{ID: id})
 	})
 }
 
@@ -183,7 +188,7 @@ func (r *reader) allNodes(fn func(Node) error) error {
 				return nil
 			}
 			seen[id] = true
-			return fn(Node{id})
+			return fn(Node{ID: id})
 		})
 		if err != nil {
 			return err
@@ -226,18 +231,18 @@ func (r *reader) labels(id string) ([]string, error) {
 	return out, err
 }
 
-func (r *reader) hasLabel(id, label string) (bool, error) {
-	if found, ok := r.st.HasLabel(id, label); ok {
+func (r *reader) hasLabel(n Node, label string) (bool, error) {
+	if found, ok := r.st.HasLabel(n.ID, n.ref, label); ok {
 		return found, nil // the query index answers with a bit test
 	}
-	ls, err := r.labels(id)
+	ls, err := r.labels(n.ID)
 	return contains(ls, label), err
 }
 
 // property returns one property of a node or edge node: with the query
 // index by reading just that property, else from the cache of whole nodes.
-func (r *reader) property(id, key string) (Value, error) {
-	vs, ok, err := r.st.IndexProperty(id, key, r.valBuf[:0])
+func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, error) {
+	vs, ok, err := r.st.IndexProperty(id, ref, key, r.valBuf[:0])
 	r.valBuf = vs
 	if err != nil || !ok {
 		if err == nil {
@@ -337,16 +342,16 @@ func native(v quad.Value) Value {
 // rels calls fn with the relationships of node id in direction out (true:
 // id is the start) whose type is in types (any type when empty).
 func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) error {
-	return r.hits(id, out, types, func(h *relHit) error { return fn(h.rel.(Rel)) })
+	return r.hits(id, 0, out, types, func(h *relHit) error { return fn(h.rel.(Rel)) })
 }
 
 // hits is rels with the relationships as cached.
-func (r *reader) hits(id string, out bool, types []string, fn func(*relHit) error) error {
+func (r *reader) hits(id string, ref graph.NodeRef, out bool, types []string, fn func(*relHit) error) error {
 	if len(types) == 0 {
-		return r.relsAnyType(id, out, fn)
+		return r.relsAnyType(id, ref, out, fn)
 	}
 	for _, t := range types {
-		if err := r.hitsOfType(id, out, t, fn); err != nil {
+		if err := r.hitsOfType(id, ref, out, t, fn); err != nil {
 			return err
 		}
 	}
@@ -357,7 +362,7 @@ func (r *reader) hits(id string, out bool, types []string, fn func(*relHit) erro
 // the node at the other end, so that results do not depend on the order in
 // which a backend stores them.
 func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
-	return r.hitsOfType(id, out, typ, func(h *relHit) error { return fn(h.rel.(Rel)) })
+	return r.hitsOfType(id, 0, out, typ, func(h *relHit) error { return fn(h.rel.(Rel)) })
 }
 
 // A relHit is a cached relationship, boxed once for the rows it goes into,
@@ -370,15 +375,18 @@ type relHit struct {
 func (h *relHit) otherID() string { return h.other.(Node).ID }
 
 // hitsOfType is relsOfType with the relationships as cached.
-func (r *reader) hitsOfType(id string, out bool, typ string, fn func(*relHit) error) error {
+func (r *reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, fn func(*relHit) error) error {
 	key := relsKey{id, typ, out}
 	hits, ok := r.relCache[key]
 	if !ok && r.fetched[relsSide{id, out}] != nil {
 		ok = true // prefetched: the node has none of this type
 	}
 	if !ok {
-		var rels []Rel
-		if err := r.collectRels(id, out, typ, func(rel Rel) error { rels = append(rels, rel); return nil }); err != nil {
+		var rels []found
+		if err := r.collectRels(id, ref, out, typ, func(rel Rel, other graph.NodeRef) error {
+			rels = append(rels, found{rel, other})
+			return nil
+		}); err != nil {
 			return err
 		}
 		r.makeRoom(len(rels) + 1)
@@ -400,17 +408,23 @@ func (r *reader) makeRoom(n int) {
 	}
 }
 
+// found is a relationship as read, with the other end's NodeRef if known.
+type found struct {
+	rel Rel
+	ref graph.NodeRef
+}
+
 // cacheRels sorts a node's relationships of one type and direction, boxes
 // them and caches them.
-func (r *reader) cacheRels(key relsKey, rels []Rel) []relHit {
+func (r *reader) cacheRels(key relsKey, rels []found) []relHit {
 	r.sortRels(rels, key.out)
 	hits := make([]relHit, len(rels))
-	for i, rel := range rels {
-		other := rel.End
+	for i, f := range rels {
+		other := f.rel.End
 		if !key.out {
-			other = rel.Start
+			other = f.rel.Start
 		}
-		hits[i] = relHit{rel: rel, other: Node{other}}
+		hits[i] = relHit{rel: f.rel, other: Node{ID: other, ref: f.ref}}
 	}
 	r.relCache[key] = hits
 	r.relCount += len(rels) + 1
@@ -427,22 +441,22 @@ type relsKey struct {
 // paths is expanded once, and memory stays bounded.
 const maxCachedRels = 500000
 
-func (r *reader) sortRels(rels []Rel, out bool) {
-	slices.SortFunc(rels, func(a, b Rel) int {
-		oa, ob := a.Start, b.Start
+func (r *reader) sortRels(rels []found, out bool) {
+	slices.SortFunc(rels, func(a, b found) int {
+		oa, ob := a.rel.Start, b.rel.Start
 		if out {
-			oa, ob = a.End, b.End
+			oa, ob = a.rel.End, b.rel.End
 		}
 		if c := strings.Compare(oa, ob); c != 0 {
 			return c
 		}
-		return compareKey(a, b)
+		return compareKey(a.rel, b.rel)
 	})
 }
 
-func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error) error {
+func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string, emit func(Rel, graph.NodeRef) error) error {
 	var ferr error
-	ok, err := r.st.IndexRels(id, typ, out, func(other, edge, record string) {
+	ok, err := r.st.IndexRels(id, ref, typ, out, func(other string, otherRef graph.NodeRef, edge, record string) {
 		if ferr != nil {
 			return
 		}
@@ -450,7 +464,7 @@ func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error
 		if !out {
 			rel.Start, rel.End = other, id
 		}
-		ferr = fn(rel)
+		ferr = emit(rel, otherRef)
 	})
 	if err != nil {
 		return err
@@ -458,6 +472,7 @@ func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error
 	if ok {
 		return ferr
 	}
+	fn := func(rel Rel) error { return emit(rel, 0) }
 	n, pred := graph.Node(id), graph.RelIRI(typ)
 	if !graph.HasEdgeNode(typ) {
 		if out {
@@ -491,10 +506,10 @@ func (r *reader) collectRels(id string, out bool, typ string, fn func(Rel) error
 
 // relsAnyType finds relationships of every type: the node's quads whose
 // predicate is a relationship type, then through edge nodes.
-func (r *reader) relsAnyType(id string, out bool, fn func(*relHit) error) error {
+func (r *reader) relsAnyType(id string, ref graph.NodeRef, out bool, fn func(*relHit) error) error {
 	if types := r.fetched[relsSide{id, out}]; types != nil {
 		for _, t := range *types {
-			if err := r.hitsOfType(id, out, t, fn); err != nil {
+			if err := r.hitsOfType(id, ref, out, t, fn); err != nil {
 				return err
 			}
 		}
@@ -525,7 +540,7 @@ func (r *reader) relsAnyType(id string, out bool, fn func(*relHit) error) error 
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		if err := r.hitsOfType(id, out, t, fn); err != nil {
+		if err := r.hitsOfType(id, ref, out, t, fn); err != nil {
 			return err
 		}
 	}

@@ -20,22 +20,6 @@ type exec struct {
 	nslots  int
 	pending map[stage][]Row       // rows a stage gathers to read for them at once
 	scans   map[*scanStage][]Node // nodes of completed scans, for rescans
-	slab    []Value               // where newRow carves rows from
-}
-
-// newRow returns a copy of r carved from a larger allocation: rows are
-// made once per row expanded, and one allocation per 64 of them keeps
-// the allocator and collector out of the way. Only sortStage keeps
-// rows, and those come from a projection, which allocates each row.
-func (x *exec) newRow(r Row) Row {
-	n := len(r)
-	if len(x.slab) < n {
-		x.slab = make([]Value, max(64*n, 256))
-	}
-	out := x.slab[:n:n]
-	x.slab = x.slab[n:]
-	copy(out, r)
-	return out
 }
 
 // Limits bound a run. Zero means no limit.
@@ -71,12 +55,12 @@ func (x *exec) property(v Value, key string) (Value, error) {
 		if key == "id" {
 			return v.ID, nil
 		}
-		return x.rd.property(v.ID, key)
+		return x.rd.property(v.ID, v.ref, key)
 	case Rel:
 		if v.Edge == "" {
 			return nil, nil
 		}
-		return x.rd.property(v.Edge, key)
+		return x.rd.property(v.Edge, 0, key)
 	}
 	return nil, fmt.Errorf("cannot read property %q of %s", key, typeName(v))
 }

@@ -18,7 +18,7 @@ type propCheck struct {
 
 func (c nodeCheck) ok(x *exec, r Row, n Node) (bool, error) {
 	for _, l := range c.labels {
-		has, err := x.rd.hasLabel(n.ID, l)
+		has, err := x.rd.hasLabel(n, l)
 		if err != nil || !has {
 			return false, err
 		}
@@ -133,7 +133,7 @@ func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
 	if err != nil || !exists {
 		return err
 	}
-	n := Node{id}
+	n := Node{ID: id}
 	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
@@ -179,6 +179,20 @@ type expandStage struct {
 	min, max      int
 	reverse       bool  // the pattern runs the other way: store var-length rels reversed
 	uniq          []int // rel slots bound earlier in the same MATCH
+	buf           Row   // the row emitted, reused (see reuse)
+}
+
+// reuse returns the stage's output row filled from r. Downstream stages
+// read a row before they return and never keep it: those that keep rows
+// copy them (projections, aggregation groups, gathered batches), so an
+// expansion, which emits a row per relationship followed, fills one row
+// over and over instead of allocating each.
+func (s *expandStage) reuse(r Row) Row {
+	if len(s.buf) != len(r) {
+		s.buf = make(Row, len(r))
+	}
+	copy(s.buf, r)
+	return s.buf
 }
 
 func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -274,7 +288,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 		if !ok {
 			continue
 		}
-		err := s.step(x, r, from.ID, func(h *relHit) error {
+		err := s.step(x, r, from, func(h *relHit) error {
 			if !s.unique(r, h.rel.(Rel), nil) {
 				return nil
 			}
@@ -297,7 +311,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 		return nil
 	}
 	if !s.varLen {
-		return s.step(x, r, from.ID, func(h *relHit) error {
+		return s.step(x, r, from, func(h *relHit) error {
 			if !s.unique(r, h.rel.(Rel), nil) {
 				return nil
 			}
@@ -312,8 +326,8 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 		}
 	}
 	var path []*relHit
-	var walk func(at string) error
-	walk = func(at string) error {
+	var walk func(at Node) error
+	walk = func(at Node) error {
 		if len(path) >= s.min {
 			if err := s.finishVar(x, r, path, at, emit); err != nil {
 				return err
@@ -330,18 +344,18 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 				return nil
 			}
 			path = append(path, h)
-			err := walk(h.otherID())
+			err := walk(h.other.(Node))
 			path = path[:len(path)-1]
 			return err
 		})
 	}
-	return walk(from.ID)
+	return walk(from)
 }
 
 // step calls fn for each relationship from node id that fits the pattern.
-func (s *expandStage) step(x *exec, r Row, id string, fn func(*relHit) error) error {
+func (s *expandStage) step(x *exec, r Row, from Node, fn func(*relHit) error) error {
 	visit := func(out bool) error {
-		return x.rd.hits(id, out, s.types, func(h *relHit) error {
+		return x.rd.hits(from.ID, from.ref, out, s.types, func(h *relHit) error {
 			for _, p := range s.relProps {
 				want, err := p.val(x, r)
 				if err != nil {
@@ -402,16 +416,15 @@ func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) er
 	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	out := x.newRow(r)
+	out := s.reuse(r)
 	out[s.rel] = h.rel
 	out[s.to] = h.other
 	return emit(out)
 }
 
-func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, at string, emit func(Row) error) error {
-	n := Node{at}
+func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n Node, emit func(Row) error) error {
 	if s.toBound {
-		if b, ok := r[s.to].(Node); !ok || b.ID != at {
+		if b, ok := r[s.to].(Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
@@ -426,10 +439,10 @@ func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, at string, emit 
 			list[i] = h.rel
 		}
 	}
-	out := x.newRow(r)
+	out := s.reuse(r)
 	out[s.rel] = list
 	if len(path) > 0 {
-		out[s.to] = path[len(path)-1].other
+		out[s.to] = path[len(path)-1].other // boxed already
 	} else {
 		out[s.to] = n
 	}
@@ -490,7 +503,7 @@ func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
 				next = rel.Start
 			}
 			p.Rels = append(p.Rels, rel)
-			p.Nodes = append(p.Nodes, Node{next})
+			p.Nodes = append(p.Nodes, Node{ID: next})
 			at = next
 		}
 		if n, ok := r[s.nodes[i+1]].(Node); ok {

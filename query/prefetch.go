@@ -173,14 +173,14 @@ func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []strin
 		r.makeRoom(total + len(only))
 		if only != nil {
 			for _, t := range only {
-				r.cacheRels(relsKey{id, t, out}, rels[side][t])
+				r.cacheRels(relsKey{id, t, out}, unknownRefs(rels[side][t]))
 			}
 			continue
 		}
 		types := make([]string, 0, len(rels[side]))
 		for t, list := range rels[side] {
 			types = append(types, t)
-			r.cacheRels(relsKey{id, t, out}, list)
+			r.cacheRels(relsKey{id, t, out}, unknownRefs(list))
 		}
 		sort.Strings(types)
 		r.fetched[side] = &types
@@ -410,4 +410,14 @@ func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, f
 		}
 	}
 	return nil
+}
+
+// unknownRefs are relationships read from a database server, which has no
+// query index to number their ends.
+func unknownRefs(rels []Rel) []found {
+	out := make([]found, len(rels))
+	for i, rel := range rels {
+		out[i] = found{rel: rel}
+	}
+	return out
 }

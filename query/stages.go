@@ -173,8 +173,8 @@ func (s *projectStage) flush(x *exec, emit func(Row) error) error {
 }
 
 func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
-	// A row of its own, not one of exec.newRow's: rows are sorted after a
-	// projection, and a sorted row must not keep other rows alive.
+	// A row of its own: the stages before may reuse theirs, and a sort
+	// after a projection keeps its rows.
 	out := make(Row, len(r))
 	copy(out, r)
 	for i, f := range s.fns {
@@ -286,7 +286,7 @@ func sameKeys(a, b []Value) bool {
 				return false
 			}
 		case Node:
-			if w, ok := b[i].(Node); !ok || w != v {
+			if w, ok := b[i].(Node); !ok || w.ID != v.ID {
 				return false
 			}
 		default:

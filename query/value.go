@@ -6,14 +6,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"claimgraph/graph"
 )
 
 // A Value is what an expression yields: nil (null), bool, int64, float64,
 // string, []Value, map[string]Value, Node, Rel or Path.
 type Value = any
 
-// Node is a node of the graph, known by its id.
-type Node struct{ ID string }
+// Node is a node of the graph, known by its id. ref is its number in the
+// store's query index when the read that found it knew it: later reads of
+// the node then skip looking it up. Two Nodes are the same node when their
+// IDs are equal, whatever their refs.
+type Node struct {
+	ID  string
+	ref graph.NodeRef
+}
 
 // Rel is a relationship. Edge is the id of the edge node that carries the
 // properties of AFFILIATED_WITH and INTERESTED_IN relationships; Record is
@@ -55,6 +63,23 @@ func compareKey(a, b Rel) int {
 		return c
 	}
 	return strings.Compare(a.End, b.End)
+}
+
+// pathOrderKey is what paths are ordered by: their text as fmt prints
+// them, with the nodes' ids alone.
+func pathOrderKey(p Path) string {
+	var b strings.Builder
+	b.WriteString("{[")
+	for i, n := range p.Nodes {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("{" + n.ID + "}")
+	}
+	b.WriteString("] ")
+	b.WriteString(fmt.Sprint(p.Rels))
+	b.WriteString("}")
+	return b.String()
 }
 
 // Path is a path: n+1 nodes and n relationships.
@@ -121,7 +146,7 @@ func orderCompare(a, b Value) int {
 	case Rel:
 		return compareKey(a, b.(Rel))
 	case Path:
-		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+		return strings.Compare(pathOrderKey(a), pathOrderKey(b.(Path)))
 	case map[string]Value:
 		return strings.Compare(keyOf(a), keyOf(b))
 	}

@@ -98,7 +98,9 @@ func TestSameKeys(t *testing.T) {
 		same bool
 	}{
 		{[]Value{"x", int64(1)}, []Value{"x", int64(1)}, true},
-		{[]Value{Node{"a"}}, []Value{Node{"a"}}, true},
+		{[]Value{Node{ID: "a"}}, []Value{Node{ID: "a"}}, true},
+		{[]Value{Node{ID: "a", ref: 7}}, []Value{Node{ID: "a"}}, true}, // a ref is a hint
+		{[]Value{Node{ID: "a", ref: 7}}, []Value{Node{ID: "b", ref: 7}}, false},
 		{[]Value{"x"}, []Value{"y"}, false},
 		{[]Value{int64(1)}, []Value{1.0}, false}, // same group, decided by the key
 		{[]Value{nil}, []Value{nil}, false},
@@ -111,5 +113,23 @@ func TestSameKeys(t *testing.T) {
 		if c.same && keyOf(c.a) != keyOf(c.b) {
 			t.Errorf("sameKeys(%v, %v) but their keys differ", c.a, c.b)
 		}
+	}
+}
+
+// TestNodeRefIsAHint: a node found with its index number and the same node
+// found without it are the same value to every comparison.
+func TestNodeRefIsAHint(t *testing.T) {
+	a, b := Node{ID: "per_x", ref: 42}, Node{ID: "per_x"}
+	if equal(a, b) != true || orderCompare(a, b) != 0 || keyOf(a) != keyOf(b) {
+		t.Errorf("%v and %v differ: equal %v, order %d", a, b, equal(a, b), orderCompare(a, b))
+	}
+	rel := Rel{Type: "AUTHORED_BY", Start: "src_y", End: "per_x"}
+	pa := Path{Nodes: []Node{{ID: "src_y", ref: 3}, a}, Rels: []Rel{rel}}
+	pb := Path{Nodes: []Node{{ID: "src_y"}, b}, Rels: []Rel{rel}}
+	if equal(pa, pb) != true || orderCompare(pa, pb) != 0 || keyOf(pa) != keyOf(pb) {
+		t.Errorf("paths through the same nodes differ: equal %v, order %d", equal(pa, pb), orderCompare(pa, pb))
+	}
+	if orderCompare(pa, Path{Nodes: []Node{{ID: "src_z"}, b}, Rels: []Rel{rel}}) >= 0 {
+		t.Error("paths are not ordered by their nodes' ids")
 	}
 }

@@ -62,6 +62,9 @@ type Index struct {
 	named  map[string]uint32     // values looked up by name (LookupNamed)
 	iris   map[string]uint32     // IRIs looked up or read
 	sets   map[[2]uint32]Set     // SubjectSet's results
+
+	lastName string // LookupNamed's last question and answer
+	lastNum  uint32
 }
 
 // maxLookedUp bounds the cache of values looked up in an index.
@@ -216,9 +219,20 @@ func (ix *Index) rememberIRI(iri string, id uint32) {
 // that names values by a short key (a node id) does not build the value
 // again once it is known.
 func (ix *Index) LookupNamed(name string, value func(string) quad.Value) uint32 {
-	if n, ok := ix.named[name]; ok {
-		return n
+	// A row's node is asked for several times in a row (its label, then
+	// its properties): the last answer saves a lookup in a large map.
+	if name == ix.lastName && ix.lastNum != 0 {
+		return ix.lastNum
 	}
+	n, ok := ix.named[name]
+	if !ok {
+		n = ix.lookupName(name, value)
+	}
+	ix.lastName, ix.lastNum = name, n
+	return n
+}
+
+func (ix *Index) lookupName(name string, value func(string) quad.Value) uint32 {
 	n := ix.Lookup(value(name))
 	if len(ix.named) >= maxLookedUp {
 		ix.named = map[string]uint32{}
