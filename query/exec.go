@@ -9,6 +9,22 @@ import (
 // Row holds one binding of every slot of a query.
 type Row []Value
 
+// A rowBuf is the row a stage emits, filled again for each row it emits.
+// A stage reads the rows it is given before it returns and never keeps
+// them; the stages that keep rows (sortStage, aggregation groups, batches
+// gathered) copy what they keep. So an expansion or a projection, which
+// emit a row per row they make, allocate none.
+type rowBuf struct{ row Row }
+
+// fill returns the buffer holding a copy of r.
+func (b *rowBuf) fill(r Row) Row {
+	if len(b.row) != len(r) {
+		b.row = make(Row, len(r))
+	}
+	copy(b.row, r)
+	return b.row
+}
+
 // exec is the state of one run of a plan.
 type exec struct {
 	ctx     context.Context
@@ -20,6 +36,10 @@ type exec struct {
 	nslots  int
 	pending map[stage][]Row       // rows a stage gathers to read for them at once
 	scans   map[*scanStage][]Node // nodes of completed scans, for rescans
+	// wholeRows: every slot of a row matters to the end of the run (a
+	// subgraph records what each returned row bound), not just the
+	// projected ones.
+	wholeRows bool
 }
 
 // Limits bound a run. Zero means no limit.

@@ -179,20 +179,7 @@ type expandStage struct {
 	min, max      int
 	reverse       bool  // the pattern runs the other way: store var-length rels reversed
 	uniq          []int // rel slots bound earlier in the same MATCH
-	buf           Row   // the row emitted, reused (see reuse)
-}
-
-// reuse returns the stage's output row filled from r. Downstream stages
-// read a row before they return and never keep it: those that keep rows
-// copy them (projections, aggregation groups, gathered batches), so an
-// expansion, which emits a row per relationship followed, fills one row
-// over and over instead of allocating each.
-func (s *expandStage) reuse(r Row) Row {
-	if len(s.buf) != len(r) {
-		s.buf = make(Row, len(r))
-	}
-	copy(s.buf, r)
-	return s.buf
+	buf           rowBuf
 }
 
 func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -416,7 +403,7 @@ func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) er
 	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	out := s.reuse(r)
+	out := s.buf.fill(r)
 	out[s.rel] = h.rel
 	out[s.to] = h.other
 	return emit(out)
@@ -439,7 +426,7 @@ func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n Node, emit fun
 			list[i] = h.rel
 		}
 	}
-	out := s.reuse(r)
+	out := s.buf.fill(r)
 	out[s.rel] = list
 	if len(path) > 0 {
 		out[s.to] = path[len(path)-1].other // boxed already

@@ -213,7 +213,7 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 			sortScope[k] = v
 		}
 		c.scope = sortScope
-		st := &sortStage{}
+		st := &sortStage{keep: slots}
 		for _, o := range p.Order {
 			f, err := c.sortKey(o, names, slots)
 			if err != nil {

@@ -162,6 +162,7 @@ type projectStage struct {
 	fns   []evalFn
 	slots []int
 	names []string
+	buf   rowBuf
 }
 
 func (s *projectStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -173,10 +174,7 @@ func (s *projectStage) flush(x *exec, emit func(Row) error) error {
 }
 
 func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
-	// A row of its own: the stages before may reuse theirs, and a sort
-	// after a projection keeps its rows.
-	out := make(Row, len(r))
-	copy(out, r)
+	out := s.buf.fill(r)
 	for i, f := range s.fns {
 		v, err := f(x, r)
 		if err != nil {
@@ -359,8 +357,15 @@ type sortStage struct {
 	keys  []evalFn
 	desc  []bool
 	texts []string
-	rows  []Row
 	vals  []Value // len(keys) per row
+	// keep are the slots the stages after the sort read: the projection's.
+	// Their values are all a row keeps (len(keep) per row in kept), except
+	// in a run that records whole rows (exec.wholeRows), which keeps rows.
+	keep []int
+	kept []Value
+	rows []Row
+	n    int
+	out  rowBuf
 }
 
 func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -375,8 +380,30 @@ func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
 		}
 		s.vals = append(s.vals, v)
 	}
-	s.rows = append(s.rows, r)
+	if x.wholeRows {
+		s.rows = append(s.rows, append(Row(nil), r...))
+	} else {
+		for _, sl := range s.keep {
+			s.kept = append(s.kept, r[sl])
+		}
+	}
+	s.n++
 	return nil
+}
+
+// row returns kept row i as the stages after the sort see it.
+func (s *sortStage) row(x *exec, i int32) Row {
+	if x.wholeRows {
+		return s.rows[i]
+	}
+	if len(s.out.row) != x.nslots {
+		s.out.row = make(Row, x.nslots)
+	}
+	k := len(s.keep)
+	for j, sl := range s.keep {
+		s.out.row[sl] = s.kept[int(i)*k+j]
+	}
+	return s.out.row
 }
 
 func (s *sortStage) flush(x *exec, emit func(Row) error) error {
@@ -388,7 +415,7 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		cols[k] = newSortColumn(s.vals, k, len(s.keys), s.desc[k])
 	}
 	s.vals = nil
-	idx := make([]int32, len(s.rows))
+	idx := make([]int32, s.n)
 	for i := range idx {
 		idx[i] = int32(i)
 	}
@@ -403,7 +430,7 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		return int(a - b)
 	})
 	for _, i := range idx {
-		if err := emit(s.rows[i]); err != nil {
+		if err := emit(s.row(x, i)); err != nil {
 			return err
 		}
 	}

@@ -93,6 +93,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		stages = append(stages, s)
 	}
 	x := newExec(ctx, st, p, o)
+	x.wholeRows = true
 	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		for _, v := range r {
 			b.add(v)

@@ -80,7 +80,8 @@ func TestSortColumns(t *testing.T) {
 			return 0
 		})
 		var got []int
-		x := &exec{ctx: t.Context()}
+		s.n = n
+		x := &exec{ctx: t.Context(), wholeRows: true}
 		if err := s.flush(x, func(r Row) error { got = append(got, int(r[0].(int64))); return nil }); err != nil {
 			t.Fatal(err)
 		}
