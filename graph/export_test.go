@@ -24,3 +24,11 @@ func (s *Store) ThroughCayleyMatch(ctx context.Context, d quad.Direction, v quad
 	s.ThroughCayley(func() { err = s.quadsWith(ctx, d, v, fn) })
 	return err
 }
+
+// LabelSetsAt makes HasLabel build a label's set after n tests, until the
+// returned function restores the default.
+func LabelSetsAt(n int) (restore func()) {
+	old := labelSetAfter
+	labelSetAfter = n
+	return func() { labelSetAfter = old }
+}

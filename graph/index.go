@@ -172,24 +172,34 @@ func (s *Store) HasLabel(id string, r NodeRef, label string) (found, ok bool) {
 		return false, false
 	}
 	t := s.terms(ix)
-	set, known := t.labels[label]
-	if !known {
-		set = ix.SubjectSet(t.typ, ix.LookupNamed(label, nodeByID))
-		t.labels[label] = set
+	if set, built := t.labels[label]; built {
+		return set.Has(ref(ix, id, r)), true
 	}
-	return set.Has(ref(ix, id, r)), true
+	// A few tests are binary searches; a query that tests many nodes gets
+	// the label's members as a set (one pass over them, and memory that
+	// follows the label's size, which a point lookup should not pay).
+	l := ix.LookupNamed(label, nodeByID)
+	if t.labelTests[label]++; t.labelTests[label] > labelSetAfter {
+		t.labels[label] = ix.SubjectSet(t.typ, l)
+	}
+	return ix.Has(ref(ix, id, r), t.typ, l), true
 }
+
+// labelSetAfter is how many tests of one label HasLabel answers by binary
+// search before it builds the label's set.
+var labelSetAfter = 4096
 
 // indexTerms are the numbers of the predicates the index readers ask for.
 type indexTerms struct {
 	typ, edgeTo uint32
 	props       map[string]uint32
 	labels      map[string]queryindex.Set // each label's nodes
+	labelTests  map[string]int            // HasLabel calls per label
 }
 
 func (s *Store) terms(ix *queryindex.Index) *indexTerms {
 	if s.indexTerms == nil {
-		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}}
+		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}, labelTests: map[string]int{}}
 	}
 	return s.indexTerms
 }

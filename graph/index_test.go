@@ -286,6 +286,16 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 			}
 		}
 	}
+	// The same label tests answered from each label's set.
+	defer graph.LabelSetsAt(0)()
+	for n := range nodes {
+		for l := range labels {
+			want := labelled[[2]string{n, l}]
+			if got, ok := st.HasLabel(n, st.NodeRef(n), l); !ok || got != want {
+				t.Fatalf("HasLabel(%s, %s) from the label's set = %v, %v; the quads say %v", n, l, got, ok, want)
+			}
+		}
+	}
 	if checked == 0 {
 		t.Fatal("no relationships read through the index")
 	}

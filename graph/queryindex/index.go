@@ -57,10 +57,10 @@ type Index struct {
 	// where each value's quads start in spo, ops and ls
 	sStart, oStart, lStart []uint32
 
-	values []quad.Value          // decoded values by number, filled as read
+	values [][]quad.Value        // decoded values by number, in pages, filled as read
 	ids    map[quad.Value]uint32 // looked-up values
 	named  map[string]uint32     // values looked up by name (LookupNamed)
-	iris   map[string]uint32     // IRIs looked up or read
+	iris   map[string]uint32     // IRIs looked up
 	sets   map[[2]uint32]Set     // SubjectSet's results
 
 	lastName string // LookupNamed's last question and answer
@@ -245,25 +245,29 @@ func (ix *Index) value(id uint32) (quad.Value, error) {
 	if id == 0 {
 		return nil, nil
 	}
+	// Decoded values are kept in pages allocated as they are touched: a
+	// point lookup in a large store decodes a handful of values, and must
+	// not pay for a table of all of them.
+	page, at := id/valuePage, id%valuePage
 	if ix.values == nil {
-		// 16 bytes per value of the graph: a tenth of the index's size
-		ix.values = make([]quad.Value, ix.nValues()+1)
+		ix.values = make([][]quad.Value, ix.nValues()/valuePage+1)
 	}
-	if v := ix.values[id]; v != nil {
+	if ix.values[page] == nil {
+		ix.values[page] = make([]quad.Value, valuePage)
+	}
+	if v := ix.values[page][at]; v != nil {
 		return v, nil
 	}
 	v, err := pquads.UnmarshalValue(ix.encoded(id))
 	if err != nil {
 		return nil, fmt.Errorf("query index: value %d: %w", id, err)
 	}
-	ix.values[id] = v
-	if iri, ok := v.(quad.IRI); ok {
-		// A node read from the index is usually looked up next (its
-		// labels, its properties, its relationships).
-		ix.rememberIRI(string(iri), id)
-	}
+	ix.values[page][at] = v
 	return v, nil
 }
+
+// valuePage is how many decoded values are allocated together.
+const valuePage = 1024
 
 // the orders of the index, as directions compared in turn
 var (
