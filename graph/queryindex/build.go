@@ -106,7 +106,15 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 		slices.SortFunc(p, func(a, b uint32) int { return c(spo[a], spo[b]) })
 		return p
 	}
-	ops, ls := perm(orderOPS), perm(orderLS)
+	// The two permutations sort independently: one on each core.
+	var ops, ls []uint32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ops = perm(orderOPS)
+	}()
+	ls = perm(orderLS)
+	<-done
 	starts := func(d quad.Direction) []uint32 {
 		st := make([]uint32, len(nodes)+2)
 		for _, q := range spo {
