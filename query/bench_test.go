@@ -46,6 +46,8 @@ ORDER BY quotes DESC LIMIT 10`},
 //	go test ./query -run '^$' -bench Queries -bench.sources 10000
 //	go test ./query -run '^$' -bench Queries -bench.backend postgres
 //	go test ./query -run '^$' -bench Queries -bench.index=false   (through Cayley)
+//	go test ./query -run '^$' -bench Queries -bench.db STORE -cpuprofile q.prof
+//	  (an existing store, loaded with claimgraph load: profiles without the load)
 func BenchmarkQueries(b *testing.B) {
 	var st *graph.Store
 	if *benchDB != "" {
