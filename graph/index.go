@@ -299,6 +299,36 @@ func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(ot
 	return true, err
 }
 
+// IndexPropertyNums is IndexProperty with the values as their numbers in
+// the query index (see IndexValue), for readers that cache what they make
+// of each value.
+func (s *Store) IndexPropertyNums(id string, r NodeRef, key string, nums []uint32) (_ []uint32, ok bool, err error) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return nums, false, err
+	}
+	t := s.terms(ix)
+	pred, known := t.props[key]
+	if !known {
+		pred = ix.Lookup(PropIRI(key))
+		t.props[key] = pred
+	}
+	ix.Objects(ref(ix, id, r), pred, func(o, _ uint32) bool {
+		nums = append(nums, o)
+		return true
+	})
+	return nums, true, nil
+}
+
+// IndexValue returns the value numbered num in the query index.
+func (s *Store) IndexValue(num uint32) (quad.Value, error) {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return nil, err
+	}
+	return ix.Value(num)
+}
+
 // IndexProperty appends to vs the values stored for property key of node
 // (or edge node) id, whose NodeRef is r if known, read from the query
 // index; ok is false when the store has none.

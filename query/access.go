@@ -24,7 +24,8 @@ type reader struct {
 	props      map[string]map[string]Value // per-node property cache
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
-	valBuf     []quad.Value // property values read, reused
+	numBuf     []uint32  // property values read, reused
+	natives    [][]Value // query values of index values, by number, in pages
 	relCache   map[relsKey][]relHit
 	relCount   int
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
@@ -242,8 +243,8 @@ func (r *reader) hasLabel(n Node, label string) (bool, error) {
 // property returns one property of a node or edge node: with the query
 // index by reading just that property, else from the cache of whole nodes.
 func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, error) {
-	vs, ok, err := r.st.IndexProperty(id, ref, key, r.valBuf[:0])
-	r.valBuf = vs
+	nums, ok, err := r.st.IndexPropertyNums(id, ref, key, r.numBuf[:0])
+	r.numBuf = nums
 	if err != nil || !ok {
 		if err == nil {
 			var p map[string]Value
@@ -253,17 +254,45 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 		return nil, err
 	}
 	switch {
-	case len(vs) == 0:
+	case len(nums) == 0:
 		return nil, nil
-	case len(vs) == 1 && !graph.ListProps[key]:
-		return native(vs[0]), nil
+	case len(nums) == 1 && !graph.ListProps[key]:
+		return r.nativeOf(nums[0])
 	}
-	out := make([]Value, len(vs))
-	for i, v := range vs {
-		out[i] = native(v)
+	out := make([]Value, len(nums))
+	for i, n := range nums {
+		if out[i], err = r.nativeOf(n); err != nil {
+			return nil, err
+		}
 	}
 	return propertyValue(key, out), nil
 }
+
+// nativeOf returns the query value of the index's value num, made once
+// per run: a quote's text or a weight read for many rows is not boxed
+// again for each.
+func (r *reader) nativeOf(num uint32) (Value, error) {
+	page, at := num/nativePage, num%nativePage
+	if int(page) >= len(r.natives) {
+		r.natives = append(r.natives, make([][]Value, int(page)+1-len(r.natives))...)
+	}
+	if r.natives[page] == nil {
+		r.natives[page] = make([]Value, nativePage)
+	}
+	if v := r.natives[page][at]; v != nil {
+		return v, nil
+	}
+	qv, err := r.st.IndexValue(num)
+	if err != nil {
+		return nil, err
+	}
+	v := native(qv)
+	r.natives[page][at] = v
+	return v, nil
+}
+
+// nativePage is how many values nativeOf allocates room for together.
+const nativePage = 1024
 
 // properties returns every property of a node (or edge node), with list
 // properties as sorted lists and the id as "id" for nodes.
