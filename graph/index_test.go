@@ -273,6 +273,17 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 			for _, v := range vs {
 				got = append(got, graph.FormatQuad(quad.Quad{Subject: v}))
 			}
+			// The same values by number, as the query engine reads them.
+			nums, ok, err := st.IndexPropertyNums(n, st.NodeRef(n), k, nil)
+			if err != nil || !ok || len(nums) != len(vs) {
+				t.Fatalf("IndexPropertyNums(%s, %s): %d values, ok %v, %v; IndexProperty gave %d", n, k, len(nums), ok, err, len(vs))
+			}
+			for i, num := range nums {
+				v, err := st.IndexValue(num)
+				if err != nil || graph.FormatQuad(quad.Quad{Subject: v}) != graph.FormatQuad(quad.Quad{Subject: vs[i]}) {
+					t.Fatalf("IndexValue(%d) = %v, %v; IndexProperty(%s, %s) gave %v", num, v, err, n, k, vs[i])
+				}
+			}
 			sort.Strings(want)
 			sort.Strings(got)
 			if diff := cmp.Diff(want, got); diff != "" {
