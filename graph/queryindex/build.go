@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// sparseIDs makes Build number values through a map whatever their ids
+// (for tests of that path).
+var sparseIDs = false
+
 // Build writes the query index of a Cayley key-value store to name,
 // from one read transaction over Cayley's log (every value and quad
 // record, in id order: a sequential scan).
@@ -25,12 +30,19 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	if !littleEndian() {
 		return nil
 	}
+	// Every value's encoding goes into one arena (a value is an offset
+	// and a length), and quads keep Cayley's ids in 32 bits, renumbered in
+	// place: the build holds little more than the index it writes.
 	type node struct {
-		id  uint64
-		enc []byte
+		id       uint32
+		off, len uint32
 	}
-	var nodes []node
-	var quads [][4]uint64
+	var (
+		nodes []node
+		arena []byte
+		spo   [][4]uint32
+		maxID uint64
+	)
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
 		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{[]byte("log")}))
 		defer it.Close()
@@ -39,14 +51,19 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 			if err := proto.Unmarshal(it.Val(), &p); err != nil {
 				return fmt.Errorf("read the store's log: %w", err)
 			}
+			if p.ID >= 1<<32-1 || p.Subject >= 1<<32 || p.Predicate >= 1<<32 || p.Object >= 1<<32 || p.Label >= 1<<32 || uint64(len(arena))+uint64(len(p.Value)) >= 1<<32 {
+				return errors.New("the store is too large for a query index (ids or values beyond 32 bits)")
+			}
 			switch {
 			case p.ID == 0:
 				// not a record: the bucket's own entry on a flat store
 				// (leveldb)
 			case p.IsNode():
-				nodes = append(nodes, node{p.ID, p.Value})
+				nodes = append(nodes, node{uint32(p.ID), uint32(len(arena)), uint32(len(p.Value))})
+				arena = append(arena, p.Value...)
+				maxID = max(maxID, p.ID)
 			case !p.Deleted:
-				quads = append(quads, [4]uint64{p.Subject, p.Predicate, p.Object, p.Label})
+				spo = append(spo, [4]uint32{uint32(p.Subject), uint32(p.Predicate), uint32(p.Object), uint32(p.Label)})
 			}
 		}
 		return it.Err()
@@ -57,31 +74,49 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	slices.SortFunc(nodes, func(a, b node) int { return bytes.Compare(a.enc, b.enc) })
+	enc := func(n node) []byte { return arena[n.off : n.off+n.len] }
+	slices.SortFunc(nodes, func(a, b node) int { return bytes.Compare(enc(a), enc(b)) })
 	// One number per distinct value, should the log hold a value twice.
-	dense := make(map[uint64]uint32, len(nodes))
+	// Cayley numbers every log record in turn, so ids are dense unless
+	// many records were removed: then a map.
+	var number func(id uint32) uint32
+	var set func(id, n uint32)
+	if maxID <= 4*uint64(len(nodes)+len(spo))+1024 && !sparseIDs {
+		table := make([]uint32, maxID+1)
+		number = func(id uint32) uint32 {
+			if uint64(id) > maxID {
+				return 0
+			}
+			return table[id]
+		}
+		set = func(id, n uint32) { table[id] = n }
+	} else {
+		m := make(map[uint32]uint32, len(nodes))
+		number = func(id uint32) uint32 { return m[id] }
+		set = func(id, n uint32) { m[id] = n }
+	}
 	unique := nodes[:0]
 	for _, n := range nodes {
-		if len(unique) == 0 || !bytes.Equal(unique[len(unique)-1].enc, n.enc) {
+		if len(unique) == 0 || !bytes.Equal(enc(unique[len(unique)-1]), enc(n)) {
 			unique = append(unique, n)
 		}
-		dense[n.id] = uint32(len(unique))
+		set(n.id, uint32(len(unique)))
 	}
 	nodes = unique
-	spo := make([][4]uint32, len(quads))
-	for i, q := range quads {
+	for i := range spo {
 		for k := range 4 {
-			if q[k] == 0 {
+			id := spo[i][k]
+			if id == 0 {
 				continue
 			}
-			d, ok := dense[q[k]]
-			if !ok {
-				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, q[k])
+			d := number(id)
+			if d == 0 {
+				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, id)
 			}
 			spo[i][k] = d
 		}
 	}
-	quads = nil
+	number, set = nil, nil
 	byOrder := func(o [4]quad.Direction) func(a, b [4]uint32) int {
 		return func(a, b [4]uint32) int {
 			for _, d := range o {
@@ -136,7 +171,7 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var blobSize uint64
 	for _, n := range nodes {
-		blobSize += uint64(len(n.enc))
+		blobSize += uint64(n.len)
 	}
 	h := indexHeader{Magic: indexMagic, NValues: uint64(len(nodes)), NQuads: uint64(len(spo)), BlobSize: blobSize}
 	binary.Write(w, binary.LittleEndian, h)
@@ -145,13 +180,13 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	var sum uint64
 	w.Write(off[:])
 	for _, n := range nodes {
-		sum += uint64(len(n.enc))
+		sum += uint64(n.len)
 		binary.LittleEndian.PutUint64(off[:], sum)
 		w.Write(off[:])
 	}
 	pad((len(nodes) + 1) * 8)
 	for _, n := range nodes {
-		w.Write(n.enc)
+		w.Write(enc(n))
 	}
 	pad(int(blobSize))
 	if len(spo) > 0 {
