@@ -44,8 +44,10 @@ func (c *compiler) newSlot() int {
 	return c.nslots - 1
 }
 
-// Plan is a prepared query.
+// Plan is a prepared query. It runs once (Run, Profile or Subgraph): its
+// stages hold the state of that run; prepare the query again to rerun it.
 type Plan struct {
+	ran      bool
 	stages   []stage
 	columns  []string
 	out      []int

@@ -51,6 +51,9 @@ func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func(
 }
 
 func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]Value) error) ([]StageProfile, error) {
+	if err := p.start(); err != nil {
+		return nil, err
+	}
 	release, err := st.ReadLock(ctx)
 	if err != nil {
 		return nil, err
@@ -95,6 +98,18 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 		result = append(result, StageProfile{Stage: pr.stage.String(), Rows: pr.rows, Time: self})
 	}
 	return result, err
+}
+
+// errRanTwice is the error of a second run of one Plan.
+var errRanTwice = errors.New("a prepared query runs once: prepare it again to run it again")
+
+// start marks the plan as run, or fails if it has been.
+func (p *Plan) start() error {
+	if p.ran {
+		return errRanTwice
+	}
+	p.ran = true
+	return nil
 }
 
 // profiled wraps a stage to count the rows it emits and the time spent in

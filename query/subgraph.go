@@ -79,6 +79,9 @@ func (s *tapStage) String() string { return "Tap" }
 // of a RETURN narrow the subgraph as they narrow the result. With
 // neighbours > 0, the nodes within that many hops are added.
 func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbours int) (*Subgraph, error) {
+	if err := p.start(); err != nil {
+		return nil, err
+	}
 	release, err := st.ReadLock(ctx)
 	if err != nil {
 		return nil, err

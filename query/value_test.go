@@ -134,3 +134,24 @@ func TestNodeRefIsAHint(t *testing.T) {
 		t.Error("paths are not ordered by their nodes' ids")
 	}
 }
+
+// TestPlanRunsOnce: a plan's stages hold its run's state (the rows a sort
+// collected, an aggregate's groups), so a second run is refused rather
+// than answered from the first run's leftovers.
+func TestPlanRunsOnce(t *testing.T) {
+	st := loadStore(t, "memory", "testdata/kb.txt")
+	p, err := Prepare(t.Context(), st, `MATCH (n) RETURN labels(n)[0] AS l, count(*) AS c ORDER BY c DESC, l`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int
+	if err := p.Run(t.Context(), st, Options{}, func([]Value) error { first++; return nil }); err != nil || first == 0 {
+		t.Fatalf("first run: %d rows, %v", first, err)
+	}
+	if err := p.Run(t.Context(), st, Options{}, func([]Value) error { return nil }); err != errRanTwice {
+		t.Fatalf("second run of one plan: %v, want %v", err, errRanTwice)
+	}
+	if _, err := p.Subgraph(t.Context(), st, Options{}, 0); err != errRanTwice {
+		t.Fatalf("subgraph of a plan already run: %v, want %v", err, errRanTwice)
+	}
+}
