@@ -357,12 +357,12 @@ type sortStage struct {
 	keys  []evalFn
 	desc  []bool
 	texts []string
-	vals  []Value // len(keys) per row
+	vals  chunked // len(keys) per row
 	// keep are the slots the stages after the sort read: the projection's.
 	// Their values are all a row keeps (len(keep) per row in kept), except
 	// in a run that records whole rows (exec.wholeRows), which keeps rows.
 	keep []int
-	kept []Value
+	kept chunked
 	rows []Row
 	n    int
 	out  rowBuf
@@ -378,13 +378,13 @@ func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
 		if err != nil {
 			return err
 		}
-		s.vals = append(s.vals, v)
+		s.vals.push(v)
 	}
 	if x.wholeRows {
 		s.rows = append(s.rows, append(Row(nil), r...))
 	} else {
 		for _, sl := range s.keep {
-			s.kept = append(s.kept, r[sl])
+			s.kept.push(r[sl])
 		}
 	}
 	s.n++
@@ -401,7 +401,7 @@ func (s *sortStage) row(x *exec, i int32) Row {
 	}
 	k := len(s.keep)
 	for j, sl := range s.keep {
-		s.out.row[sl] = s.kept[int(i)*k+j]
+		s.out.row[sl] = s.kept.at(int(i)*k + j)
 	}
 	return s.out.row
 }
@@ -412,9 +412,9 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 	}
 	cols := make([]sortColumn, len(s.keys))
 	for k := range cols {
-		cols[k] = newSortColumn(s.vals, k, len(s.keys), s.desc[k])
+		cols[k] = newSortColumn(&s.vals, s.n, k, len(s.keys), s.desc[k])
 	}
-	s.vals = nil
+	s.vals = chunked{}
 	idx := make([]int32, s.n)
 	for i := range idx {
 		idx[i] = int32(i)
@@ -437,6 +437,23 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 	return nil
 }
 
+// chunked is a list of values grown a chunk at a time: a sort keeps a few
+// values of each of many rows, and one growing slice would copy them all
+// at every doubling.
+type chunked struct{ chunks [][]Value }
+
+const chunkLen = 8192
+
+func (c *chunked) push(v Value) {
+	if n := len(c.chunks); n == 0 || len(c.chunks[n-1]) == chunkLen {
+		c.chunks = append(c.chunks, make([]Value, 0, chunkLen))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, v)
+}
+
+func (c *chunked) at(i int) Value { return c.chunks[i/chunkLen][i%chunkLen] }
+
 // A sortColumn holds one sort key of every row, unboxed when all of them
 // are numbers (no NaN) or all strings: comparing those directly is several
 // times faster than comparing interface values by Cypher's type order.
@@ -447,12 +464,11 @@ type sortColumn struct {
 	desc bool
 }
 
-func newSortColumn(vals []Value, k, width int, desc bool) sortColumn {
-	n := len(vals) / width
+func newSortColumn(vals *chunked, n, k, width int, desc bool) sortColumn {
 	col := sortColumn{desc: desc}
 	allNums, allStrs := true, true
 	for i := 0; i < n && (allNums || allStrs); i++ {
-		switch v := vals[i*width+k].(type) {
+		switch v := vals.at(i*width + k).(type) {
 		case float64:
 			allStrs = false
 			allNums = allNums && !math.IsNaN(v)
@@ -470,17 +486,17 @@ func newSortColumn(vals []Value, k, width int, desc bool) sortColumn {
 	case allNums && n > 0:
 		col.nums = make([]float64, n)
 		for i := range col.nums {
-			col.nums[i] = toF(vals[i*width+k])
+			col.nums[i] = toF(vals.at(i*width + k))
 		}
 	case allStrs && n > 0:
 		col.strs = make([]string, n)
 		for i := range col.strs {
-			col.strs[i] = vals[i*width+k].(string)
+			col.strs[i] = vals.at(i*width + k).(string)
 		}
 	default:
 		col.vals = make([]Value, n)
 		for i := range col.vals {
-			col.vals[i] = vals[i*width+k]
+			col.vals[i] = vals.at(i*width + k)
 		}
 	}
 	return col

@@ -60,7 +60,9 @@ func TestSortColumns(t *testing.T) {
 			for k := range gens {
 				rows[i] = append(rows[i], gens[k]())
 			}
-			s.vals = append(s.vals, rows[i]...)
+			for _, v := range rows[i] {
+				s.vals.push(v)
+			}
 			s.rows = append(s.rows, Row{int64(i)})
 		}
 		want := make([]int, n)
