@@ -25,6 +25,7 @@ type reader struct {
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
 	numBuf     []uint32  // property values read, reused
+	foundBuf   []found   // relationships read, reused
 	natives    [][]Value // query values of index values, by number, in pages
 	relCache   map[relsKey][]relHit
 	relCount   int
@@ -411,13 +412,14 @@ func (r *reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, 
 		ok = true // prefetched: the node has none of this type
 	}
 	if !ok {
-		var rels []found
+		rels := r.foundBuf[:0] // cacheRels copies what it keeps
 		if err := r.collectRels(id, ref, out, typ, func(rel Rel, other graph.NodeRef) error {
 			rels = append(rels, found{rel, other})
 			return nil
 		}); err != nil {
 			return err
 		}
+		r.foundBuf = rels
 		r.makeRoom(len(rels) + 1)
 		hits = r.cacheRels(key, rels)
 	}
