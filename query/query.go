@@ -71,12 +71,19 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 		}
 	}
 	var returned int64
+	var slab []Value
 	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
 			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
 		}
-		out := make([]Value, len(p.out))
+		// Result rows are carved from a slab: fn may keep them, so each is
+		// its own memory, but not its own allocation.
+		if len(slab) < len(p.out) {
+			slab = make([]Value, 1024*max(len(p.out), 1))
+		}
+		out := slab[:len(p.out):len(p.out)]
+		slab = slab[len(p.out):]
 		for i, s := range p.out {
 			out[i] = r[s]
 			if o.Describe {
