@@ -339,7 +339,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 	return walk(from)
 }
 
-// step calls fn for each relationship from node id that fits the pattern.
+// step calls fn for each relationship from node from that fits the pattern.
 func (s *expandStage) step(x *exec, r Row, from Node, fn func(*relHit) error) error {
 	visit := func(out bool) error {
 		return x.rd.hits(from.ID, from.ref, out, s.types, func(h *relHit) error {
