@@ -237,7 +237,14 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		if err == nil {
 			var limit evalFn
 			if limit, err = c.optExprErr(p.Limit); err == nil {
-				stages = append(stages, &skipLimitStage{skip: skip, limit: limit})
+				st := &skipLimitStage{skip: skip, limit: limit}
+				if p.Skip != nil {
+					st.skipPos = p.Skip.Pos
+				}
+				if p.Limit != nil {
+					st.limitPos = p.Limit.Pos
+				}
+				stages = append(stages, st)
 			}
 		}
 		c.scope = old

@@ -523,21 +523,22 @@ func (s *sortStage) String() string { return "Sort " + strings.Join(s.texts, ", 
 // skipLimitStage drops the first skip rows and stops after limit more.
 type skipLimitStage struct {
 	streaming
-	skip, limit evalFn
-	n, k        int64
-	resolved    bool
-	lim         int64
-	sk          int64
+	skip, limit       evalFn
+	skipPos, limitPos lexer.Position
+	n, k              int64
+	resolved          bool
+	lim               int64
+	sk                int64
 }
 
 func (s *skipLimitStage) push(x *exec, r Row, emit func(Row) error) error {
 	if !s.resolved {
 		var err error
 		if s.sk, err = count(x, s.skip, "SKIP", 0); err != nil {
-			return err
+			return exprErr(s.skipPos, err)
 		}
 		if s.lim, err = count(x, s.limit, "LIMIT", -1); err != nil {
-			return err
+			return exprErr(s.limitPos, err)
 		}
 		s.resolved = true
 	}
@@ -567,8 +568,11 @@ func count(x *exec, f evalFn, what string, def int64) (int64, error) {
 		return 0, err
 	}
 	n, ok := v.(int64)
-	if !ok || n < 0 {
+	switch {
+	case !ok:
 		return 0, fmt.Errorf("%s expects a non-negative integer, got %s", what, typeName(v))
+	case n < 0:
+		return 0, fmt.Errorf("%s expects a non-negative integer, got %d", what, n)
 	}
 	return n, nil
 }
