@@ -299,9 +299,11 @@ func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(ot
 	return true, err
 }
 
-// IndexPropertyNums is IndexProperty with the values as their numbers in
-// the query index (see IndexValue), for readers that cache what they make
-// of each value.
+// IndexPropertyNums appends to nums the values stored for property key of
+// node (or edge node) id, whose NodeRef is r if known, as their numbers in
+// the query index (IndexValue gives each value), so that readers can keep
+// what they make of a value by its number; ok is false when the store has
+// no query index.
 func (s *Store) IndexPropertyNums(id string, r NodeRef, key string, nums []uint32) (_ []uint32, ok bool, err error) {
 	ix, err := s.queryIndex()
 	if ix == nil || err != nil {
@@ -327,30 +329,6 @@ func (s *Store) IndexValue(num uint32) (quad.Value, error) {
 		return nil, err
 	}
 	return ix.Value(num)
-}
-
-// IndexProperty appends to vs the values stored for property key of node
-// (or edge node) id, whose NodeRef is r if known, read from the query
-// index; ok is false when the store has none.
-func (s *Store) IndexProperty(id string, r NodeRef, key string, vs []quad.Value) (_ []quad.Value, ok bool, err error) {
-	ix, err := s.queryIndex()
-	if ix == nil || err != nil {
-		return vs, false, err
-	}
-	t := s.terms(ix)
-	pred, known := t.props[key]
-	if !known {
-		pred = ix.Lookup(PropIRI(key))
-		t.props[key] = pred
-	}
-	ix.Objects(ref(ix, id, r), pred, func(o, _ uint32) bool {
-		var v quad.Value
-		if v, err = ix.Value(o); err == nil {
-			vs = append(vs, v)
-		}
-		return err == nil
-	})
-	return vs, true, err
 }
 
 // nodeByID is Node as queryindex.LookupNamed takes it.

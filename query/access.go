@@ -388,13 +388,6 @@ func (r *reader) hits(id string, ref graph.NodeRef, out bool, types []string, fn
 	return nil
 }
 
-// relsOfType calls fn with a node's relationships of one type, ordered by
-// the node at the other end, so that results do not depend on the order in
-// which a backend stores them.
-func (r *reader) relsOfType(id string, out bool, typ string, fn func(Rel) error) error {
-	return r.hitsOfType(id, 0, out, typ, func(h *relHit) error { return fn(h.rel.(Rel)) })
-}
-
 // A relHit is a cached relationship, boxed once for the rows it goes into,
 // with the node at the other end.
 type relHit struct {
@@ -404,7 +397,9 @@ type relHit struct {
 
 func (h *relHit) otherID() string { return h.other.(Node).ID }
 
-// hitsOfType is relsOfType with the relationships as cached.
+// hitsOfType calls fn with a node's relationships of one type, as cached,
+// ordered by the node at the other end, so that results do not depend on
+// the order in which a backend stores them.
 func (r *reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, fn func(*relHit) error) error {
 	key := relsKey{id, typ, out}
 	hits, ok := r.relCache[key]
