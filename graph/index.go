@@ -245,54 +245,41 @@ func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(ot
 	if n == 0 || pred == 0 {
 		return true, nil
 	}
-	idOf := func(num uint32) string {
-		if err != nil {
-			return ""
+	// hop follows pred from a value, forwards (from is the subject) or
+	// backwards (from is the object).
+	hop := func(from, pred uint32, forward bool, fn func(to, label uint32) bool) {
+		if forward {
+			ix.Objects(from, pred, fn)
+		} else {
+			ix.Subjects(pred, from, fn)
 		}
+	}
+	idOf := func(num uint32) string {
 		var v quad.Value
-		v, err = ix.Value(num)
+		if err == nil {
+			v, err = ix.Value(num)
+		}
 		id, _ := IDOf(v)
 		return id
 	}
+	emit := func(other, edge, label uint32) bool {
+		o, e, rec := idOf(other), idOf(edge), idOf(label)
+		if err == nil {
+			fn(o, NodeRef(other), e, rec)
+		}
+		return err == nil
+	}
 	switch {
-	case !HasEdgeNode(typ) && out:
-		ix.Objects(n, pred, func(o, l uint32) bool {
-			other, rec := idOf(o), idOf(l)
-			if err == nil {
-				fn(other, NodeRef(o), "", rec)
-			}
-			return err == nil
-		})
 	case !HasEdgeNode(typ):
-		ix.Subjects(pred, n, func(sub, l uint32) bool {
-			other, rec := idOf(sub), idOf(l)
-			if err == nil {
-				fn(other, NodeRef(sub), "", rec)
-			}
+		hop(n, pred, out, func(other, l uint32) bool { return emit(other, 0, l) })
+	case out: // node -type-> edge -edge/to-> other
+		hop(n, pred, true, func(e, l uint32) bool {
+			hop(e, t.edgeTo, true, func(end, _ uint32) bool { return emit(end, e, l) })
 			return err == nil
 		})
-	case out:
-		ix.Objects(n, pred, func(e, l uint32) bool {
-			edge, rec := idOf(e), idOf(l)
-			ix.Objects(e, t.edgeTo, func(end, _ uint32) bool {
-				other := idOf(end)
-				if err == nil {
-					fn(other, NodeRef(end), edge, rec)
-				}
-				return err == nil
-			})
-			return err == nil
-		})
-	default:
-		ix.Subjects(t.edgeTo, n, func(e, _ uint32) bool {
-			edge := idOf(e)
-			ix.Subjects(pred, e, func(start, l uint32) bool {
-				other, rec := idOf(start), idOf(l)
-				if err == nil {
-					fn(other, NodeRef(start), edge, rec)
-				}
-				return err == nil
-			})
+	default: // other -type-> edge -edge/to-> node
+		hop(n, t.edgeTo, false, func(e, _ uint32) bool {
+			hop(e, pred, false, func(start, l uint32) bool { return emit(start, e, l) })
 			return err == nil
 		})
 	}
