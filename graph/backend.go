@@ -10,9 +10,12 @@ import (
 	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/cayley/graph/kv/bbolt"
 	"github.com/cayleygraph/cayley/graph/kv/bolt"
-	"github.com/cayleygraph/cayley/graph/kv/leveldb"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+	"github.com/hidal-go/hidalgo/kv/flat"
+	hleveldb "github.com/hidal-go/hidalgo/kv/flat/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // backend opens one of Cayley's key-value quad stores directly, without
@@ -25,9 +28,31 @@ type backend struct {
 }
 
 var backends = map[string]backend{
-	"leveldb": {"leveldb", leveldb.Create, leveldb.Open},
+	"leveldb": {"leveldb", createLevelDB, openLevelDB},
 	"bolt":    {"bolt", bolt.Create, bolt.Open},
 	"bbolt":   {"bbolt", bbolt.Create, bbolt.Open},
+}
+
+// createLevelDB and openLevelDB open leveldb as Cayley's leveldb package
+// does (synchronous writes), with bloom filters in its tables: Cayley's
+// layout is read mostly by exact key, and a load asks for many keys that
+// are absent (values and index entries not yet stored), each of which
+// otherwise searched every level of the tree.
+func createLevelDB(path string, _ cgraph.Options) (hkv.KV, error) {
+	return levelDB(path, &opt.Options{ErrorIfExist: true, Filter: filter.NewBloomFilter(10)})
+}
+
+func openLevelDB(path string, _ cgraph.Options) (hkv.KV, error) {
+	return levelDB(path, &opt.Options{ErrorIfMissing: true, Filter: filter.NewBloomFilter(10)})
+}
+
+func levelDB(path string, o *opt.Options) (hkv.KV, error) {
+	db, err := hleveldb.Open(path, o)
+	if err != nil {
+		return nil, err
+	}
+	db.SetWriteOptions(&opt.WriteOptions{Sync: true})
+	return flat.Upgrade(db), nil
 }
 
 func backendNames() string {
@@ -76,14 +101,14 @@ func (b backend) init(path string) error {
 	})
 }
 
-// open opens the quad store; bloom enables Cayley's write-side bloom
-// filter (see Store.reopen).
-func (b backend) open(path string, bloom bool) (cgraph.QuadStore, hkv.KV, error) {
+// open opens the quad store without Cayley's write-side bloom filters (see
+// Store.reopen).
+func (b backend) open(path string) (cgraph.QuadStore, hkv.KV, error) {
 	db, err := b.openKV(path, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: !bloom})
+	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: true})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

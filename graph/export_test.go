@@ -1,9 +1,15 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 
+	cgraph "github.com/cayleygraph/cayley/graph"
+	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
+	"google.golang.org/protobuf/proto"
 )
 
 // ThroughCayley runs fn with the store's reads going through Cayley's
@@ -31,4 +37,42 @@ func LabelSetsAt(n int) (restore func()) {
 	old := labelSetAfter
 	labelSetAfter = n
 	return func() { labelSetAfter = old }
+}
+
+// AddThroughCayley makes the store add quads as Cayley's ApplyDeltas does
+// instead of with its own writer.
+func (s *Store) AddThroughCayley() { s.cayleyAdds = true }
+
+// AddQuads adds quads as a write of new records adds them.
+func (s *Store) AddQuads(qs []quad.Quad) error {
+	return s.addAll(qs, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
+}
+
+// RawKV returns every key and value of the key-value store under an
+// on-disk store, one per line, with the write times in Cayley's log zeroed.
+func (s *Store) RawKV(ctx context.Context) ([]string, error) {
+	var out []string
+	err := hkv.View(ctx, s.kv, func(tx hkv.Tx) error {
+		it := tx.Scan(ctx)
+		defer it.Close()
+		for it.Next(ctx) {
+			k, v := it.Key(), it.Val()
+			line := fmt.Sprintf("%x = %x", bytes.Join(k, []byte("/")), v)
+			if len(k) == 2 && string(k[0]) == "log" {
+				var p cproto.Primitive
+				if err := proto.Unmarshal(v, &p); err != nil {
+					return fmt.Errorf("log entry %x: %w", k[1], err)
+				}
+				if p.Timestamp == 0 {
+					return fmt.Errorf("log entry %x has no write time", k[1])
+				}
+				p.Timestamp = 0
+				line = fmt.Sprintf("log/%x = id %d spol %d %d %d %d replaces %d deleted %v value %x",
+					k[1], p.ID, p.Subject, p.Predicate, p.Object, p.Label, p.Replaces, p.Deleted, p.Value)
+			}
+			out = append(out, line)
+		}
+		return it.Err()
+	})
+	return out, err
 }
