@@ -114,6 +114,7 @@ func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) err
 	if err != nil {
 		return err
 	}
+	stored := horizon // ids above it are given by this batch
 	// Stored values keep their ids; new ones are numbered in hash order.
 	var fresh []*kvNode
 	for _, n := range nodes {
@@ -237,12 +238,19 @@ func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) err
 				j++
 			}
 			key := tx.alloc(8 * nd)
+			newKey := false
 			for k := range nd {
 				binary.BigEndian.PutUint64(key[8*k:], entries[i].key[k])
+				newKey = newKey || entries[i].key[k] > stored
 			}
-			old, err := tx.get(bucket, key)
-			if err != nil {
-				return err
+			// A key holding a value new in this batch is not stored yet:
+			// in a load of new records most are, and asking leveldb for an
+			// absent key searches every level of its tree.
+			var old []byte
+			if !newKey {
+				if old, err = tx.get(bucket, key); err != nil {
+					return err
+				}
 			}
 			list := tx.alloc(len(old) + binary.MaxVarintLen64*(j-i))[:len(old)]
 			copy(list, old)
