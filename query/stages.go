@@ -415,20 +415,25 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		cols[k] = newSortColumn(&s.vals, s.n, k, len(s.keys), s.desc[k])
 	}
 	s.vals = chunked{}
-	idx := make([]int32, s.n)
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	// Ties keep arrival order (the row number breaks them), so an unstable
-	// sort is stable here, and faster than a stable one.
-	slices.SortFunc(idx, func(a, b int32) int {
-		for k := range cols {
-			if c := cols[k].compare(a, b); c != 0 {
-				return c
-			}
+	var idx []int32
+	if len(cols) == 1 && cols[0].nums != nil {
+		idx = radixOrder(cols[0].nums, cols[0].desc)
+	} else {
+		idx = make([]int32, s.n)
+		for i := range idx {
+			idx[i] = int32(i)
 		}
-		return int(a - b)
-	})
+		// Ties keep arrival order (the row number breaks them), so an
+		// unstable sort is stable here, and faster than a stable one.
+		slices.SortFunc(idx, func(a, b int32) int {
+			for k := range cols {
+				if c := cols[k].compare(a, b); c != 0 {
+					return c
+				}
+			}
+			return int(a - b)
+		})
+	}
 	for _, i := range idx {
 		if err := emit(s.row(x, i)); err != nil {
 			return err
@@ -500,6 +505,63 @@ func newSortColumn(vals *chunked, n, k, width int, desc bool) sortColumn {
 		}
 	}
 	return col
+}
+
+// radixOrder returns the row numbers ordered by one column of numbers
+// (no NaN), ties in arrival order: a least-significant-byte radix sort of
+// the numbers' bits, made to order as the numbers do, which is stable and
+// skips the bytes all keys share (a column of weights differs in a few).
+// A sort by one number is the common ORDER BY, and comparison sorting
+// 100,000 rows through an index array was a tenth of such a query.
+func radixOrder(nums []float64, desc bool) []int32 {
+	type item struct {
+		key uint64
+		row int32
+	}
+	items := make([]item, len(nums))
+	for i, f := range nums {
+		if f == 0 {
+			f = 0 // -0 equals 0: the same key, so ties stay in order
+		}
+		k := math.Float64bits(f)
+		if k>>63 == 1 {
+			k = ^k // negative: larger magnitude orders first
+		} else {
+			k |= 1 << 63
+		}
+		if desc {
+			k = ^k
+		}
+		items[i] = item{k, int32(i)}
+	}
+	var counts [8][256]int
+	for _, it := range items {
+		for b := range 8 {
+			counts[b][byte(it.key>>(8*b))]++
+		}
+	}
+	tmp := make([]item, len(items))
+	for b := range 8 {
+		c := &counts[b]
+		if c[byte(items[0].key>>(8*b))] == len(items) {
+			continue // every key has this byte
+		}
+		sum := 0
+		for v := range c {
+			c[v], sum = sum, sum+c[v]
+		}
+		for _, it := range items {
+			v := byte(it.key >> (8 * b))
+			tmp[c[v]] = it
+			c[v]++
+		}
+		items, tmp = tmp, items
+	}
+	idx := make([]int32, len(items))
+	for i, it := range items {
+		idx[i] = it.row
+	}
+	return idx
 }
 
 func (c *sortColumn) compare(a, b int32) int {

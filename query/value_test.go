@@ -34,8 +34,11 @@ func TestSortColumns(t *testing.T) {
 		func() Value { return int64(1<<53) + int64(rng.IntN(3)) },         // beyond float64's integers
 		func() Value { return []Value{nil, math.NaN(), 1.5, "x", true, int64(2)}[rng.IntN(6)] },
 		func() Value { return []Value{[]Value{int64(1)}, []Value{}, 0.5}[rng.IntN(3)] },
+		func() Value { // signs, zeros of both signs, extremes
+			return []float64{math.Copysign(0, -1), 0, -1.5, 1.5, -2, 1e300, -1e300, math.Inf(1), math.Inf(-1), 5e-324, -5e-324}[rng.IntN(11)]
+		},
 	}
-	for trial := 0; trial < 300; trial++ {
+	for trial := 0; trial < 600; trial++ {
 		ncols := 1 + rng.IntN(3)
 		gens := make([]func() Value, ncols)
 		desc := make([]bool, ncols)
