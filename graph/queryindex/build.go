@@ -12,11 +12,9 @@ import (
 	"slices"
 	"unsafe"
 
-	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
 	"github.com/hidal-go/hidalgo/kv/options"
-	"google.golang.org/protobuf/proto"
 )
 
 // sparseIDs makes Build number values through a map whatever their ids
@@ -30,40 +28,46 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	if !littleEndian() {
 		return nil
 	}
-	// Every value's encoding goes into one arena (a value is an offset
-	// and a length), and quads keep Cayley's ids in 32 bits, renumbered in
-	// place: the build holds little more than the index it writes.
+	// Every value's encoding is copied into an arena of large chunks (a
+	// value is a chunk, an offset and a length), and quads keep Cayley's
+	// ids in 32 bits, renumbered in place; log records are decoded without
+	// allocating. The build holds little more than the index it writes,
+	// and makes almost no garbage, so a large store's build is not
+	// doubled by the collector's headroom.
 	type node struct {
-		id       uint32
-		off, len uint32
+		id, chunk, off, len uint32
 	}
 	var (
 		nodes []node
-		arena []byte
+		arena arena
 		spo   [][4]uint32
 		maxID uint64
 	)
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
+		// Cayley counts the live quads: room for them at once.
+		if raw, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("size")}); err == nil && len(raw) == 8 {
+			spo = make([][4]uint32, 0, binary.LittleEndian.Uint64(raw))
+		}
 		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{[]byte("log")}))
 		defer it.Close()
 		for it.Next(ctx) {
-			var p cproto.Primitive
-			if err := proto.Unmarshal(it.Val(), &p); err != nil {
+			p, value, err := decodePrimitive(it.Val())
+			if err != nil {
 				return fmt.Errorf("read the store's log: %w", err)
 			}
-			if p.ID >= 1<<32-1 || p.Subject >= 1<<32 || p.Predicate >= 1<<32 || p.Object >= 1<<32 || p.Label >= 1<<32 || uint64(len(arena))+uint64(len(p.Value)) >= 1<<32 {
+			if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
 				return errors.New("the store is too large for a query index (ids or values beyond 32 bits)")
 			}
 			switch {
-			case p.ID == 0:
+			case p.id == 0:
 				// not a record: the bucket's own entry on a flat store
 				// (leveldb)
-			case p.IsNode():
-				nodes = append(nodes, node{uint32(p.ID), uint32(len(arena)), uint32(len(p.Value))})
-				arena = append(arena, p.Value...)
-				maxID = max(maxID, p.ID)
-			case !p.Deleted:
-				spo = append(spo, [4]uint32{uint32(p.Subject), uint32(p.Predicate), uint32(p.Object), uint32(p.Label)})
+			case len(value) > 0: // a value (Cayley's IsNode)
+				chunk, off := arena.add(value)
+				nodes = append(nodes, node{uint32(p.id), chunk, off, uint32(len(value))})
+				maxID = max(maxID, p.id)
+			case !p.deleted:
+				spo = append(spo, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
 			}
 		}
 		return it.Err()
@@ -74,7 +78,7 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	enc := func(n node) []byte { return arena[n.off : n.off+n.len] }
+	enc := func(n node) []byte { return arena.chunks[n.chunk][n.off : n.off+n.len] }
 	slices.SortFunc(nodes, func(a, b node) int { return bytes.Compare(enc(a), enc(b)) })
 	// One number per distinct value, should the log hold a value twice.
 	// Cayley numbers every log record in turn, so ids are dense unless
@@ -220,4 +224,86 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	}
 	defer dir.Close()
 	return dir.Sync()
+}
+
+// arena holds values' encodings in chunks that are filled, never moved:
+// one growing slice would copy everything it holds at every growth and
+// leave the old copy to the collector.
+type arena struct {
+	chunks [][]byte
+}
+
+// arenaChunk is the size of an arena chunk (a variable for tests).
+var arenaChunk = 16 << 20
+
+func (a *arena) add(b []byte) (chunk, off uint32) {
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+len(b) > cap(a.chunks[n-1]) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(b))))
+		n++
+	}
+	c := &a.chunks[n-1]
+	off = uint32(len(*c))
+	*c = append(*c, b...)
+	return uint32(n - 1), off
+}
+
+// primitive is what the index needs of one of Cayley's log records (its
+// Primitive message): a value, or a quad's four ids.
+type primitive struct {
+	id      uint64
+	dirs    [4]uint64 // subject, predicate, object, label
+	deleted bool
+}
+
+// decodePrimitive decodes a log record as proto.Unmarshal decodes it into
+// a Primitive, returning the value's encoding as a part of b rather than
+// a copy (TestDecodePrimitive compares the two).
+func decodePrimitive(b []byte) (p primitive, value []byte, err error) {
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 || tag>>3 == 0 || tag>>3 > 1<<29 {
+			return p, nil, errors.New("damaged log record")
+		}
+		b = b[n:]
+		field, wire := tag>>3, tag&7
+		switch wire {
+		case 0: // varint
+			x, n := binary.Uvarint(b)
+			if n <= 0 {
+				return p, nil, errors.New("damaged log record")
+			}
+			b = b[n:]
+			switch field {
+			case 1:
+				p.id = x
+			case 2, 3, 4, 5:
+				p.dirs[field-2] = x
+			case 9:
+				p.deleted = x != 0
+			}
+		case 2: // length-delimited
+			l, n := binary.Uvarint(b)
+			if n <= 0 || l > uint64(len(b)-n) {
+				return p, nil, errors.New("damaged log record")
+			}
+			if field == 8 {
+				value = b[n : n+int(l)]
+			}
+			b = b[n+int(l):]
+		case 1: // 64-bit
+			if len(b) < 8 {
+				return p, nil, errors.New("damaged log record")
+			}
+			b = b[8:]
+		case 5: // 32-bit
+			if len(b) < 4 {
+				return p, nil, errors.New("damaged log record")
+			}
+			b = b[4:]
+		default:
+			return p, nil, errors.New("damaged log record")
+		}
+	}
+	return p, value, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // TestBuildSparseIDs: the index built through the map that numbers values
 // of stores with sparse ids is byte for byte the one built through the
-// table, on the seed and the corpus, and readable.
+// table, on the seed and the corpus, and readable; so is the one built
+// with values in small arena chunks.
 func TestBuildSparseIDs(t *testing.T) {
 	root := filepath.Join("..", "..", "testdata")
 	changes, err := loader.ReadFiles(filepath.Join(root, "000_7e1f6717d204dd7e.txt"), filepath.Join(root, "corpus"))
@@ -57,5 +58,13 @@ func TestBuildSparseIDs(t *testing.T) {
 	restore()
 	if len(dense) < 1000 || !bytes.Equal(dense, sparse) {
 		t.Fatalf("the index built with a map (%d bytes) differs from the one built with a table (%d bytes)", len(sparse), len(dense))
+	}
+	// Values kept in many small chunks of the build's arena (some values
+	// larger than a chunk) make the same index.
+	restore = queryindex.ArenaChunks(100)
+	chunked := build()
+	restore()
+	if !bytes.Equal(dense, chunked) {
+		t.Fatalf("the index built with values in 100-byte chunks (%d bytes) differs from the one built with 16 MiB chunks (%d bytes)", len(chunked), len(dense))
 	}
 }

@@ -6,3 +6,11 @@ func SparseIDs() (restore func()) {
 	sparseIDs = true
 	return func() { sparseIDs = false }
 }
+
+// ArenaChunks makes Build keep values in chunks of n bytes, until the
+// returned function restores the default.
+func ArenaChunks(n int) (restore func()) {
+	old := arenaChunk
+	arenaChunk = n
+	return func() { arenaChunk = old }
+}
