@@ -72,16 +72,63 @@ func (s *Store) addQuads(ctx context.Context, quads []quad.Quad) error {
 	return tx.commit()
 }
 
+// kvBatch is one addQuads in the making.
+type kvBatch struct {
+	tx      *kvTx
+	indexes []ckv.QuadIndex
+	nodes   []*kvNode // the batch's distinct values, in hash order
+	fresh   []*kvNode // those not stored yet, in hash order
+	links   [][4]uint64
+	stored  uint64 // the store's horizon before the batch: ids above are new
+	first   uint64 // the id of links[0]
+	now     int64
+}
+
 func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) error {
-	indexes, err := readIndexes(tx)
-	if err != nil {
+	b := &kvBatch{tx: tx, now: now}
+	var err error
+	if b.indexes, err = readIndexes(tx); err != nil {
 		return err
 	}
-	// Values: each distinct one hashed once (Cayley hashes v.String(), so
-	// values printing alike are one node, the first one seen kept).
+	dirs := b.values(quads)
+	if err := openInOrder(tx, b.indexes, b.nodes); err != nil {
+		return err
+	}
+	if b.stored, err = tx.metaInt("horizon"); err != nil {
+		return err
+	}
+	if err := b.number(); err != nil {
+		return err
+	}
+	if err := b.chooseLinks(len(quads), dirs); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := b.writeValues(); err != nil {
+		return err
+	}
+	if err := b.writeLinks(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, ind := range b.indexes {
+		if err := b.writeIndex(ind); err != nil {
+			return err
+		}
+	}
+	return b.writeMeta()
+}
+
+// values finds the batch's distinct values, each hashed once (Cayley
+// hashes v.String(), so values printing alike are one node, the first one
+// seen kept), and returns each quad direction's value, four per quad.
+func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 	hashes := make(map[quad.Value]refs.ValueHash, len(quads))
 	byHash := make(map[refs.ValueHash]*kvNode, len(quads))
-	var nodes []*kvNode
 	dirs := make([]*kvNode, 4*len(quads))
 	for i, q := range quads {
 		for j, d := range quad.Directions {
@@ -98,63 +145,55 @@ func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) err
 			if n == nil {
 				n = &kvNode{hash: h, val: v}
 				byHash[h] = n
-				nodes = append(nodes, n)
+				b.nodes = append(b.nodes, n)
 			}
 			n.count++
 			dirs[4*i+j] = n
 		}
 	}
-	hashes, byHash = nil, nil
-	slices.SortFunc(nodes, func(a, b *kvNode) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+	slices.SortFunc(b.nodes, func(x, y *kvNode) int { return bytes.Compare(x.hash[:], y.hash[:]) })
+	return dirs
+}
 
-	if err := openInOrder(tx, indexes, nodes); err != nil {
-		return err
-	}
-	horizon, err := tx.metaInt("horizon")
-	if err != nil {
-		return err
-	}
-	stored := horizon // ids above it are given by this batch
-	// Stored values keep their ids; new ones are numbered in hash order.
-	var fresh []*kvNode
-	for _, n := range nodes {
-		v, err := tx.get(valueBucket('v', n.hash), n.hash[:])
+// number gives stored values their ids and new ones the next ids, in
+// hash order.
+func (b *kvBatch) number() error {
+	for _, n := range b.nodes {
+		v, err := b.tx.get(valueBucket('v', n.hash), n.hash[:])
 		if err != nil {
 			return err
 		}
 		if len(v) == 0 {
-			fresh = append(fresh, n)
+			b.fresh = append(b.fresh, n)
 			continue
 		}
 		n.id, _ = binary.Uvarint(v)
 	}
-	for i, n := range fresh {
-		n.id, n.isNew = horizon+1+uint64(i), true
+	for i, n := range b.fresh {
+		n.id, n.isNew = b.stored+1+uint64(i), true
 	}
-	horizon += uint64(len(fresh))
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	return nil
+}
 
-	// Quads: the first of equal ones in the batch, and none stored live.
-	type link struct{ ids [4]uint64 }
-	var links []link
-	seen := make(map[[4]uint64]struct{}, len(quads))
-	for i := range quads {
-		var l link
+// chooseLinks keeps the first of equal quads in the batch, and none that
+// is stored live; the quads' ids follow the new values'.
+func (b *kvBatch) chooseLinks(nquads int, dirs []*kvNode) error {
+	seen := make(map[[4]uint64]struct{}, nquads)
+	for i := range nquads {
+		var ids [4]uint64
 		isNew := false
 		for j, n := range dirs[4*i : 4*i+4] {
 			if n != nil {
-				l.ids[j] = n.id
+				ids[j] = n.id
 				isNew = isNew || n.isNew
 			}
 		}
-		if _, ok := seen[l.ids]; ok {
+		if _, ok := seen[ids]; ok {
 			continue
 		}
-		seen[l.ids] = struct{}{}
+		seen[ids] = struct{}{}
 		if !isNew {
-			stored, err := storedLive(tx, indexes, l.ids)
+			stored, err := storedLive(b.tx, b.indexes, ids)
 			if err != nil {
 				return err
 			}
@@ -162,19 +201,22 @@ func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) err
 				continue
 			}
 		}
-		links = append(links, l)
+		b.links = append(b.links, ids)
 	}
-	seen, dirs = nil, nil
-	first := horizon + 1
-	horizon += uint64(len(links))
+	b.first = b.stored + uint64(len(b.fresh)) + 1
+	return nil
+}
 
-	// The values' entries, each bucket's keys in order.
-	for _, n := range fresh {
+// writeValues writes the new values' ids and log records and every
+// value's reference count, each bucket's keys in order.
+func (b *kvBatch) writeValues() error {
+	tx := b.tx
+	for _, n := range b.fresh {
 		if err := tx.put(valueBucket('v', n.hash), n.hash[:], tx.uvarint(n.id)); err != nil {
 			return err
 		}
 	}
-	for _, n := range nodes {
+	for _, n := range b.nodes {
 		count := uint64(n.count)
 		if !n.isNew {
 			old, err := tx.get(valueBucket('n', n.hash), n.hash[:])
@@ -188,96 +230,105 @@ func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) err
 			return err
 		}
 	}
-	for _, n := range fresh {
+	for _, n := range b.fresh {
 		value, err := pquads.MarshalValue(n.val)
 		if err != nil {
 			return err
 		}
-		if err := tx.put(logBucketName, tx.bigEndian(n.id), tx.primitive(n.id, [4]uint64{}, now, value)); err != nil {
+		if err := tx.put(logBucketName, tx.bigEndian(n.id), tx.primitive(n.id, [4]uint64{}, b.now, value)); err != nil {
 			return err
 		}
 	}
-	for i, l := range links {
-		id := first + uint64(i)
-		if err := tx.put(logBucketName, tx.bigEndian(id), tx.primitive(id, l.ids, now, nil)); err != nil {
-			return err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	return nil
+}
 
-	// The index entries: new quad ids appended to each key's list.
-	// An entry's key is its directions' ids in the index's order, compared
-	// as numbers (the order of their big-endian bytes), then by quad id so
-	// each key's list stays ascending.
-	type entry struct{ key [5]uint64 }
-	entries := make([]entry, len(links))
-	for _, ind := range indexes {
-		nd := len(ind.Dirs)
-		for i, l := range links {
-			var e entry
-			for j, d := range ind.Dirs {
-				e.key[j] = l.ids[directionIndex(d)]
-			}
-			e.key[nd] = first + uint64(i)
-			entries[i] = e
+// writeLinks writes the quads' log records.
+func (b *kvBatch) writeLinks() error {
+	for i, ids := range b.links {
+		id := b.first + uint64(i)
+		if err := b.tx.put(logBucketName, b.tx.bigEndian(id), b.tx.primitive(id, ids, b.now, nil)); err != nil {
+			return err
 		}
-		slices.SortFunc(entries, func(a, b entry) int {
-			for j := range a.key {
-				if c := cmp.Compare(a.key[j], b.key[j]); c != 0 {
-					return c
-				}
+	}
+	return nil
+}
+
+// writeIndex appends the new quads' ids to their keys' lists in one
+// index. An entry's key is its directions' ids in the index's order,
+// compared as numbers (the order of their big-endian bytes), then by quad
+// id so that each key's list stays ascending.
+func (b *kvBatch) writeIndex(ind ckv.QuadIndex) error {
+	type entry struct{ key [5]uint64 }
+	nd := len(ind.Dirs)
+	entries := make([]entry, len(b.links))
+	for i, ids := range b.links {
+		var e entry
+		for j, d := range ind.Dirs {
+			e.key[j] = ids[directionIndex(d)]
+		}
+		e.key[nd] = b.first + uint64(i)
+		entries[i] = e
+	}
+	slices.SortFunc(entries, func(x, y entry) int {
+		for j := range x.key {
+			if c := cmp.Compare(x.key[j], y.key[j]); c != 0 {
+				return c
 			}
-			return 0
-		})
-		bucket := indexBucket(ind)
-		for i := 0; i < len(entries); {
-			j := i + 1
-			for j < len(entries) && slices.Equal(entries[j].key[:nd], entries[i].key[:nd]) {
-				j++
-			}
-			key := tx.alloc(8 * nd)
-			newKey := false
-			for k := range nd {
-				binary.BigEndian.PutUint64(key[8*k:], entries[i].key[k])
-				newKey = newKey || entries[i].key[k] > stored
-			}
-			// A key holding a value new in this batch is not stored yet:
-			// in a load of new records most are, and asking leveldb for an
-			// absent key searches every level of its tree.
-			var old []byte
-			if !newKey {
-				if old, err = tx.get(bucket, key); err != nil {
-					return err
-				}
-			}
-			list := tx.alloc(len(old) + binary.MaxVarintLen64*(j-i))[:len(old)]
-			copy(list, old)
-			for _, e := range entries[i:j] {
-				list = binary.AppendUvarint(list, e.key[nd])
-			}
-			if err := tx.put(bucket, key, list); err != nil {
+		}
+		return 0
+	})
+	tx, bucket := b.tx, indexBucket(ind)
+	for i := 0; i < len(entries); {
+		j := i + 1
+		for j < len(entries) && slices.Equal(entries[j].key[:nd], entries[i].key[:nd]) {
+			j++
+		}
+		key := tx.alloc(8 * nd)
+		newKey := false
+		for k := range nd {
+			binary.BigEndian.PutUint64(key[8*k:], entries[i].key[k])
+			newKey = newKey || entries[i].key[k] > b.stored
+		}
+		// A key holding a value new in this batch is not stored yet: in a
+		// load of new records most are, and asking leveldb for an absent
+		// key searches every level of its tree.
+		var old []byte
+		if !newKey {
+			var err error
+			if old, err = tx.get(bucket, key); err != nil {
 				return err
 			}
-			i = j
 		}
+		list := tx.alloc(len(old) + binary.MaxVarintLen64*(j-i))[:len(old)]
+		copy(list, old)
+		for _, e := range entries[i:j] {
+			list = binary.AppendUvarint(list, e.key[nd])
+		}
+		if err := tx.put(bucket, key, list); err != nil {
+			return err
+		}
+		i = j
 	}
+	return nil
+}
 
-	if len(fresh)+len(links) == 0 {
+// writeMeta advances the horizon (the last id given) and the count of
+// live quads, writing neither when it does not change, as Cayley does.
+func (b *kvBatch) writeMeta() error {
+	if len(b.fresh)+len(b.links) == 0 {
 		return nil
 	}
-	if err := tx.putMetaInt("horizon", horizon); err != nil {
+	if err := b.tx.putMetaInt("horizon", b.first-1+uint64(len(b.links))); err != nil {
 		return err
 	}
-	if len(links) == 0 {
+	if len(b.links) == 0 {
 		return nil
 	}
-	size, err := tx.metaInt("size")
+	size, err := b.tx.metaInt("size")
 	if err != nil {
 		return err
 	}
-	return tx.putMetaInt("size", size+uint64(len(links)))
+	return b.tx.putMetaInt("size", size+uint64(len(b.links)))
 }
 
 // openInOrder opens (creating where needed) the buckets the batch writes
