@@ -264,7 +264,7 @@ func (b *kvBatch) writeIndex(ind ckv.QuadIndex) error {
 	for i, ids := range b.links {
 		var e entry
 		for j, d := range ind.Dirs {
-			e.key[j] = ids[directionIndex(d)]
+			e.key[j] = ids[dirSlot(d)]
 		}
 		e.key[nd] = b.first + uint64(i)
 		entries[i] = e
@@ -371,7 +371,7 @@ func storedLive(tx *kvTx, indexes []ckv.QuadIndex, ids [4]uint64) (bool, error) 
 	}
 	key := make([]byte, 8*len(best.Dirs))
 	for j, d := range best.Dirs {
-		binary.BigEndian.PutUint64(key[8*j:], ids[directionIndex(d)])
+		binary.BigEndian.PutUint64(key[8*j:], ids[dirSlot(d)])
 	}
 	list, err := tx.get(indexBucket(best), key)
 	if err != nil {
@@ -416,17 +416,9 @@ func readIndexes(tx *kvTx) ([]ckv.QuadIndex, error) {
 	return list, nil
 }
 
-func directionIndex(d quad.Direction) int {
-	switch d {
-	case quad.Subject:
-		return 0
-	case quad.Predicate:
-		return 1
-	case quad.Object:
-		return 2
-	}
-	return 3
-}
+// dirSlot is where a direction's id is in a quad's ids, which follow
+// quad.Directions (Subject = 1 to Label = 4).
+func dirSlot(d quad.Direction) int { return int(d) - 1 }
 
 func valueBucket(kind byte, h refs.ValueHash) []byte { return []byte{kind, h[0], h[1]} }
 

@@ -55,15 +55,7 @@ func TestAddQuadsAsCayley(t *testing.T) {
 
 			rng := rand.New(rand.NewSource(int64(i)))
 			for step := 0; step < 40; step++ {
-				var batch []graph.Change
-				for _, id := range pick(rng, ids, 1+rng.Intn(4)) {
-					if rng.Intn(4) == 0 {
-						batch = append(batch, graph.Change{Remove: id})
-					} else {
-						batch = append(batch, parseText(t, randomRecord(rng, id))...)
-					}
-				}
-				both(fmt.Sprint("step ", step), batch...)
+				both(fmt.Sprint("step ", step), randomBatch(t, rng, ids)...)
 			}
 
 			// Quads stored live, given again.

@@ -66,6 +66,20 @@ func randomRecord(rng *rand.Rand, id string) string {
 	return b.String()
 }
 
+// randomBatch returns a batch of one to four random loads and removals
+// of the records with the given ids.
+func randomBatch(t testing.TB, rng *rand.Rand, ids []string) []graph.Change {
+	var batch []graph.Change
+	for _, id := range pick(rng, ids, 1+rng.Intn(4)) {
+		if rng.Intn(4) == 0 {
+			batch = append(batch, graph.Change{Remove: id})
+		} else {
+			batch = append(batch, parseText(t, randomRecord(rng, id))...)
+		}
+	}
+	return batch
+}
+
 // TestModelStore runs random batches of loads, replacements and removals on
 // the on-disk store and on Cayley's memstore (whose behaviour is correct):
 // both must hold identical graphs after every step and after reopening,
@@ -82,14 +96,7 @@ func TestModelStore(t *testing.T) {
 			disk, dir := newStore(t, run.backend)
 			mem := graph.OpenMemory()
 			for step := 0; step < *modelSteps; step++ {
-				var batch []graph.Change
-				for _, id := range pick(rng, ids, 1+rng.Intn(4)) {
-					if rng.Intn(4) == 0 {
-						batch = append(batch, graph.Change{Remove: id})
-					} else {
-						batch = append(batch, parseText(t, randomRecord(rng, id))...)
-					}
-				}
+				batch := randomBatch(t, rng, ids)
 				rd, rm := apply(t, disk, batch...), apply(t, mem, batch...)
 				if diff := cmp.Diff(rm.Outcomes, rd.Outcomes); diff != "" {
 					t.Fatalf("step %d: outcomes differ (-mem +disk):\n%s", step, diff)
