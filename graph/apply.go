@@ -209,7 +209,7 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		}
 		return res, nil
 	}
-	return res, s.write(rws, &res)
+	return res, s.write(ctx, rws, &res)
 }
 
 func (c Change) hash() string {
@@ -312,7 +312,7 @@ func sameQuads(a, b []quad.Quad) bool {
 // write applies the rewrites: all deletions in one transaction, then all
 // additions in another (see Apply). After a failed write the quad store is
 // reopened, since Cayley's KV caches are not rolled back.
-func (s *Store) write(rws []rewrite, res *Result) error {
+func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	var del []cgraph.Delta
 	var add []quad.Quad
 	for _, rw := range rws {
@@ -339,9 +339,12 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 		if err := s.qs.ApplyDeltas(del, opts); err != nil {
 			return failed(err)
 		}
+		// The records being replaced are now absent: their new versions
+		// are written even if the batch is cancelled meanwhile.
+		ctx = context.WithoutCancel(ctx)
 	}
 	if len(add) > 0 {
-		if err := s.addAll(add, opts); err != nil {
+		if err := s.addAll(ctx, add, opts); err != nil {
 			return failed(err)
 		}
 	}
@@ -353,9 +356,9 @@ func (s *Store) write(rws []rewrite, res *Result) error {
 
 // addAll adds quads: on a key-value store with the writer of kvwrite.go,
 // in memory (and in tests comparing the two) with Cayley's ApplyDeltas.
-func (s *Store) addAll(add []quad.Quad, opts cgraph.IgnoreOpts) error {
+func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreOpts) error {
 	if s.kv != nil && !s.cayleyAdds {
-		return s.addQuads(context.Background(), add)
+		return s.addQuads(ctx, add)
 	}
 	ds := make([]cgraph.Delta, len(add))
 	for i, q := range add {

@@ -45,7 +45,7 @@ func (s *Store) AddThroughCayley() { s.cayleyAdds = true }
 
 // AddQuads adds quads as a write of new records adds them.
 func (s *Store) AddQuads(qs []quad.Quad) error {
-	return s.addAll(qs, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
+	return s.addAll(context.Background(), qs, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
 }
 
 // RawKV returns every key and value of the key-value store under an

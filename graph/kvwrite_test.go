@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
@@ -84,5 +86,79 @@ func TestAddQuadsAsCayley(t *testing.T) {
 				same("quads added directly")
 			}
 		})
+	}
+}
+
+// countdown is a context that is cancelled once its Err has been asked n
+// times: a cancellation at every point where a write checks.
+type countdown struct {
+	context.Context
+	n *int
+}
+
+func (c countdown) Err() error {
+	if *c.n <= 0 {
+		return context.Canceled
+	}
+	*c.n--
+	return nil
+}
+
+// TestCancelledWrite cancels a batch at each point where Apply and the
+// writer look at the context, and requires whole records every time: a
+// batch of new records is written wholly or not at all, and a batch of
+// replacements leaves every record in its old or its new version, never
+// absent (once the old versions are deleted, the new ones are written).
+func TestCancelledWrite(t *testing.T) {
+	corpus := readChanges(t, filepath.Join(root, "corpus"))
+	old := "source · blog\nT\nsrc_a\nauthors: Ann Lee\ntopics: Old topic\nEvidence from this source (1)\n- weight0.5\nmethod: m\n“one”\n"
+	nw := "source · blog\nT2\nsrc_a\nauthors: Bo Chen\ntopics: New topic\nEvidence from this source (1)\n- weight0.9\nmethod: m2\n“three”\n"
+	want := func(changes ...graph.Change) []string {
+		mem := graph.OpenMemory()
+		apply(t, mem, changes...)
+		return dump(t, mem, false)
+	}
+	empty, whole := want(), want(corpus...)
+	before, after := want(parseText(t, old)...), want(parseText(t, nw)...)
+	var cancelled, completed int
+	for n := 0; completed == 0 || n < 12; n++ {
+		if n > 200 {
+			t.Fatal("Apply still cancelled after 200 checks of its context")
+		}
+		st, _ := newStore(t, "bbolt")
+		left := n
+		_, err := st.Apply(countdown{t.Context(), &left}, corpus)
+		switch got := dump(t, st, false); {
+		case err == nil:
+			completed++
+			if diff := cmp.Diff(whole, got); diff != "" {
+				t.Fatalf("cancel at check %d: Apply succeeded, but the graph differs from the corpus (-want +got):\n%s", n, diff)
+			}
+		case !errors.Is(err, context.Canceled):
+			t.Fatalf("cancel at check %d: %v", n, err)
+		default:
+			cancelled++
+			if diff := cmp.Diff(empty, got); diff != "" {
+				t.Fatalf("cancel at check %d: Apply was cancelled, but wrote (-want +got):\n%s", n, diff)
+			}
+		}
+		verify(t, st)
+
+		st, _ = newStore(t, "bbolt")
+		apply(t, st, parseText(t, old)...)
+		left = n
+		_, err = st.Apply(countdown{t.Context(), &left}, parseText(t, nw))
+		got := dump(t, st, false)
+		d1, d2 := cmp.Diff(before, got), cmp.Diff(after, got)
+		if d1 != "" && d2 != "" {
+			t.Fatalf("cancel at check %d (%v): the replaced record is in neither version (-new +got):\n%s", n, err, d2)
+		}
+		if err == nil && d2 != "" {
+			t.Fatalf("cancel at check %d: the replacement succeeded, but the graph is not its new version (-new +got):\n%s", n, d2)
+		}
+		verify(t, st)
+	}
+	if cancelled == 0 {
+		t.Fatal("no cancellation took effect")
 	}
 }
