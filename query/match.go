@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,7 +189,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			stages = append(stages, st)
 			bound[pe.rels[o.j].slot] = true
 			bound[pe.nodes[to].slot] = true
-			c.matchRels = append(c.matchRels, pe.rels[o.j].slot)
+			c.matchRels = append(c.matchRels, matchRel{pe.rels[o.j].slot, p.Steps[o.j].Rel.Types})
 			place()
 		}
 		if pe.path >= 0 {
@@ -354,12 +355,40 @@ func (c *compiler) startStage(n elem, np *syntax.NodePat, check nodeCheck, idHin
 	return &scanStage{slot: n.slot, name: name, label: labels[0], check: rest, est: c.counts.Labels[labels[0]]}
 }
 
+// matchRel is a relationship slot bound by a MATCH, with the types its
+// pattern allows (none: any).
+type matchRel struct {
+	slot  int
+	types []string
+}
+
+// typesMeet reports whether two relationship patterns' type lists allow a
+// common type.
+func typesMeet(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, t := range a {
+		if slices.Contains(b, t) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck nodeCheck, backwards bool, bound map[int]bool) (stage, error) {
 	st := &expandStage{
 		from: from.slot, rel: rel.slot, to: to.slot,
 		fromName: from.display(), relName: rel.display(), toName: to.display(),
 		types: rp.Types, toCheck: toCheck, toBound: bound[to.slot], reverse: backwards,
-		uniq: append([]int(nil), c.matchRels...),
+	}
+	// Cypher's uniqueness rule: a relationship matched once in a MATCH is
+	// not matched again by another of its relationship patterns. Only
+	// relationships whose types may be equal need the check.
+	for _, m := range c.matchRels {
+		if typesMeet(m.types, rp.Types) {
+			st.uniq = append(st.uniq, m.slot)
+		}
 	}
 	st.out, st.in = directions(rp, backwards)
 	var err error
