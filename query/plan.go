@@ -34,7 +34,7 @@ type compiler struct {
 	inWhere   bool // pattern predicates are allowed only in WHERE
 	counts    *graph.Counts
 	warnings  []Warning
-	matchRels []matchRel // relationships bound earlier in the MATCH being planned
+	matchRels []matchRel         // relationships bound earlier in the MATCH being planned
 	rd        *reader            // samples the store while planning
 	degrees   map[string]float64 // sampled fan-outs, by label, types and direction
 }
