@@ -391,21 +391,6 @@ func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
 	return nil
 }
 
-// row returns kept row i as the stages after the sort see it.
-func (s *sortStage) row(x *exec, i int32) Row {
-	if x.wholeRows {
-		return s.rows[i]
-	}
-	if len(s.out.row) != x.nslots {
-		s.out.row = make(Row, x.nslots)
-	}
-	k := len(s.keep)
-	for j, sl := range s.keep {
-		s.out.row[sl] = s.kept.at(int(i)*k + j)
-	}
-	return s.out.row
-}
-
 func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
@@ -434,9 +419,43 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 			return int(a - b)
 		})
 	}
-	for _, i := range idx {
-		if err := emit(s.row(x, i)); err != nil {
-			return err
+	if x.wholeRows {
+		for _, i := range idx {
+			if err := emit(s.rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.emitKept(x, idx, emit)
+}
+
+// emitKept emits the kept rows in the order idx gives. The rows are read
+// a block at a time before any is emitted: in sorted order each row is
+// somewhere else in memory, and reads that do not wait for one another
+// overlap their waits (gathering one row per emit was a tenth of a query
+// that sorts 130,000 rows).
+func (s *sortStage) emitKept(x *exec, idx []int32, emit func(Row) error) error {
+	const block = 32
+	k := len(s.keep)
+	buf := make([]Value, block*k)
+	if len(s.out.row) != x.nslots {
+		s.out.row = make(Row, x.nslots)
+	}
+	for start := 0; start < len(idx); start += block {
+		rows := idx[start:min(start+block, len(idx))]
+		for b, i := range rows {
+			for j := range k {
+				buf[b*k+j] = s.kept.at(int(i)*k + j)
+			}
+		}
+		for b := range rows {
+			for j, sl := range s.keep {
+				s.out.row[sl] = buf[b*k+j]
+			}
+			if err := emit(s.out.row); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
