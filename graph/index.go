@@ -195,11 +195,12 @@ type indexTerms struct {
 	props       map[string]uint32
 	labels      map[string]queryindex.Set // each label's nodes
 	labelTests  map[string]int            // HasLabel calls per label
+	memos       map[any]any               // see IndexMemo
 }
 
 func (s *Store) terms(ix *queryindex.Index) *indexTerms {
 	if s.indexTerms == nil {
-		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}, labelTests: map[string]int{}}
+		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}, labelTests: map[string]int{}, memos: map[any]any{}}
 	}
 	return s.indexTerms
 }
@@ -307,6 +308,25 @@ func (s *Store) IndexPropertyNums(id string, r NodeRef, key string, nums []uint3
 		return true
 	})
 	return nums, true, nil
+}
+
+// IndexMemo returns what is kept under key with the query index, made by
+// mk on first use; without an index it returns mk() each time. It is
+// dropped with the index (before any write), so what a reader derives
+// from the index's value numbers serves every query of a warm process
+// and never outlives the numbers.
+func (s *Store) IndexMemo(key any, mk func() any) any {
+	ix, err := s.queryIndex()
+	if ix == nil || err != nil {
+		return mk()
+	}
+	t := s.terms(ix)
+	m, ok := t.memos[key]
+	if !ok {
+		m = mk()
+		t.memos[key] = m
+	}
+	return m
 }
 
 // IndexValue returns the value numbered num in the query index.

@@ -26,7 +26,7 @@ type reader struct {
 	labelCache map[string][]string
 	numBuf     []uint32  // property values read, reused
 	foundBuf   []found   // relationships read, reused
-	natives    [][]Value // query values of index values, by number, in pages
+	natives    *natives  // query values of index values; see nativeOf
 	relCache   map[relsKey][]relHit
 	refCache   []relTable // the same, for nodes whose NodeRef is known: by kind and direction
 	relKinds   []string   // relationship types, numbered for refRelsKey
@@ -272,17 +272,21 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 }
 
 // nativeOf returns the query value of the index's value num, made once
-// per run: a quote's text or a weight read for many rows is not boxed
-// again for each.
+// while the index lasts: a quote's text or a weight read for many rows,
+// or by the next query, is not boxed again.
 func (r *reader) nativeOf(num uint32) (Value, error) {
+	if r.natives == nil {
+		r.natives = r.st.IndexMemo(nativesKey{}, func() any { return &natives{} }).(*natives)
+	}
+	pages := &r.natives.pages
 	page, at := num/nativePage, num%nativePage
-	if int(page) >= len(r.natives) {
-		r.natives = append(r.natives, make([][]Value, int(page)+1-len(r.natives))...)
+	if int(page) >= len(*pages) {
+		*pages = append(*pages, make([][]Value, int(page)+1-len(*pages))...)
 	}
-	if r.natives[page] == nil {
-		r.natives[page] = make([]Value, nativePage)
+	if (*pages)[page] == nil {
+		(*pages)[page] = make([]Value, nativePage)
 	}
-	if v := r.natives[page][at]; v != nil {
+	if v := (*pages)[page][at]; v != nil {
 		return v, nil
 	}
 	qv, err := r.st.IndexValue(num)
@@ -290,9 +294,15 @@ func (r *reader) nativeOf(num uint32) (Value, error) {
 		return nil, err
 	}
 	v := native(qv)
-	r.natives[page][at] = v
+	(*pages)[page][at] = v
 	return v, nil
 }
+
+// natives are the query values of the index's values, by number, in
+// pages allocated as touched.
+type natives struct{ pages [][]Value }
+
+type nativesKey struct{}
 
 // nativePage is how many values nativeOf allocates room for together.
 const nativePage = 1024

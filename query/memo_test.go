@@ -1,0 +1,53 @@
+package query
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"claimgraph/graph"
+	"claimgraph/loader"
+)
+
+// TestValuesAfterWrite: the query values a process made from the query
+// index's value numbers are dropped with the index when the store is
+// written, so a query after a write and a new index reads the new values,
+// although the new index numbers its values differently.
+func TestValuesAfterWrite(t *testing.T) {
+	st := loadStore(t, "bbolt", filepath.Join("..", "testdata", "corpus"))
+	titles := func() []string {
+		t.Helper()
+		if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+			t.Fatalf("no query index: %v", err)
+		}
+		p, err := Prepare(t.Context(), st, `MATCH (s:Source) RETURN s.title ORDER BY s.title`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+			out = append(out, row[0].(string))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := titles()
+	rd := loader.NewTextReader("new.txt", strings.NewReader("source · blog\nAardvark first\nsrc_new\nhttps://example.org/p\n"), nil)
+	item, err := rd.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string{"Aardvark first"}, before...)
+	slices.Sort(want)
+	if after := titles(); !slices.Equal(after, want) {
+		t.Fatalf("titles after adding a source:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(want, "\n"))
+	}
+}
