@@ -24,9 +24,9 @@ type reader struct {
 	props      map[string]map[string]Value // per-node property cache
 	names      map[any]quad.Value          // ref key → value: each read once
 	labelCache map[string][]string
-	numBuf     []uint32  // property values read, reused
-	foundBuf   []found   // relationships read, reused
-	natives    *natives  // query values of index values; see nativeOf
+	numBuf     []uint32 // property values read, reused
+	foundBuf   []found  // relationships read, reused
+	natives    *natives // query values of index values; see nativeOf
 	relCache   map[relsKey][]relHit
 	refCache   []relTable // the same, for nodes whose NodeRef is known: by kind and direction
 	relKinds   []string   // relationship types, numbered for refRelsKey
