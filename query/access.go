@@ -29,7 +29,7 @@ type reader struct {
 	natives    *natives // query values of index values; see nativeOf
 	relCache   map[relsKey][]relHit
 	refCache   []relTable // the same, for nodes whose NodeRef is known: by kind and direction
-	relKinds   []string   // relationship types, numbered for refRelsKey
+	relKinds   []string   // relationship types, numbered for refCache
 	relCount   int
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
