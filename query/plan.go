@@ -217,12 +217,13 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		c.scope = sortScope
 		st := &sortStage{keep: slots}
 		for _, o := range p.Order {
-			f, err := c.sortKey(o, names, slots)
+			f, kept, err := c.sortKey(o, names, slots)
 			if err != nil {
 				c.scope = old
 				return nil, nil, nil, err
 			}
 			st.keys = append(st.keys, f)
+			st.keyKept = append(st.keyKept, kept)
 			desc := strings.HasPrefix(strings.ToUpper(o.Dir), "DESC")
 			st.desc = append(st.desc, desc)
 			st.texts = append(st.texts, exprText(o.Expr)+map[bool]string{true: " DESC", false: ""}[desc])
@@ -302,12 +303,15 @@ func exprText(e *syntax.Expr) string {
 // sortKey compiles an ORDER BY key. A key written exactly as a projected
 // expression (RETURN DISTINCT x.id ORDER BY x.id) reads that column, so it
 // works where the variables it names are no longer in scope.
-func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (evalFn, error) {
+// sortKey compiles an ORDER BY key; kept is its index among the
+// projection's slots when it names one of them, or -1.
+func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f evalFn, kept int, err error) {
 	for i, n := range names {
 		if n == o.Text && o.Text != "" {
 			slot := slots[i]
-			return func(x *exec, r Row) (Value, error) { return r[slot], nil }, nil
+			return func(x *exec, r Row) (Value, error) { return r[slot], nil }, i, nil
 		}
 	}
-	return c.expr(o.Expr)
+	f, err = c.expr(o.Expr)
+	return f, -1, err
 }

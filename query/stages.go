@@ -361,11 +361,12 @@ type sortStage struct {
 	// keep are the slots the stages after the sort read: the projection's.
 	// Their values are all a row keeps (len(keep) per row in kept), except
 	// in a run that records whole rows (exec.wholeRows), which keeps rows.
-	keep []int
-	kept chunked
-	rows []Row
-	n    int
-	out  rowBuf
+	keep    []int
+	kept    chunked
+	keyKept []int // per key, its index in keep when it is a kept slot, or -1
+	rows    []Row
+	n       int
+	out     rowBuf
 }
 
 func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
@@ -373,7 +374,10 @@ func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
-	for _, f := range s.keys {
+	for k, f := range s.keys {
+		if s.keptKey(k) >= 0 {
+			continue // read from the kept values
+		}
 		v, err := f(x, r)
 		if err != nil {
 			return err
@@ -396,8 +400,27 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		return err
 	}
 	cols := make([]sortColumn, len(s.keys))
+	width := 0 // keys pushed per row
+	for k := range s.keys {
+		if s.keptKey(k) < 0 {
+			width++
+		}
+	}
+	pushed := 0
 	for k := range cols {
-		cols[k] = newSortColumn(&s.vals, s.n, k, len(s.keys), s.desc[k])
+		var at func(i int) Value
+		switch j := s.keptKey(k); {
+		case j < 0:
+			p := pushed
+			pushed++
+			at = func(i int) Value { return s.vals.at(i*width + p) }
+		case x.wholeRows:
+			sl := s.keep[j]
+			at = func(i int) Value { return s.rows[i][sl] }
+		default:
+			at = func(i int) Value { return s.kept.at(i*len(s.keep) + j) }
+		}
+		cols[k] = newSortColumn(at, s.n, s.desc[k])
 	}
 	s.vals = chunked{}
 	var idx []int32
@@ -488,11 +511,20 @@ type sortColumn struct {
 	desc bool
 }
 
-func newSortColumn(vals *chunked, n, k, width int, desc bool) sortColumn {
+// keptKey returns where sort key k is among the kept values, when it is
+// one of them (ORDER BY a returned alias), or -1.
+func (s *sortStage) keptKey(k int) int {
+	if k >= len(s.keyKept) {
+		return -1
+	}
+	return s.keyKept[k]
+}
+
+func newSortColumn(at func(i int) Value, n int, desc bool) sortColumn {
 	col := sortColumn{desc: desc}
 	allNums, allStrs := true, true
 	for i := 0; i < n && (allNums || allStrs); i++ {
-		switch v := vals.at(i*width + k).(type) {
+		switch v := at(i).(type) {
 		case float64:
 			allStrs = false
 			allNums = allNums && !math.IsNaN(v)
@@ -510,17 +542,17 @@ func newSortColumn(vals *chunked, n, k, width int, desc bool) sortColumn {
 	case allNums && n > 0:
 		col.nums = make([]float64, n)
 		for i := range col.nums {
-			col.nums[i] = toF(vals.at(i*width + k))
+			col.nums[i] = toF(at(i))
 		}
 	case allStrs && n > 0:
 		col.strs = make([]string, n)
 		for i := range col.strs {
-			col.strs[i] = vals.at(i*width + k).(string)
+			col.strs[i] = at(i).(string)
 		}
 	default:
 		col.vals = make([]Value, n)
 		for i := range col.vals {
-			col.vals[i] = vals.at(i*width + k)
+			col.vals[i] = at(i)
 		}
 	}
 	return col
