@@ -399,6 +399,22 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
 	}
+	idx := sortOrder(s.columns(x), s.n)
+	s.vals = chunked{}
+	if x.wholeRows {
+		for _, i := range idx {
+			if err := emit(s.rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.emitKept(x, idx, emit)
+}
+
+// columns returns the sort keys of every row, a column per key, each read
+// from where add left it.
+func (s *sortStage) columns(x *exec) []sortColumn {
 	cols := make([]sortColumn, len(s.keys))
 	width := 0 // keys pushed per row
 	for k := range s.keys {
@@ -422,35 +438,30 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		}
 		cols[k] = newSortColumn(at, s.n, s.desc[k])
 	}
-	s.vals = chunked{}
-	var idx []int32
+	return cols
+}
+
+// sortOrder returns the row numbers 0..n-1 ordered by the columns, ties
+// in arrival order.
+func sortOrder(cols []sortColumn, n int) []int32 {
 	if len(cols) == 1 && cols[0].nums != nil {
-		idx = radixOrder(cols[0].nums, cols[0].desc)
-	} else {
-		idx = make([]int32, s.n)
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		// Ties keep arrival order (the row number breaks them), so an
-		// unstable sort is stable here, and faster than a stable one.
-		slices.SortFunc(idx, func(a, b int32) int {
-			for k := range cols {
-				if c := cols[k].compare(a, b); c != 0 {
-					return c
-				}
-			}
-			return int(a - b)
-		})
+		return radixOrder(cols[0].nums, cols[0].desc)
 	}
-	if x.wholeRows {
-		for _, i := range idx {
-			if err := emit(s.rows[i]); err != nil {
-				return err
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	// The row number breaks ties, so an unstable sort is stable here, and
+	// faster than a stable one.
+	slices.SortFunc(idx, func(a, b int32) int {
+		for k := range cols {
+			if c := cols[k].compare(a, b); c != 0 {
+				return c
 			}
 		}
-		return nil
-	}
-	return s.emitKept(x, idx, emit)
+		return int(a - b)
+	})
+	return idx
 }
 
 // emitKept emits the kept rows in the order idx gives. The rows are read
