@@ -90,10 +90,12 @@ type rewrite struct {
 // graph depends only on the set of records stored, not on their order.
 //
 // Cayley's key-value stores corrupt a subject that is removed and re-added
-// in one transaction, so a batch is written as two transactions: the first
-// removes every quad of every record it rewrites, the second adds their new
-// quads. A crash between the two leaves those records absent, and loading
-// them again restores them.
+// in one transaction, so a batch is written in two steps: a transaction
+// removes every quad of every record it rewrites, then their new quads are
+// added, in one transaction or, for a large batch into a large store, in
+// several, each holding whole records (see txSplit). A crash in between
+// leaves some of those records absent, and loading them again restores
+// them.
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
 	if s.sql != nil {
@@ -332,7 +334,7 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		if rerr := s.reopen(); rerr != nil {
 			return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
 		}
-		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written)", s.where(), err)
+		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records: load it again)", s.where(), err)
 	}
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
 	if len(del) > 0 {
@@ -360,11 +362,23 @@ func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreO
 	if s.kv != nil && !s.cayleyAdds {
 		return s.addQuads(ctx, add)
 	}
-	ds := make([]cgraph.Delta, len(add))
-	for i, q := range add {
-		ds[i] = cgraph.Delta{Quad: q, Action: cgraph.Add}
+	ends := recordEnds(add)
+	for done := 0; done < len(ends); {
+		n := s.adds.records(len(ends) - done)
+		from := 0
+		if done > 0 {
+			from = ends[done-1]
+		}
+		var ds []cgraph.Delta
+		for _, q := range add[from:ends[done+n-1]] {
+			ds = append(ds, cgraph.Delta{Quad: q, Action: cgraph.Add})
+		}
+		if err := s.qs.ApplyDeltas(ds, opts); err != nil {
+			return err
+		}
+		done += n
 	}
-	return s.qs.ApplyDeltas(ds, opts)
+	return nil
 }
 
 // storedHashes returns the content hashes of the stored versions of

@@ -43,6 +43,21 @@ func LabelSetsAt(n int) (restore func()) {
 // instead of with its own writer.
 func (s *Store) AddThroughCayley() { s.cayleyAdds = true }
 
+// TxRecords makes the store write n records per transaction (n > 0).
+func (s *Store) TxRecords(n int) { s.adds.fixed = n }
+
+// TraceTx makes the store call fn after each transaction that adds quads,
+// with the records it held and its estimated cost.
+func (s *Store) TraceTx(fn func(records, cost int)) { s.adds.trace = fn }
+
+// TxBudget sets the cost at which a write is split into transactions,
+// until the returned function restores the default.
+func TxBudget(bytes int) (restore func()) {
+	old := txCostBudget
+	txCostBudget = bytes
+	return func() { txCostBudget = old }
+}
+
 // AddQuads adds quads as a write of new records adds them.
 func (s *Store) AddQuads(qs []quad.Quad) error {
 	return s.addAll(context.Background(), qs, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})

@@ -57,19 +57,124 @@ type kvNode struct {
 	isNew bool
 }
 
-// addQuads writes quads in one transaction, as Cayley's ApplyDeltas with
-// IgnoreDup would: a quad already stored and live is not written again,
-// though (as in Cayley) its values' reference counts still grow.
+// addQuads writes quads as Cayley's ApplyDeltas with IgnoreDup would: a
+// quad already stored and live is not written again, though (as in Cayley)
+// its values' reference counts still grow. The quads of one label (one
+// record) are consecutive and written in one transaction; see txSplit for
+// when there is more than one.
 func (s *Store) addQuads(ctx context.Context, quads []quad.Quad) error {
+	ends := recordEnds(quads)
+	now := time.Now().UnixNano()
+	for done := 0; done < len(ends); {
+		n := s.adds.records(len(ends) - done)
+		from := 0
+		if done > 0 {
+			from = ends[done-1]
+		}
+		cost, err := s.addQuadsOnce(ctx, quads[from:ends[done+n-1]], now, n > 1 && s.adds.fixed == 0)
+		if big := (*tooCostly)(nil); errors.As(err, &big) {
+			s.adds.shrink(n, big.cost)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if s.adds.trace != nil {
+			s.adds.trace(n, cost)
+		}
+		s.adds.grow(cost)
+		done += n
+		// Part of the quads is committed: the rest follows, so that a
+		// cancelled write leaves every record of it or none.
+		ctx = context.WithoutCancel(ctx)
+	}
+	return nil
+}
+
+// addQuadsOnce writes quads in one transaction and returns its cost (see
+// txSplit). With limited, it writes nothing and returns *tooCostly when
+// the cost would exceed txCostBudget.
+func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, limited bool) (int, error) {
 	tx, err := s.beginKV()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := addQuadsTx(ctx, tx, quads, time.Now().UnixNano()); err != nil {
+	budget := 0
+	if limited {
+		budget = txCostBudget
+	}
+	cost, err := addQuadsTx(ctx, tx, quads, now, budget)
+	if err != nil {
 		tx.rollback()
-		return err
+		return cost, err
 	}
-	return tx.commit()
+	return cost, tx.commit()
+}
+
+// txSplit chooses how many records one transaction of a write adds.
+//
+// Bolt and bbolt keep every page a transaction changes in memory until it
+// commits, as a node and as a new page. Cayley's layout spreads values by
+// hash over 131,072 buckets, and once a store holds some 1.5 million values
+// most of them hold more than a quarter of a page and have pages of their
+// own: a batch then changes a page per value it adds, and its memory grows
+// with the store up to every bucket's page (1.9 GiB for a batch of 2,000
+// records into 100k sources). So a transaction's cost is estimated, before
+// anything is written, as a page per value bucket with pages of its own
+// and inlineBucketCost per bucket held in its parent's page; a batch
+// whose cost exceeds txCostBudget is written in as many transactions as
+// keep each under it (each record whole in one), and the number of records
+// per transaction carries over to the next batch. Smaller stores never
+// reach the budget.
+type txSplit struct {
+	limit int                     // records per transaction; 0: no limit
+	fixed int                     // tests: exactly this many records per transaction
+	trace func(records, cost int) // tests: called after each transaction
+}
+
+var txCostBudget = 48 << 20
+
+const inlineBucketCost = 256
+
+func (t *txSplit) records(left int) int {
+	switch {
+	case t.fixed > 0:
+		return min(left, t.fixed)
+	case t.limit > 0:
+		return min(left, t.limit)
+	}
+	return left
+}
+
+// shrink sets the limit after n records would have cost cost.
+func (t *txSplit) shrink(n, cost int) {
+	t.limit = max(1, int(int64(n)*int64(txCostBudget)/int64(cost)*9/10))
+}
+
+// grow lifts the limit after a transaction cheap enough for twice as many
+// records.
+func (t *txSplit) grow(cost int) {
+	if t.limit > 0 && cost < txCostBudget/2 {
+		t.limit *= 2
+	}
+}
+
+// tooCostly is addQuadsTx's refusal of a transaction over its budget.
+type tooCostly struct{ cost int }
+
+func (e *tooCostly) Error() string {
+	return fmt.Sprintf("transaction would change %d bytes of pages", e.cost)
+}
+
+// recordEnds returns the end of each run of quads with the same label.
+func recordEnds(quads []quad.Quad) []int {
+	var ends []int
+	for i := 1; i <= len(quads); i++ {
+		if i == len(quads) || quads[i].Label != quads[i-1].Label {
+			ends = append(ends, i)
+		}
+	}
+	return ends
 }
 
 // kvBatch is one addQuads in the making.
@@ -84,23 +189,33 @@ type kvBatch struct {
 	now     int64
 }
 
-func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64) error {
+func addQuadsTx(ctx context.Context, tx *kvTx, quads []quad.Quad, now int64, budget int) (int, error) {
 	b := &kvBatch{tx: tx, now: now}
 	var err error
 	if b.indexes, err = readIndexes(tx); err != nil {
-		return err
+		return 0, err
 	}
 	dirs := b.values(quads)
-	if err := openInOrder(tx, b.indexes, b.nodes); err != nil {
-		return err
+	cost, err := openInOrder(tx, b.indexes, b.nodes)
+	if err != nil {
+		return cost, err
 	}
+	if budget > 0 && cost > budget {
+		return cost, &tooCostly{cost}
+	}
+	return cost, b.write(ctx, dirs, len(quads))
+}
+
+func (b *kvBatch) write(ctx context.Context, dirs []*kvNode, nquads int) error {
+	var err error
+	tx := b.tx
 	if b.stored, err = tx.metaInt("horizon"); err != nil {
 		return err
 	}
 	if err := b.number(); err != nil {
 		return err
 	}
-	if err := b.chooseLinks(len(quads), dirs); err != nil {
+	if err := b.chooseLinks(nquads, dirs); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -336,7 +451,7 @@ func (b *kvBatch) writeMeta() error {
 // that stays whole until the transaction commits, so creating the value
 // buckets of a batch in hash order ("v…" before "n…") moves that array
 // once per bucket, which made a first batch of 6,000 records take 25 s.
-func openInOrder(tx *kvTx, indexes []ckv.QuadIndex, nodes []*kvNode) error {
+func openInOrder(tx *kvTx, indexes []ckv.QuadIndex, nodes []*kvNode) (cost int, err error) {
 	names := [][]byte{metaBucketName, logBucketName}
 	for _, ind := range indexes {
 		names = append(names, indexBucket(ind))
@@ -352,11 +467,20 @@ func openInOrder(tx *kvTx, indexes []ckv.QuadIndex, nodes []*kvNode) error {
 	}
 	slices.SortFunc(names, bytes.Compare)
 	for _, name := range names {
-		if _, err := tx.open(name); err != nil {
-			return err
+		b, err := tx.open(name)
+		if err != nil {
+			return cost, err
+		}
+		if len(name) == 3 && (name[0] == 'n' || name[0] == 'v') {
+			switch pages, inline := b.pages(); {
+			case pages:
+				cost += tx.pageSize
+			case inline:
+				cost += inlineBucketCost
+			}
 		}
 	}
-	return nil
+	return cost, nil
 }
 
 // storedLive reports whether a live quad with these ids is stored. Any
@@ -437,6 +561,7 @@ type kvTx struct {
 	commit   func() error
 	rollback func() error
 	buckets  map[string]kvBucket
+	pageSize int
 	slab     []byte // backs the keys and values put; see alloc
 }
 
@@ -445,6 +570,9 @@ type kvTx struct {
 type kvBucket interface {
 	Get(key []byte) ([]byte, error)
 	Put(key, value []byte) error
+	// pages tells whether the bucket has pages of its own or is held
+	// inline in its parent's (neither for a store without buckets).
+	pages() (own, inline bool)
 }
 
 func (tx *kvTx) get(bucket, key []byte) ([]byte, error) {
@@ -550,6 +678,7 @@ func (s *Store) beginKV() (*kvTx, error) {
 			b, err := btx.CreateBucketIfNotExists(name)
 			return boltBucket{b}, err
 		}
+		tx.pageSize = btx.DB().Info().PageSize
 		tx.commit, tx.rollback = btx.Commit, btx.Rollback
 	case *hbbolt.DB:
 		btx, err := db.DB().Begin(true)
@@ -560,6 +689,7 @@ func (s *Store) beginKV() (*kvTx, error) {
 			b, err := btx.CreateBucketIfNotExists(name)
 			return bboltBucket{b}, err
 		}
+		tx.pageSize = btx.DB().Info().PageSize
 		tx.commit, tx.rollback = btx.Commit, btx.Rollback
 	default:
 		ctx := context.Background()
@@ -580,11 +710,13 @@ type boltBucket struct{ b *bolt.Bucket }
 
 func (b boltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b boltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
+func (b boltBucket) pages() (own, inline bool)      { return b.b.Root() != 0, b.b.Root() == 0 }
 
 type bboltBucket struct{ b *bbolt.Bucket }
 
 func (b bboltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b bboltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
+func (b bboltBucket) pages() (own, inline bool)      { return b.b.Root() != 0, b.b.Root() == 0 }
 
 // flatBucket is a bucket of a store without buckets (leveldb), reached
 // through hidalgo's two-part keys as Cayley reaches it.
@@ -600,6 +732,8 @@ func (b flatBucket) Get(key []byte) ([]byte, error) {
 	}
 	return v, err
 }
+
+func (b flatBucket) pages() (own, inline bool) { return false, false }
 
 func (b flatBucket) Put(key, value []byte) error {
 	return b.tx.Put(context.Background(), hkv.Key{b.name, key}, value)

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cayleygraph/quad"
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/loader/gen"
 )
 
 // TestAddQuadsAsCayley writes the same batches into two stores of each
@@ -24,11 +26,16 @@ import (
 // label, values that print alike).
 func TestAddQuadsAsCayley(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "per_0", "per_1", "org_0", "org_1"}
-	for i, backend := range []string{"bolt", "bbolt", "leveldb"} {
+	for i, backend := range []string{"bolt", "bbolt", "leveldb", "bbolt/3 records per transaction"} {
 		t.Run(backend, func(t *testing.T) {
+			backend, split, _ := strings.Cut(backend, "/")
 			cayley, _ := newStore(t, backend)
 			cayley.AddThroughCayley()
 			own, _ := newStore(t, backend)
+			if split != "" {
+				cayley.TxRecords(3)
+				own.TxRecords(3)
+			}
 			same := func(step string) {
 				t.Helper()
 				want, err := cayley.RawKV(t.Context())
@@ -125,29 +132,34 @@ func TestCancelledWrite(t *testing.T) {
 		if n > 200 {
 			t.Fatal("Apply still cancelled after 200 checks of its context")
 		}
-		st, _ := newStore(t, "bbolt")
-		left := n
-		_, err := st.Apply(countdown{t.Context(), &left}, corpus)
-		switch got := dump(t, st, false); {
-		case err == nil:
-			completed++
-			if diff := cmp.Diff(whole, got); diff != "" {
-				t.Fatalf("cancel at check %d: Apply succeeded, but the graph differs from the corpus (-want +got):\n%s", n, diff)
+		for _, split := range []int{0, 3} {
+			st, _ := newStore(t, "bbolt")
+			if split > 0 {
+				st.TxRecords(split)
 			}
-		case !errors.Is(err, context.Canceled):
-			t.Fatalf("cancel at check %d: %v", n, err)
-		default:
-			cancelled++
-			if diff := cmp.Diff(empty, got); diff != "" {
-				t.Fatalf("cancel at check %d: Apply was cancelled, but wrote (-want +got):\n%s", n, diff)
+			left := n
+			_, err := st.Apply(countdown{t.Context(), &left}, corpus)
+			switch got := dump(t, st, false); {
+			case err == nil:
+				completed++
+				if diff := cmp.Diff(whole, got); diff != "" {
+					t.Fatalf("cancel at check %d, %d records per transaction: Apply succeeded, but the graph differs from the corpus (-want +got):\n%s", n, split, diff)
+				}
+			case !errors.Is(err, context.Canceled):
+				t.Fatalf("cancel at check %d: %v", n, err)
+			default:
+				cancelled++
+				if diff := cmp.Diff(empty, got); diff != "" {
+					t.Fatalf("cancel at check %d, %d records per transaction: Apply was cancelled, but wrote (-want +got):\n%s", n, split, diff)
+				}
 			}
+			verify(t, st)
 		}
-		verify(t, st)
 
-		st, _ = newStore(t, "bbolt")
+		st, _ := newStore(t, "bbolt")
 		apply(t, st, parseText(t, old)...)
-		left = n
-		_, err = st.Apply(countdown{t.Context(), &left}, parseText(t, nw))
+		left := n
+		_, err := st.Apply(countdown{t.Context(), &left}, parseText(t, nw))
 		got := dump(t, st, false)
 		d1, d2 := cmp.Diff(before, got), cmp.Diff(after, got)
 		if d1 != "" && d2 != "" {
@@ -160,5 +172,53 @@ func TestCancelledWrite(t *testing.T) {
 	}
 	if cancelled == 0 {
 		t.Fatal("no cancellation took effect")
+	}
+}
+
+// TestTxSplit writes a generated corpus with a small transaction budget:
+// every transaction of more than one record stays within it, a batch is
+// split into several, and the graph is the one written unsplit.
+func TestTxSplit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := gen.Write(dir, gen.Config{Sources: 300, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	changes := readChanges(t, dir, filepath.Join(root, "corpus"))
+	const budget = 20 << 10
+	defer graph.TxBudget(budget)()
+	for _, backend := range []string{"bolt", "bbolt"} {
+		t.Run(backend, func(t *testing.T) {
+			split, _ := newStore(t, backend)
+			whole, _ := newStore(t, backend)
+			whole.TxRecords(1 << 30)
+			var txs, records int
+			split.TraceTx(func(n, cost int) {
+				txs++
+				records += n
+				if n > 1 && cost > budget {
+					t.Errorf("transaction %d: %d records cost %d bytes, over the budget of %d", txs, n, cost, budget)
+				}
+				if cost == 0 {
+					t.Errorf("transaction %d: %d records cost nothing", txs, n)
+				}
+			})
+			const batch = 200
+			written := 0 // records written: those loaded, and those re-derived
+			for i := 0; i < len(changes); i += batch {
+				part := changes[i:min(i+batch, len(changes))]
+				written += len(part) + len(apply(t, split, part...).Refreshed)
+				apply(t, whole, part...)
+			}
+			if batches := (len(changes) + batch - 1) / batch; txs < 2*batches {
+				t.Fatalf("%d batches written in %d transactions: not split", batches, txs)
+			}
+			if records != written {
+				t.Fatalf("transactions wrote %d records of %d", records, written)
+			}
+			if diff := cmp.Diff(dump(t, whole, false), dump(t, split, false)); diff != "" {
+				t.Fatalf("graph written in small transactions differs (-whole +split):\n%s", diff)
+			}
+			verify(t, split)
+		})
 	}
 }

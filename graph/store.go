@@ -31,6 +31,7 @@ type Store struct {
 	kv      hkv.KV // the key-value store under qs, for the query index
 
 	cayleyAdds bool // add quads with Cayley's ApplyDeltas (tests compare)
+	adds       txSplit
 
 	index      *queryindex.Index // mapped on first read; see indexName
 	indexState indexState
