@@ -115,17 +115,17 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 //
 // Bolt and bbolt keep every page a transaction changes in memory until it
 // commits, as a node and as a new page. Cayley's layout spreads values by
-// hash over 131,072 buckets, and once a store holds some 1.5 million values
-// most of them hold more than a quarter of a page and have pages of their
-// own: a batch then changes a page per value it adds, and its memory grows
-// with the store up to every bucket's page (1.9 GiB for a batch of 2,000
-// records into 100k sources). So a transaction's cost is estimated, before
-// anything is written, as a page per value bucket with pages of its own
-// and inlineBucketCost per bucket held in its parent's page; a batch
-// whose cost exceeds txCostBudget is written in as many transactions as
-// keep each under it (each record whole in one), and the number of records
-// per transaction carries over to the next batch. Smaller stores never
-// reach the budget.
+// hash over 131,072 buckets, so a batch changes nearly every one of them
+// once it adds more values than there are buckets, and its memory grows
+// with the store: buckets held in their parent's pages grow, and from some
+// 1.5 million values on most have pages of their own, changed a page per
+// value added (a batch of 2,000 records into 100k sources reached 1.6 GiB).
+// So a transaction's cost is estimated before anything is written, as the
+// bytes of the value buckets' pages it changes (see kvBucket.cost); a
+// batch whose cost exceeds txCostBudget is written in as many
+// transactions as keep each under it, each record whole in one, and the
+// number of records per transaction carries over to the next batch. Stores
+// below some 30k sources never reach the budget.
 type txSplit struct {
 	limit int                     // records per transaction; 0: no limit
 	fixed int                     // tests: exactly this many records per transaction
@@ -133,8 +133,6 @@ type txSplit struct {
 }
 
 var txCostBudget = 48 << 20
-
-const inlineBucketCost = 256
 
 func (t *txSplit) records(left int) int {
 	switch {
@@ -472,12 +470,7 @@ func openInOrder(tx *kvTx, indexes []ckv.QuadIndex, nodes []*kvNode) (cost int, 
 			return cost, err
 		}
 		if len(name) == 3 && (name[0] == 'n' || name[0] == 'v') {
-			switch pages, inline := b.pages(); {
-			case pages:
-				cost += tx.pageSize
-			case inline:
-				cost += inlineBucketCost
-			}
+			cost += b.cost(tx.pageSize)
 		}
 	}
 	return cost, nil
@@ -570,9 +563,10 @@ type kvTx struct {
 type kvBucket interface {
 	Get(key []byte) ([]byte, error)
 	Put(key, value []byte) error
-	// pages tells whether the bucket has pages of its own or is held
-	// inline in its parent's (neither for a store without buckets).
-	pages() (own, inline bool)
+	// cost is how many bytes of pages a write to the bucket changes: a
+	// page, for a bucket with pages of its own, or its size, for one held
+	// in its parent's page (none for a store without buckets).
+	cost(pageSize int) int
 }
 
 func (tx *kvTx) get(bucket, key []byte) ([]byte, error) {
@@ -710,13 +704,25 @@ type boltBucket struct{ b *bolt.Bucket }
 
 func (b boltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b boltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
-func (b boltBucket) pages() (own, inline bool)      { return b.b.Root() != 0, b.b.Root() == 0 }
+
+func (b boltBucket) cost(pageSize int) int {
+	if b.b.Root() != 0 {
+		return pageSize
+	}
+	return b.b.Stats().InlineBucketInuse
+}
 
 type bboltBucket struct{ b *bbolt.Bucket }
 
 func (b bboltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b bboltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
-func (b bboltBucket) pages() (own, inline bool)      { return b.b.Root() != 0, b.b.Root() == 0 }
+
+func (b bboltBucket) cost(pageSize int) int {
+	if b.b.Root() != 0 {
+		return pageSize
+	}
+	return b.b.Stats().InlineBucketInuse
+}
 
 // flatBucket is a bucket of a store without buckets (leveldb), reached
 // through hidalgo's two-part keys as Cayley reaches it.
@@ -733,7 +739,7 @@ func (b flatBucket) Get(key []byte) ([]byte, error) {
 	return v, err
 }
 
-func (b flatBucket) pages() (own, inline bool) { return false, false }
+func (b flatBucket) cost(int) int { return 0 }
 
 func (b flatBucket) Put(key, value []byte) error {
 	return b.tx.Put(context.Background(), hkv.Key{b.name, key}, value)
