@@ -326,7 +326,7 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		}
 		add = append(add, rw.new...)
 	}
-	if err := s.dropIndex(); err != nil {
+	if err := s.dropIndex(len(del) > 0); err != nil {
 		return err
 	}
 	s.prepareCounts()

@@ -9,6 +9,8 @@ import (
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+
+	"claimgraph/graph/queryindex"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -90,4 +92,13 @@ func (s *Store) RawKV(ctx context.Context) ([]string, error) {
 		return it.Err()
 	})
 	return out, err
+}
+
+// IndexUpdates counts the query indexes built by updating a base.
+func (s *Store) IndexUpdates() int { return s.indexUpdates }
+
+// BuildIndexTo builds the store's query index from its whole log into
+// the file at path.
+func (s *Store) BuildIndexTo(ctx context.Context, path string) error {
+	return queryindex.Build(ctx, s.kv, path)
 }

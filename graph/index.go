@@ -1,23 +1,39 @@
 package graph
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
 
 	"claimgraph/graph/queryindex"
 )
 
 // indexName is the query index's file in an embedded store's directory.
-// The index (package queryindex) is derived data: every write removes it,
-// durably, before touching the store, so an index that exists was built
-// after the last write; Store.Index rebuilds it (the load command does, at
-// its end). Without one, reads go through Cayley's own indexes.
+// The index (package queryindex) is derived data, never read out of step
+// with the store: a write removes it, durably, before touching the store,
+// so an index that exists was built after the last write; Store.Index
+// builds it again (the load command does, at its end). Without one, reads
+// go through Cayley's own indexes.
+//
+// A write that only adds keeps the index it removes as a base, renamed to
+// indexName + ".base." + the store's horizon (Cayley's last id) at that
+// point; a write that removes anything removes every base. So a base is
+// always the index of the store's log up to its horizon, and the store
+// has only grown since, and Store.Index updates it with the records added
+// since (queryindex.Update) instead of reading the whole store.
 const indexName = "query.index"
+
+const baseSuffix = ".base."
 
 // indexState says what a store knows of its query index file.
 type indexState int8
@@ -60,24 +76,98 @@ func (s *Store) closeIndex() {
 }
 
 // dropIndex removes the query index, durably, before a write: an index
-// file on disk is then always one built after the last write.
-func (s *Store) dropIndex() error {
+// file on disk is then always one built after the last write. Before a
+// write that only adds, the index is kept as a base (see indexName).
+func (s *Store) dropIndex(removes bool) error {
 	if s.path == "" || s.sql != nil {
 		return nil
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("store %s: remove the query index before writing: %w", s.path, err)
+	}
+	bases, err := s.indexBases()
+	if err != nil {
+		return fail(err)
+	}
+	if removes && len(bases) > 0 {
+		for _, b := range bases {
+			if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fail(err)
+			}
+		}
+		if err := syncDir(s.path); err != nil {
+			return fail(err)
+		}
 	}
 	if s.indexState == indexAbsent && s.index == nil {
 		return nil
 	}
 	s.closeIndex()
 	name := filepath.Join(s.path, indexName)
-	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("store %s: remove the query index before writing: %w", s.path, err)
+	if removes || s.kv == nil {
+		err = os.Remove(name)
+	} else {
+		var h uint64
+		if h, err = s.horizon(); err == nil {
+			err = os.Rename(name, fmt.Sprintf("%s%s%d", name, baseSuffix, h))
+		}
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fail(err)
 	}
 	if err := syncDir(s.path); err != nil {
-		return fmt.Errorf("store %s: remove the query index before writing: %w", s.path, err)
+		return fail(err)
 	}
 	s.indexState = indexAbsent
 	return nil
+}
+
+// indexBase is a base for the query index (see indexName).
+type indexBase struct {
+	name    string
+	horizon uint64
+}
+
+// indexBases lists the store's bases, the most recent first.
+func (s *Store) indexBases() ([]indexBase, error) {
+	entries, err := os.ReadDir(s.path)
+	if err != nil {
+		return nil, err
+	}
+	var out []indexBase
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), indexName+baseSuffix)
+		if !ok {
+			continue
+		}
+		h, err := strconv.ParseUint(rest, 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, indexBase{filepath.Join(s.path, e.Name()), h})
+	}
+	slices.SortFunc(out, func(a, b indexBase) int { return cmp.Compare(b.horizon, a.horizon) })
+	return out, nil
+}
+
+// horizon returns Cayley's last id in the store's log.
+func (s *Store) horizon() (uint64, error) {
+	var h uint64
+	err := hkv.View(context.Background(), s.kv, func(tx hkv.Tx) error {
+		v, err := tx.Get(context.Background(), hkv.Key{metaBucketName, []byte("horizon")})
+		if errors.Is(err, hkv.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("store damaged: meta horizon has %d bytes", len(v))
+		}
+		h = binary.LittleEndian.Uint64(v)
+		return nil
+	})
+	return h, err
 }
 
 // HasIndex reports whether reads are served by the query index.
@@ -88,9 +178,10 @@ func (s *Store) HasIndex() bool {
 
 // Index builds the query index of an embedded store, unless it has a
 // current one, and reports whether it built one; stores in a database
-// server need none. It reads the whole store once (about a second per
-// 400,000 quads) and holds every value and quad in memory while it sorts
-// them.
+// server need none. With a base (see indexName) it reads the base and the
+// records added since; otherwise it reads the whole store once (about a
+// second per 400,000 quads) and holds every value and quad in memory while
+// it sorts them.
 func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	if s.path == "" || s.sql != nil || s.kv == nil {
 		return false, nil
@@ -98,11 +189,35 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	if ix, err := s.queryIndex(); err != nil || ix != nil {
 		return false, err
 	}
-	if err := queryindex.Build(ctx, s.kv, filepath.Join(s.path, indexName)); err != nil {
-		return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
+	name := filepath.Join(s.path, indexName)
+	bases, err := s.indexBases()
+	if err != nil {
+		return false, err
+	}
+	updated := false
+	if len(bases) > 0 {
+		err := queryindex.Update(ctx, bases[0].name, bases[0].horizon, kvLog{s.kv}, name)
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		// A base that cannot be used (damaged, say) is built over.
+		updated = err == nil
+	}
+	if !updated {
+		if err := queryindex.Build(ctx, s.kv, name); err != nil {
+			return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
+		}
+	}
+	if updated {
+		s.indexUpdates++
+	}
+	for _, b := range bases {
+		if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return true, err
+		}
 	}
 	s.indexState = indexUnknown
-	return true, nil
+	return true, syncDir(s.path)
 }
 
 // verifyIndex checks that the query index, if the store has one, holds

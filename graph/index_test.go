@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/loader/gen"
 )
 
 // match returns the quads matching fixed as sorted N-Quads lines.
@@ -337,5 +339,82 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("IndexNodes(%s) differs (-quads +index):\n%s", l, diff)
 		}
+	}
+}
+
+// TestIndexUpdate writes batches that only add (a generated corpus, in
+// parts) and batches that replace and remove (random ones), building the
+// query index after each, or after several: an index updated from its base
+// must be the file a build from the whole store writes, byte for byte.
+func TestIndexUpdate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := gen.Write(dir, gen.Config{Sources: 150, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	corpus := readChanges(t, dir)
+	ids := []string{"src_0", "src_1", "per_0", "org_0"}
+	for i, backend := range []string{"bbolt", "bolt", "leveldb"} {
+		t.Run(backend, func(t *testing.T) {
+			generated := corpus
+			st, loc := newStore(t, backend)
+			apply(t, st, readChanges(t, filepath.Join(root, "000_7e1f6717d204dd7e.txt"))...)
+			rng := rand.New(rand.NewSource(int64(i)))
+			step := 0
+			check := func(what string) {
+				t.Helper()
+				step++
+				if _, err := st.Index(t.Context()); err != nil {
+					t.Fatalf("step %d (%s): %v", step, what, err)
+				}
+				want := filepath.Join(t.TempDir(), "built.index")
+				if err := st.BuildIndexTo(t.Context(), want); err != nil {
+					t.Fatal(err)
+				}
+				a, err := os.ReadFile(want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := os.ReadFile(filepath.Join(loc, graph.IndexName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(a, b) {
+					t.Fatalf("step %d (%s): the query index (%d bytes) is not the one built from the whole store (%d bytes)", step, what, len(b), len(a))
+				}
+				if left, _ := filepath.Glob(filepath.Join(loc, graph.IndexName+".base.*")); len(left) > 0 {
+					t.Fatalf("step %d (%s): bases left: %v", step, what, left)
+				}
+				verify(t, st)
+			}
+			check("seed")
+			for len(generated) > 0 {
+				n := min(len(generated), 1+rng.Intn(60))
+				apply(t, st, generated[:n]...)
+				generated = generated[n:]
+				if rng.Intn(3) == 0 {
+					continue // several writes, one index
+				}
+				check("records added")
+				if rng.Intn(2) == 0 {
+					apply(t, st, randomBatch(t, rng, ids)...)
+					check("records replaced or removed")
+				}
+			}
+			check("the rest")
+			if st.IndexUpdates() < 3 {
+				t.Fatalf("the index was updated from a base %d times", st.IndexUpdates())
+			}
+
+			// A damaged base is built over.
+			apply(t, st, parseText(t, randomRecord(rng, "src_new"))...)
+			bases, _ := filepath.Glob(filepath.Join(loc, graph.IndexName+".base.*"))
+			if len(bases) != 1 {
+				t.Fatalf("after a write that only adds: bases %v", bases)
+			}
+			if err := os.WriteFile(bases[0], []byte("damaged"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			check("damaged base")
+		})
 	}
 }

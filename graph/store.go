@@ -33,9 +33,10 @@ type Store struct {
 	cayleyAdds bool // add quads with Cayley's ApplyDeltas (tests compare)
 	adds       txSplit
 
-	index      *queryindex.Index // mapped on first read; see indexName
-	indexState indexState
-	indexTerms *indexTerms // numbers of predicates in index, once looked up
+	index        *queryindex.Index // mapped on first read; see indexName
+	indexState   indexState
+	indexTerms   *indexTerms // numbers of predicates in index, once looked up
+	indexUpdates int         // indexes built by updating a base (tests)
 
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one

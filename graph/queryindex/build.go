@@ -121,20 +121,6 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 		}
 	}
 	number, set = nil, nil
-	byOrder := func(o [4]quad.Direction) func(a, b [4]uint32) int {
-		return func(a, b [4]uint32) int {
-			for _, d := range o {
-				s := slot(d)
-				if a[s] != b[s] {
-					if a[s] < b[s] {
-						return -1
-					}
-					return 1
-				}
-			}
-			return 0
-		}
-	}
 	slices.SortFunc(spo, byOrder(orderSPO))
 	perm := func(o [4]quad.Direction) []uint32 {
 		p := make([]uint32, len(spo))
@@ -166,64 +152,124 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	}
 	sStart, oStart, lStart := starts(quad.Subject), starts(quad.Object), starts(quad.Label)
 
-	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	w := bufio.NewWriterSize(f, 1<<20)
 	var blobSize uint64
 	for _, n := range nodes {
 		blobSize += uint64(n.len)
 	}
-	h := indexHeader{Magic: indexMagic, NValues: uint64(len(nodes)), NQuads: uint64(len(spo)), BlobSize: blobSize}
-	binary.Write(w, binary.LittleEndian, h)
-	pad := func(n int) { w.Write(make([]byte, align8(n)-n)) }
-	var off [8]byte
+	out, err := createFile(name)
+	if err != nil {
+		return err
+	}
+	defer out.abandon()
+	out.header(indexHeader{Magic: indexMagic, NValues: uint64(len(nodes)), NQuads: uint64(len(spo)), BlobSize: blobSize})
 	var sum uint64
-	w.Write(off[:])
+	out.u64(0)
 	for _, n := range nodes {
 		sum += uint64(n.len)
-		binary.LittleEndian.PutUint64(off[:], sum)
-		w.Write(off[:])
+		out.u64(sum)
 	}
-	pad((len(nodes) + 1) * 8)
+	out.pad((len(nodes) + 1) * 8)
 	for _, n := range nodes {
-		w.Write(enc(n))
+		out.w.Write(enc(n))
 	}
-	pad(int(blobSize))
+	out.pad(int(blobSize))
 	if len(spo) > 0 {
-		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&spo[0])), len(spo)*16))
-		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&ops[0])), len(ops)*4))
-		pad(len(ops) * 4)
-		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&ls[0])), len(ls)*4))
-		pad(len(ls) * 4)
+		out.w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&spo[0])), len(spo)*16))
+		out.u32s(ops)
+		out.u32s(ls)
 	}
 	for _, st := range [][]uint32{sStart, oStart, lStart} {
-		w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&st[0])), len(st)*4))
-		pad(len(st) * 4)
+		out.u32s(st)
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
+	return out.commit()
+}
+
+// file is an index file being written: a temporary file renamed into
+// place, durably, by commit.
+type file struct {
+	name, tmp string
+	f         *os.File
+	w         *bufio.Writer
+	buf       [8]byte
+}
+
+func createFile(name string) (*file, error) {
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return nil, err
+	}
+	return &file{name: name, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+func (f *file) header(h indexHeader) { binary.Write(f.w, binary.LittleEndian, h) }
+
+// pad writes the zeros that align a section of n bytes to 8.
+func (f *file) pad(n int) { f.w.Write(make([]byte, align8(n)-n)) }
+
+func (f *file) u64(x uint64) {
+	binary.LittleEndian.PutUint64(f.buf[:], x)
+	f.w.Write(f.buf[:])
+}
+
+func (f *file) u32(x uint32) {
+	binary.LittleEndian.PutUint32(f.buf[:4], x)
+	f.w.Write(f.buf[:4])
+}
+
+// u32s writes a whole section of uint32s, padded.
+func (f *file) u32s(xs []uint32) {
+	if len(xs) > 0 {
+		f.w.Write(unsafe.Slice((*byte)(unsafe.Pointer(&xs[0])), len(xs)*4))
+	}
+	f.pad(len(xs) * 4)
+}
+
+func (f *file) commit() error {
+	if err := f.w.Flush(); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
+	if err := f.f.Sync(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if err := f.f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, name); err != nil {
+	f.f = nil
+	if err := os.Rename(f.tmp, f.name); err != nil {
 		return err
 	}
-	dir, err := os.Open(filepath.Dir(name))
+	dir, err := os.Open(filepath.Dir(f.name))
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
 	return dir.Sync()
+}
+
+// abandon removes the file unless it was committed.
+func (f *file) abandon() {
+	if f.f != nil {
+		f.f.Close()
+		f.f = nil
+	}
+	os.Remove(f.tmp)
+}
+
+// byOrder compares quads (ids in slot order) in order o.
+func byOrder(o [4]quad.Direction) func(a, b [4]uint32) int {
+	return func(a, b [4]uint32) int {
+		for _, d := range o {
+			s := slot(d)
+			if a[s] != b[s] {
+				if a[s] < b[s] {
+					return -1
+				}
+				return 1
+			}
+		}
+		return 0
+	}
 }
 
 // arena holds values' encodings in chunks that are filled, never moved:
