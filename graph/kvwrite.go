@@ -73,7 +73,7 @@ func (s *Store) addQuads(ctx context.Context, quads []quad.Quad) error {
 		}
 		cost, err := s.addQuadsOnce(ctx, quads[from:ends[done+n-1]], now, n > 1 && s.adds.fixed == 0)
 		if big := (*tooCostly)(nil); errors.As(err, &big) {
-			s.adds.shrink(n, big.cost)
+			s.adds.learn(n, big.cost)
 			continue
 		}
 		if err != nil {
@@ -82,7 +82,7 @@ func (s *Store) addQuads(ctx context.Context, quads []quad.Quad) error {
 		if s.adds.trace != nil {
 			s.adds.trace(n, cost)
 		}
-		s.adds.grow(cost)
+		s.adds.learn(n, cost)
 		done += n
 		// Part of the quads is committed: the rest follows, so that a
 		// cancelled write leaves every record of it or none.
@@ -119,13 +119,13 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 // once it adds more values than there are buckets, and its memory grows
 // with the store: buckets held in their parent's pages grow, and from some
 // 1.5 million values on most have pages of their own, changed a page per
-// value added (a batch of 2,000 records into 100k sources reached 1.6 GiB).
+// value added (a batch of 2,000 records into 90k sources reached 1.6 GiB).
 // So a transaction's cost is estimated before anything is written, as the
 // bytes of the value buckets' pages it changes (see kvBucket.cost); a
-// batch whose cost exceeds txCostBudget is written in as many
-// transactions as keep each under it, each record whole in one, and the
-// number of records per transaction carries over to the next batch. Stores
-// below some 30k sources never reach the budget.
+// batch whose cost would exceed txCostBudget is written in several
+// transactions, each record whole in one, as many records in each as the
+// last transaction's cost per record lets fit. Stores of fewer than some
+// 50,000 generated sources never reach the budget.
 type txSplit struct {
 	limit int                     // records per transaction; 0: no limit
 	fixed int                     // tests: exactly this many records per transaction
@@ -144,16 +144,12 @@ func (t *txSplit) records(left int) int {
 	return left
 }
 
-// shrink sets the limit after n records would have cost cost.
-func (t *txSplit) shrink(n, cost int) {
-	t.limit = max(1, int(int64(n)*int64(txCostBudget)/int64(cost)*9/10))
-}
-
-// grow lifts the limit after a transaction cheap enough for twice as many
-// records.
-func (t *txSplit) grow(cost int) {
-	if t.limit > 0 && cost < txCostBudget/2 {
-		t.limit *= 2
+// learn sets the limit after n records cost (or would have cost) cost: to
+// as many records as fill nine tenths of the budget at that cost per
+// record, which grows slowly with the store.
+func (t *txSplit) learn(n, cost int) {
+	if cost > 0 {
+		t.limit = max(1, int(int64(n)*int64(txCostBudget)/int64(cost)*9/10))
 	}
 }
 
