@@ -132,7 +132,11 @@ type txSplit struct {
 	trace func(records, cost int) // tests: called after each transaction
 }
 
-var txCostBudget = 48 << 20
+// txCostBudget is the cost at which a write is split. Loading 100k
+// sources (docs/performance.md): 48 MiB peaked at 1.23 GiB anonymous in
+// 236 s, 32 MiB at 0.97 GiB in 254 s, 24 MiB at 0.90 GiB in 266 s; without
+// a budget, 1.86 GiB in 235 s.
+var txCostBudget = 32 << 20
 
 func (t *txSplit) records(left int) int {
 	switch {
