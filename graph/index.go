@@ -3,7 +3,6 @@ package graph
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/cayleygraph/quad"
-	hkv "github.com/hidal-go/hidalgo/kv"
 
 	"claimgraph/graph/queryindex"
 )
@@ -152,22 +150,7 @@ func (s *Store) indexBases() ([]indexBase, error) {
 
 // horizon returns Cayley's last id in the store's log.
 func (s *Store) horizon() (uint64, error) {
-	var h uint64
-	err := hkv.View(context.Background(), s.kv, func(tx hkv.Tx) error {
-		v, err := tx.Get(context.Background(), hkv.Key{metaBucketName, []byte("horizon")})
-		if errors.Is(err, hkv.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if len(v) != 8 {
-			return fmt.Errorf("store damaged: meta horizon has %d bytes", len(v))
-		}
-		h = binary.LittleEndian.Uint64(v)
-		return nil
-	})
-	return h, err
+	return queryindex.Horizon(context.Background(), s.kv)
 }
 
 // HasIndex reports whether reads are served by the query index.
@@ -196,7 +179,7 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	}
 	updated := false
 	if len(bases) > 0 {
-		err := queryindex.Update(ctx, bases[0].name, bases[0].horizon, kvLog{s.kv}, name)
+		err := queryindex.Update(ctx, bases[0].name, bases[0].horizon, s.kv, name)
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}

@@ -24,10 +24,47 @@ var sparseIDs = false
 // Build writes the query index of a Cayley key-value store to name,
 // from one read transaction over Cayley's log (every value and quad
 // record, in id order: a sequential scan).
+//
+// A large store's index is built in parts, to bound the memory the build
+// holds: the index of the log's first buildPart records, then that index
+// updated (see Update) with the next buildPart records, and so on.
 func Build(ctx context.Context, db hkv.KV, name string) error {
 	if !littleEndian() {
 		return nil
 	}
+	last, err := Horizon(ctx, db)
+	if err != nil {
+		return err
+	}
+	if last <= buildPart {
+		return buildPrefix(ctx, db, name, 0)
+	}
+	part, next := name+".part", name+".next"
+	defer os.Remove(part)
+	defer os.Remove(next)
+	if err := buildPrefix(ctx, db, part, buildPart); err != nil {
+		return err
+	}
+	for h := uint64(buildPart); ; h += buildPart {
+		if h+buildPart >= last {
+			return update(ctx, part, h, 0, kvLog{db}, name)
+		}
+		if err := update(ctx, part, h, h+buildPart, kvLog{db}, next); err != nil {
+			return err
+		}
+		if err := os.Rename(next, part); err != nil {
+			return err
+		}
+	}
+}
+
+// buildPart is how many log records a part of a build reads: some 200 MB
+// of memory while it sorts them (a variable for tests).
+var buildPart uint64 = 1 << 21
+
+// buildPrefix writes the index of the log's records with ids up to upTo
+// (0: all of them).
+func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error {
 	// Every value's encoding is copied into an arena of large chunks (a
 	// value is a chunk, an offset and a length), and quads keep Cayley's
 	// ids in 32 bits, renumbered in place; log records are decoded without
@@ -46,7 +83,11 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
 		// Cayley counts the live quads: room for them at once.
 		if raw, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("size")}); err == nil && len(raw) == 8 {
-			spo = make([][4]uint32, 0, binary.LittleEndian.Uint64(raw))
+			size := binary.LittleEndian.Uint64(raw)
+			if upTo > 0 {
+				size = min(size, upTo)
+			}
+			spo = make([][4]uint32, 0, size)
 		}
 		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{[]byte("log")}))
 		defer it.Close()
@@ -55,8 +96,11 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 			if err != nil {
 				return fmt.Errorf("read the store's log: %w", err)
 			}
+			if upTo > 0 && p.id > upTo {
+				break
+			}
 			if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
-				return errors.New("the store is too large for a query index (ids or values beyond 32 bits)")
+				return errTooLarge
 			}
 			switch {
 			case p.id == 0:

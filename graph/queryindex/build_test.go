@@ -14,7 +14,7 @@ import (
 // TestBuildSparseIDs: the index built through the map that numbers values
 // of stores with sparse ids is byte for byte the one built through the
 // table, on the seed and the corpus, and readable; so is the one built
-// with values in small arena chunks.
+// with values in small arena chunks, and the one built in parts.
 func TestBuildSparseIDs(t *testing.T) {
 	root := filepath.Join("..", "..", "testdata")
 	changes, err := loader.ReadFiles(filepath.Join(root, "000_7e1f6717d204dd7e.txt"), filepath.Join(root, "corpus"))
@@ -29,6 +29,17 @@ func TestBuildSparseIDs(t *testing.T) {
 	defer func() { st.Close() }()
 	if _, err := st.Apply(t.Context(), changes); err != nil {
 		t.Fatal(err)
+	}
+	// Records removed and replaced leave dead quads and gaps in the log.
+	edits := []graph.Change{{Remove: changes[0].ID()}, {Remove: changes[5].ID()}}
+	for _, c := range changes[10:14] {
+		c.Record.Title += " (revised)"
+		edits = append(edits, c)
+	}
+	if res, err := st.Apply(t.Context(), edits); err != nil {
+		t.Fatal(err)
+	} else if res.Deleted == 0 || res.Added == 0 {
+		t.Fatalf("the edits deleted %d quads and added %d", res.Deleted, res.Added)
 	}
 	build := func() []byte {
 		t.Helper()
@@ -66,5 +77,15 @@ func TestBuildSparseIDs(t *testing.T) {
 	restore()
 	if !bytes.Equal(dense, chunked) {
 		t.Fatalf("the index built with values in 100-byte chunks (%d bytes) differs from the one built with 16 MiB chunks (%d bytes)", len(chunked), len(dense))
+	}
+	// Built in parts of a few log records (merged as Update merges), or
+	// in parts that end at each record: the same index.
+	for _, n := range []uint64{1, 7, 500} {
+		restore = queryindex.BuildParts(n)
+		parts := build()
+		restore()
+		if !bytes.Equal(dense, parts) {
+			t.Fatalf("the index built in parts of %d log records (%d bytes) differs from the one built at once (%d bytes)", n, len(parts), len(dense))
+		}
 	}
 }

@@ -14,3 +14,11 @@ func ArenaChunks(n int) (restore func()) {
 	arenaChunk = n
 	return func() { arenaChunk = old }
 }
+
+// BuildParts makes Build read n log records per part, until the returned
+// function restores the default.
+func BuildParts(n uint64) (restore func()) {
+	old := buildPart
+	buildPart = n
+	return func() { buildPart = old }
+}

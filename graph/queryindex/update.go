@@ -9,15 +9,8 @@ import (
 	"sort"
 
 	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
 )
-
-// Log reads Cayley's log (a store's value and quad records by id).
-type Log interface {
-	// Since calls fn with every record whose id exceeds h, in id order.
-	Since(ctx context.Context, h uint64, fn func(record []byte) error) error
-	// Get returns the record of id, or nil if there is none.
-	Get(ctx context.Context, id uint64) ([]byte, error)
-}
 
 // Update writes to name the index of a store whose log, up to id h, was
 // the one the index at base was built from, and has since only grown
@@ -29,7 +22,17 @@ type Log interface {
 // The base's sections are merged with the new records' in one pass each:
 // values keep their order when new ones are numbered in between, so the
 // base's quads, renumbered, stay in each of the three orders.
-func Update(ctx context.Context, base string, h uint64, log Log, name string) error {
+func Update(ctx context.Context, base string, h uint64, db hkv.KV, name string) error {
+	return update(ctx, base, h, 0, kvLog{db}, name)
+}
+
+const freshBit = 1 << 31
+
+var errTooLarge = errors.New("the store is too large for a query index (ids or values beyond 32 bits)")
+
+// update is Update of the records with ids in (h, upTo] (upTo 0: every
+// record after h).
+func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name string) error {
 	if !littleEndian() {
 		return errors.New("no query index on a big-endian machine")
 	}
@@ -42,33 +45,40 @@ func Update(ctx context.Context, base string, h uint64, log Log, name string) er
 	}
 	defer x.Close()
 
-	// The new records: values (their encodings in an arena) and live quads.
-	type newValue struct {
-		id         uint64
-		chunk, off uint32
-		len        uint32
-	}
+	// The new records: values (their encodings in an arena) and live
+	// quads (Cayley's ids, then, in place, final numbers).
+	type newValue struct{ id, chunk, off, len uint32 }
 	var (
 		vals  []newValue
 		arena arena
-		added [][4]uint64
+		quads [][4]uint32
+		last  uint64 // the last id read
 	)
-	err = log.Since(ctx, h, func(rec []byte) error {
+	errEnough := errors.New("enough")
+	err = log.since(ctx, h, func(rec []byte) error {
 		p, value, err := decodePrimitive(rec)
 		if err != nil {
 			return fmt.Errorf("read the store's log: %w", err)
 		}
+		if upTo > 0 && p.id > upTo {
+			return errEnough
+		}
+		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
+			return errTooLarge
+		}
 		switch {
 		case p.id == 0:
+			return nil
 		case len(value) > 0:
 			chunk, off := arena.add(value)
-			vals = append(vals, newValue{p.id, chunk, off, uint32(len(value))})
+			vals = append(vals, newValue{uint32(p.id), chunk, off, uint32(len(value))})
 		case !p.deleted:
-			added = append(added, p.dirs)
+			quads = append(quads, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
 		}
+		last = p.id
 		return nil
 	})
-	if err != nil {
+	if err != nil && err != errEnough {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -80,31 +90,38 @@ func Update(ctx context.Context, base string, h uint64, log Log, name string) er
 	// Values: the base's and the fresh ones (not in the base), each
 	// sorted; fresh value f goes after before[f] of the base's.
 	nOld := x.nValues()
+	if nOld >= freshBit {
+		return errTooLarge
+	}
 	oldAt := func(enc []byte) (int, bool) {
 		i := sort.Search(nOld, func(i int) bool { return bytes.Compare(x.encoded(uint32(i+1)), enc) >= 0 })
 		return i, i < nOld && bytes.Equal(x.encoded(uint32(i+1)), enc)
 	}
 	var fresh []newValue
 	var before []int
-	number := map[uint64]uint32{} // Cayley id → number in the base (old) or 1<<31 | fresh index
-	const freshBit = 1 << 31
+	// The number of a value by Cayley's id: in the base (old), or
+	// freshBit | its place among the fresh ones; by id for the new records,
+	// looked up for the base's values the new quads use.
+	newNum := make([]uint32, max(last, h)-h)
+	oldNum := map[uint32]uint32{}
 	for _, v := range vals {
 		e := enc(v)
+		n := &newNum[uint64(v.id)-h-1]
 		if len(fresh) > 0 && bytes.Equal(enc(fresh[len(fresh)-1]), e) {
-			number[v.id] = freshBit | uint32(len(fresh)-1)
+			*n = freshBit | uint32(len(fresh)-1)
 			continue
 		}
 		i, found := oldAt(e)
 		if found {
-			number[v.id] = uint32(i + 1)
+			*n = uint32(i + 1)
 			continue
 		}
-		number[v.id] = freshBit | uint32(len(fresh))
+		*n = freshBit | uint32(len(fresh))
 		fresh = append(fresh, v)
 		before = append(before, i)
 	}
-	if uint64(nOld)+uint64(len(fresh)) > 1<<32-2 || uint64(x.nQuads())+uint64(len(added)) > 1<<32-1 {
-		return errors.New("the store is too large for a query index (beyond 32 bits)")
+	if uint64(nOld)+uint64(len(fresh)) > 1<<32-2 || uint64(x.nQuads())+uint64(len(quads)) > 1<<32-1 {
+		return errTooLarge
 	}
 	// renumber[v] is the base's value v's new number; fresh value f's is
 	// f + 1 + before[f].
@@ -125,15 +142,16 @@ func Update(ctx context.Context, base string, h uint64, log Log, name string) er
 
 	// The new quads, in final numbers; a value of the base they use is
 	// found by its encoding, read from the log.
-	quads := make([][4]uint32, len(added))
-	for i, q := range added {
+	for i, q := range quads {
 		for k, id := range q {
 			if id == 0 {
 				continue
 			}
-			n, ok := number[id]
-			if !ok {
-				rec, err := log.Get(ctx, id)
+			var n uint32
+			if uint64(id) > h {
+				n = newNum[uint64(id)-h-1]
+			} else if n = oldNum[id]; n == 0 {
+				rec, err := log.get(ctx, uint64(id))
 				if err != nil {
 					return err
 				}
@@ -141,17 +159,18 @@ func Update(ctx context.Context, base string, h uint64, log Log, name string) er
 				if err != nil {
 					return fmt.Errorf("read the store's log: %w", err)
 				}
-				at, found := oldAt(value)
-				if rec == nil || len(value) == 0 || !found {
-					return fmt.Errorf("read the store's log: quad %d refers to value %d, which is not in the base index", i, id)
+				if at, found := oldAt(value); len(value) > 0 && found {
+					n = uint32(at + 1)
+					oldNum[id] = n
 				}
-				n = uint32(at + 1)
-				number[id] = n
+			}
+			if n == 0 {
+				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, id)
 			}
 			quads[i][k] = final(n)
 		}
 	}
-	number = nil
+	newNum, oldNum = nil, nil
 	slices.SortFunc(quads, byOrder(orderSPO))
 
 	out, err := createFile(name)

@@ -1,9 +1,10 @@
-package graph
+package queryindex
 
 import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 
 	bolt "github.com/boltdb/bolt"
@@ -14,17 +15,19 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// kvLog reads Cayley's log in a key-value store for queryindex.Update:
-// on bolt and bbolt from the first new record on, elsewhere (leveldb)
-// by scanning the log's keys.
+var logBucket = []byte("log")
+
+// kvLog reads Cayley's log in a key-value store: from a record on, by a
+// seek on bolt and bbolt, elsewhere (leveldb) by scanning the log's keys.
 type kvLog struct{ kv hkv.KV }
 
-func (l kvLog) Since(ctx context.Context, h uint64, fn func([]byte) error) error {
+// since calls fn with every record whose id exceeds h, in id order.
+func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error {
 	from := binary.BigEndian.AppendUint64(nil, h+1)
 	switch db := l.kv.(type) {
 	case *hbolt.DB:
 		return db.DB().View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(logBucketName)
+			b := tx.Bucket(logBucket)
 			if b == nil {
 				return nil
 			}
@@ -38,7 +41,7 @@ func (l kvLog) Since(ctx context.Context, h uint64, fn func([]byte) error) error
 		})
 	case *hbbolt.DB:
 		return db.DB().View(func(tx *bbolt.Tx) error {
-			b := tx.Bucket(logBucketName)
+			b := tx.Bucket(logBucket)
 			if b == nil {
 				return nil
 			}
@@ -52,7 +55,7 @@ func (l kvLog) Since(ctx context.Context, h uint64, fn func([]byte) error) error
 		})
 	}
 	return hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
-		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{logBucketName}))
+		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{logBucket}))
 		defer it.Close()
 		for it.Next(ctx) {
 			k := it.Key()
@@ -66,10 +69,11 @@ func (l kvLog) Since(ctx context.Context, h uint64, fn func([]byte) error) error
 	})
 }
 
-func (l kvLog) Get(ctx context.Context, id uint64) ([]byte, error) {
+// get returns the record of id, or nil if there is none.
+func (l kvLog) get(ctx context.Context, id uint64) ([]byte, error) {
 	var rec []byte
 	err := hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
-		v, err := tx.Get(ctx, hkv.Key{logBucketName, binary.BigEndian.AppendUint64(nil, id)})
+		v, err := tx.Get(ctx, hkv.Key{logBucket, binary.BigEndian.AppendUint64(nil, id)})
 		if errors.Is(err, hkv.ErrNotFound) {
 			return nil
 		}
@@ -77,4 +81,24 @@ func (l kvLog) Get(ctx context.Context, id uint64) ([]byte, error) {
 		return err
 	})
 	return rec, err
+}
+
+// Horizon returns the last id Cayley gave in a store.
+func Horizon(ctx context.Context, db hkv.KV) (uint64, error) {
+	var h uint64
+	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
+		v, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("horizon")})
+		if errors.Is(err, hkv.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("store damaged: meta horizon has %d bytes", len(v))
+		}
+		h = binary.LittleEndian.Uint64(v)
+		return nil
+	})
+	return h, err
 }
