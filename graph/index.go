@@ -163,8 +163,8 @@ func (s *Store) HasIndex() bool {
 // current one, and reports whether it built one; stores in a database
 // server need none. With a base (see indexName) it reads the base and the
 // records added since; otherwise it reads the whole store once (about a
-// second per 400,000 quads) and holds every value and quad in memory while
-// it sorts them.
+// second per 400,000 quads), in parts of bounded memory (see
+// queryindex.Build).
 func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	if s.path == "" || s.sql != nil || s.kv == nil {
 		return false, nil

@@ -21,7 +21,18 @@ var logBucket = []byte("log")
 // seek on bolt and bbolt, elsewhere (leveldb) by scanning the log's keys.
 type kvLog struct{ kv hkv.KV }
 
-// since calls fn with every record whose id exceeds h, in id order.
+// inOrder tells whether since reads records in id order (bolt and bbolt;
+// leveldb's keys, as hidalgo encodes them, are not in that order).
+func (l kvLog) inOrder() bool {
+	switch l.kv.(type) {
+	case *hbolt.DB, *hbbolt.DB:
+		return true
+	}
+	return false
+}
+
+// since calls fn with every record whose id exceeds h, in id order where
+// inOrder.
 func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error {
 	from := binary.BigEndian.AppendUint64(nil, h+1)
 	switch db := l.kv.(type) {

@@ -3,6 +3,7 @@ package queryindex
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,7 +53,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		vals  []newValue
 		arena arena
 		quads [][4]uint32
-		last  uint64 // the last id read
+		last  uint64 // the largest id read
 	)
 	errEnough := errors.New("enough")
 	err = log.since(ctx, h, func(rec []byte) error {
@@ -61,7 +62,10 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 			return fmt.Errorf("read the store's log: %w", err)
 		}
 		if upTo > 0 && p.id > upTo {
-			return errEnough
+			if log.inOrder() {
+				return errEnough
+			}
+			return nil
 		}
 		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
 			return errTooLarge
@@ -75,7 +79,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		case !p.deleted:
 			quads = append(quads, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
 		}
-		last = p.id
+		last = max(last, p.id)
 		return nil
 	})
 	if err != nil && err != errEnough {
@@ -178,6 +182,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		return err
 	}
 	defer out.abandon()
+	out.temporary = upTo > 0 // a part of a build
 	nValues, nQuads := nOld+len(fresh), x.nQuads()+len(quads)
 	var blobSize uint64
 	for _, v := range fresh {
@@ -223,8 +228,12 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	oldBefore := make([]uint32, len(quads))
 	var i uint32
 	for j, q := range quads {
-		for ; int(i) < x.nQuads() && cmpSPO(oldQuad(i), q) < 0; i++ {
-			writeQuad(out, oldQuad(i))
+		for ; int(i) < x.nQuads(); i++ {
+			o := oldQuad(i)
+			if cmpSPO(o, q) >= 0 {
+				break
+			}
+			writeQuad(out, o)
 		}
 		oldBefore[j] = i
 		writeQuad(out, q)
@@ -239,19 +248,32 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	}
 	// ops and ls: each the base's permutation, moved, merged with the new
 	// quads' in that order.
-	for _, perm := range []struct {
-		order [4]quad.Direction
-		old   []uint32
-	}{{orderOPS, x.ops}, {orderLS, x.ls}} {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		c := byOrder(perm.order)
+	// The new quads in each order, sorted on both cores.
+	sorted := func(c func(a, b [4]uint32) int) []uint32 {
 		idx := make([]uint32, len(quads))
 		for j := range idx {
 			idx[j] = uint32(j)
 		}
 		slices.SortFunc(idx, func(a, b uint32) int { return c(quads[a], quads[b]) })
+		return idx
+	}
+	var byLS []uint32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		byLS = sorted(byOrder(orderLS))
+	}()
+	byOPS := sorted(byOrder(orderOPS))
+	<-done
+	for _, perm := range []struct {
+		order [4]quad.Direction
+		old   []uint32
+		idx   []uint32
+	}{{orderOPS, x.ops, byOPS}, {orderLS, x.ls, byLS}} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c, idx := byOrder(perm.order), perm.idx
 		k := 0
 		for _, j := range idx {
 			for ; k < len(perm.old) && c(oldQuad(perm.old[k]), quads[j]) < 0; k++ {
@@ -289,7 +311,12 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 }
 
 func writeQuad(out *file, q [4]uint32) {
-	for _, x := range q {
-		out.u32(x)
+	if out.w.Available() < 16 {
+		out.w.Flush()
 	}
+	b := out.w.AvailableBuffer()
+	for _, x := range q {
+		b = binary.LittleEndian.AppendUint32(b, x)
+	}
+	out.w.Write(b)
 }
