@@ -16,9 +16,10 @@ import (
 // Update writes to name the index of a store whose log, up to id h, was
 // the one the index at base was built from, and has since only grown
 // (quads and values added, none removed). The result is the file Build
-// would write, byte for byte (TestUpdate), but Update reads only the new
-// records and the base, and holds only the new records and a number per
-// value, where Build holds every value and quad.
+// would write, byte for byte (TestIndexUpdate in package graph), but
+// Update reads only the new records and the base, and holds only the new
+// records and a number per value, where a build at once holds every value
+// and quad.
 //
 // The base's sections are merged with the new records' in one pass each:
 // values keep their order when new ones are numbered in between, so the
@@ -45,18 +46,52 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		return fmt.Errorf("base index %s: %w", base, err)
 	}
 	defer x.Close()
+	m := &merge{x: x, h: h}
+	if err := m.read(ctx, log, upTo); err != nil {
+		return err
+	}
+	if err := m.number(ctx, log); err != nil {
+		return err
+	}
+	out, err := createFile(name)
+	if err != nil {
+		return err
+	}
+	defer out.abandon()
+	out.temporary = upTo > 0 // a part of a build
+	m.writeValues(out)
+	m.writeSPO(out)
+	if err := m.writePerms(ctx, out); err != nil {
+		return err
+	}
+	m.writeStarts(out)
+	return out.commit()
+}
 
-	// The new records: values (their encodings in an arena) and live
-	// quads (Cayley's ids, then, in place, final numbers).
-	type newValue struct{ id, chunk, off, len uint32 }
-	var (
-		vals  []newValue
-		arena arena
-		quads [][4]uint32
-		last  uint64 // the largest id read
-	)
+// merge is an update in the making: the base and the new records.
+type merge struct {
+	x *Index
+	h uint64
+
+	vals  []newValue // the new values, sorted by encoding
+	arena arena      // their encodings
+	quads [][4]uint32
+	last  uint64 // the largest id read
+
+	fresh     []newValue // the new values not in the base, sorted
+	before    []int      // fresh value f goes after before[f] of the base's
+	renumber  []uint32   // the base's value v's new number
+	oldBefore []uint32   // how many of the base's quads precede new quad j
+}
+
+type newValue struct{ id, chunk, off, len uint32 }
+
+func (m *merge) enc(v newValue) []byte { return m.arena.chunks[v.chunk][v.off : v.off+v.len] }
+
+// read reads the new records: values, and live quads (Cayley's ids).
+func (m *merge) read(ctx context.Context, log kvLog, upTo uint64) error {
 	errEnough := errors.New("enough")
-	err = log.since(ctx, h, func(rec []byte) error {
+	err := log.since(ctx, m.h, func(rec []byte) error {
 		p, value, err := decodePrimitive(rec)
 		if err != nil {
 			return fmt.Errorf("read the store's log: %w", err)
@@ -74,87 +109,83 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		case p.id == 0:
 			return nil
 		case len(value) > 0:
-			chunk, off := arena.add(value)
-			vals = append(vals, newValue{uint32(p.id), chunk, off, uint32(len(value))})
+			chunk, off := m.arena.add(value)
+			m.vals = append(m.vals, newValue{uint32(p.id), chunk, off, uint32(len(value))})
 		case !p.deleted:
-			quads = append(quads, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
+			m.quads = append(m.quads, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
 		}
-		last = max(last, p.id)
+		m.last = max(m.last, p.id)
 		return nil
 	})
 	if err != nil && err != errEnough {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	enc := func(v newValue) []byte { return arena.chunks[v.chunk][v.off : v.off+v.len] }
-	slices.SortFunc(vals, func(a, b newValue) int { return bytes.Compare(enc(a), enc(b)) })
+	return ctx.Err()
+}
 
-	// Values: the base's and the fresh ones (not in the base), each
-	// sorted; fresh value f goes after before[f] of the base's.
-	nOld := x.nValues()
+// oldAt finds a value in the base: its place in the base's order.
+func (m *merge) oldAt(enc []byte) (int, bool) {
+	n := m.x.nValues()
+	i := sort.Search(n, func(i int) bool { return bytes.Compare(m.x.encoded(uint32(i+1)), enc) >= 0 })
+	return i, i < n && bytes.Equal(m.x.encoded(uint32(i+1)), enc)
+}
+
+// number numbers the values, and the new quads' values in place.
+func (m *merge) number(ctx context.Context, log kvLog) error {
+	slices.SortFunc(m.vals, func(a, b newValue) int { return bytes.Compare(m.enc(a), m.enc(b)) })
+	nOld := m.x.nValues()
 	if nOld >= freshBit {
 		return errTooLarge
 	}
-	oldAt := func(enc []byte) (int, bool) {
-		i := sort.Search(nOld, func(i int) bool { return bytes.Compare(x.encoded(uint32(i+1)), enc) >= 0 })
-		return i, i < nOld && bytes.Equal(x.encoded(uint32(i+1)), enc)
-	}
-	var fresh []newValue
-	var before []int
-	// The number of a value by Cayley's id: in the base (old), or
-	// freshBit | its place among the fresh ones; by id for the new records,
-	// looked up for the base's values the new quads use.
-	newNum := make([]uint32, max(last, h)-h)
+	// The number of a value by Cayley's id: in the base, or freshBit | its
+	// place among the fresh ones; by id for the new records, looked up for
+	// the base's values the new quads use.
+	newNum := make([]uint32, max(m.last, m.h)-m.h)
 	oldNum := map[uint32]uint32{}
-	for _, v := range vals {
-		e := enc(v)
-		n := &newNum[uint64(v.id)-h-1]
-		if len(fresh) > 0 && bytes.Equal(enc(fresh[len(fresh)-1]), e) {
-			*n = freshBit | uint32(len(fresh)-1)
+	for _, v := range m.vals {
+		e := m.enc(v)
+		n := &newNum[uint64(v.id)-m.h-1]
+		if len(m.fresh) > 0 && bytes.Equal(m.enc(m.fresh[len(m.fresh)-1]), e) {
+			*n = freshBit | uint32(len(m.fresh)-1)
 			continue
 		}
-		i, found := oldAt(e)
+		i, found := m.oldAt(e)
 		if found {
 			*n = uint32(i + 1)
 			continue
 		}
-		*n = freshBit | uint32(len(fresh))
-		fresh = append(fresh, v)
-		before = append(before, i)
+		*n = freshBit | uint32(len(m.fresh))
+		m.fresh = append(m.fresh, v)
+		m.before = append(m.before, i)
 	}
-	if uint64(nOld)+uint64(len(fresh)) > 1<<32-2 || uint64(x.nQuads())+uint64(len(quads)) > 1<<32-1 {
+	if uint64(nOld)+uint64(len(m.fresh)) > 1<<32-2 || uint64(m.x.nQuads())+uint64(len(m.quads)) > 1<<32-1 {
 		return errTooLarge
 	}
-	// renumber[v] is the base's value v's new number; fresh value f's is
-	// f + 1 + before[f].
-	renumber := make([]uint32, nOld+1)
+	// Fresh value f's number is f + 1 + before[f].
+	m.renumber = make([]uint32, nOld+1)
 	for v, f := 1, 0; v <= nOld; v++ {
-		for f < len(fresh) && before[f] < v {
+		for f < len(m.fresh) && m.before[f] < v {
 			f++
 		}
-		renumber[v] = uint32(v + f)
+		m.renumber[v] = uint32(v + f)
 	}
 	final := func(n uint32) uint32 {
 		if n&freshBit != 0 {
 			f := int(n &^ freshBit)
-			return uint32(f + 1 + before[f])
+			return uint32(f + 1 + m.before[f])
 		}
-		return renumber[n]
+		return m.renumber[n]
 	}
-
-	// The new quads, in final numbers; a value of the base they use is
-	// found by its encoding, read from the log.
-	for i, q := range quads {
+	for i, q := range m.quads {
 		for k, id := range q {
 			if id == 0 {
 				continue
 			}
 			var n uint32
-			if uint64(id) > h {
-				n = newNum[uint64(id)-h-1]
+			if uint64(id) > m.h {
+				n = newNum[uint64(id)-m.h-1]
 			} else if n = oldNum[id]; n == 0 {
+				// A value of the base, found by its encoding.
 				rec, err := log.get(ctx, uint64(id))
 				if err != nil {
 					return err
@@ -163,7 +194,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 				if err != nil {
 					return fmt.Errorf("read the store's log: %w", err)
 				}
-				if at, found := oldAt(value); len(value) > 0 && found {
+				if at, found := m.oldAt(value); len(value) > 0 && found {
 					n = uint32(at + 1)
 					oldNum[id] = n
 				}
@@ -171,37 +202,31 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 			if n == 0 {
 				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, id)
 			}
-			quads[i][k] = final(n)
+			m.quads[i][k] = final(n)
 		}
 	}
-	newNum, oldNum = nil, nil
-	slices.SortFunc(quads, byOrder(orderSPO))
+	slices.SortFunc(m.quads, byOrder(orderSPO))
+	return nil
+}
 
-	out, err := createFile(name)
-	if err != nil {
-		return err
-	}
-	defer out.abandon()
-	out.temporary = upTo > 0 // a part of a build
-	nValues, nQuads := nOld+len(fresh), x.nQuads()+len(quads)
-	var blobSize uint64
-	for _, v := range fresh {
+// writeValues writes the header and the values, in final order.
+func (m *merge) writeValues(out *file) {
+	nValues := m.x.nValues() + len(m.fresh)
+	blobSize := uint64(len(m.x.blob))
+	for _, v := range m.fresh {
 		blobSize += uint64(v.len)
 	}
-	blobSize += uint64(len(x.blob))
-	out.header(indexHeader{Magic: indexMagic, NValues: uint64(nValues), NQuads: uint64(nQuads), BlobSize: blobSize})
-
-	// Values, in final order: offsets, then bytes.
+	out.header(indexHeader{Magic: indexMagic, NValues: uint64(nValues), NQuads: uint64(m.x.nQuads() + len(m.quads)), BlobSize: blobSize})
 	values := func(fn func([]byte)) {
 		f := 0
-		for v := 1; v <= nOld; v++ {
-			for ; f < len(fresh) && before[f] < v; f++ {
-				fn(enc(fresh[f]))
+		for v := 1; v <= m.x.nValues(); v++ {
+			for ; f < len(m.fresh) && m.before[f] < v; f++ {
+				fn(m.enc(m.fresh[f]))
 			}
-			fn(x.encoded(uint32(v)))
+			fn(m.x.encoded(uint32(v)))
 		}
-		for ; f < len(fresh); f++ {
-			fn(enc(fresh[f]))
+		for ; f < len(m.fresh); f++ {
+			fn(m.enc(m.fresh[f]))
 		}
 	}
 	var sum uint64
@@ -213,48 +238,54 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	out.pad((nValues + 1) * 8)
 	values(func(b []byte) { out.w.Write(b) })
 	out.pad(int(blobSize))
+}
 
-	// The base's quad i, renumbered.
-	oldQuad := func(i uint32) [4]uint32 {
-		q := [4]uint32(x.spo[4*i : 4*i+4])
-		for k := range q {
-			q[k] = renumber[q[k]]
-		}
-		return q
+// oldQuad returns the base's quad i, renumbered.
+func (m *merge) oldQuad(i uint32) [4]uint32 {
+	q := [4]uint32(m.x.spo[4*i : 4*i+4])
+	for k := range q {
+		q[k] = m.renumber[q[k]]
 	}
-	// spo: the base's quads and the new, merged. oldBefore[j] is how many
-	// of the base's quads precede new quad j.
+	return q
+}
+
+// writeSPO writes the base's quads and the new, merged.
+func (m *merge) writeSPO(out *file) {
 	cmpSPO := byOrder(orderSPO)
-	oldBefore := make([]uint32, len(quads))
+	m.oldBefore = make([]uint32, len(m.quads))
 	var i uint32
-	for j, q := range quads {
-		for ; int(i) < x.nQuads(); i++ {
-			o := oldQuad(i)
+	for j, q := range m.quads {
+		for ; int(i) < m.x.nQuads(); i++ {
+			o := m.oldQuad(i)
 			if cmpSPO(o, q) >= 0 {
 				break
 			}
 			writeQuad(out, o)
 		}
-		oldBefore[j] = i
+		m.oldBefore[j] = i
 		writeQuad(out, q)
 	}
-	for ; int(i) < x.nQuads(); i++ {
-		writeQuad(out, oldQuad(i))
+	for ; int(i) < m.x.nQuads(); i++ {
+		writeQuad(out, m.oldQuad(i))
 	}
-	// Where the base's quad i now is: after the new quads that precede it.
-	movedOld := func(i uint32) uint32 {
-		n, _ := slices.BinarySearch(oldBefore, i+1)
-		return i + uint32(n)
-	}
-	// ops and ls: each the base's permutation, moved, merged with the new
-	// quads' in that order.
-	// The new quads in each order, sorted on both cores.
+}
+
+// movedOld returns where the base's quad i now is: after the new quads
+// that precede it.
+func (m *merge) movedOld(i uint32) uint32 {
+	n, _ := slices.BinarySearch(m.oldBefore, i+1)
+	return i + uint32(n)
+}
+
+// writePerms writes ops and ls: each the base's permutation, moved, merged
+// with the new quads' in that order (sorted on both cores).
+func (m *merge) writePerms(ctx context.Context, out *file) error {
 	sorted := func(c func(a, b [4]uint32) int) []uint32 {
-		idx := make([]uint32, len(quads))
+		idx := make([]uint32, len(m.quads))
 		for j := range idx {
 			idx[j] = uint32(j)
 		}
-		slices.SortFunc(idx, func(a, b uint32) int { return c(quads[a], quads[b]) })
+		slices.SortFunc(idx, func(a, b uint32) int { return c(m.quads[a], m.quads[b]) })
 		return idx
 	}
 	var byLS []uint32
@@ -265,41 +296,44 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	}()
 	byOPS := sorted(byOrder(orderOPS))
 	<-done
+	nQuads := m.x.nQuads() + len(m.quads)
 	for _, perm := range []struct {
 		order [4]quad.Direction
 		old   []uint32
 		idx   []uint32
-	}{{orderOPS, x.ops, byOPS}, {orderLS, x.ls, byLS}} {
+	}{{orderOPS, m.x.ops, byOPS}, {orderLS, m.x.ls, byLS}} {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		c, idx := byOrder(perm.order), perm.idx
-		k := 0
-		for _, j := range idx {
-			for ; k < len(perm.old) && c(oldQuad(perm.old[k]), quads[j]) < 0; k++ {
-				out.u32(movedOld(perm.old[k]))
+		c, k := byOrder(perm.order), 0
+		for _, j := range perm.idx {
+			for ; k < len(perm.old) && c(m.oldQuad(perm.old[k]), m.quads[j]) < 0; k++ {
+				out.u32(m.movedOld(perm.old[k]))
 			}
-			out.u32(j + oldBefore[j])
+			out.u32(j + m.oldBefore[j])
 		}
 		for ; k < len(perm.old); k++ {
-			out.u32(movedOld(perm.old[k]))
+			out.u32(m.movedOld(perm.old[k]))
 		}
 		out.pad(nQuads * 4)
 	}
+	return nil
+}
 
-	// Where each value's quads start in each order: the base's counts per
-	// value, renumbered, and the new quads'.
-	counts := make([]uint32, nValues+2)
+// writeStarts writes where each value's quads start in each order: the
+// base's counts per value, renumbered, and the new quads'.
+func (m *merge) writeStarts(out *file) {
+	counts := make([]uint32, m.x.nValues()+len(m.fresh)+2)
 	for _, d := range []struct {
 		start []uint32
 		slot  int
-	}{{x.sStart, slot(quad.Subject)}, {x.oStart, slot(quad.Object)}, {x.lStart, slot(quad.Label)}} {
+	}{{m.x.sStart, slot(quad.Subject)}, {m.x.oStart, slot(quad.Object)}, {m.x.lStart, slot(quad.Label)}} {
 		clear(counts)
 		counts[1] = d.start[1] // quads without a value there (label 0)
-		for v := 1; v <= nOld; v++ {
-			counts[renumber[v]+1] = d.start[v+1] - d.start[v]
+		for v := 1; v <= m.x.nValues(); v++ {
+			counts[m.renumber[v]+1] = d.start[v+1] - d.start[v]
 		}
-		for _, q := range quads {
+		for _, q := range m.quads {
 			counts[q[d.slot]+1]++
 		}
 		for v := 1; v < len(counts); v++ {
@@ -307,7 +341,6 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 		}
 		out.u32s(counts)
 	}
-	return out.commit()
 }
 
 func writeQuad(out *file, q [4]uint32) {
