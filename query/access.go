@@ -28,9 +28,8 @@ type reader struct {
 	foundBuf   []found  // relationships read, reused
 	natives    *natives // query values of index values; see nativeOf
 	relCache   map[relsKey][]relHit
-	refCache   []relTable // the same, for nodes whose NodeRef is known: by kind and direction
-	relKinds   []string   // relationship types, numbered for refCache
-	relCount   int
+	byRef      *refRels // the same, for nodes whose NodeRef is known
+	relCount   int      // relationships in relCache
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
@@ -448,12 +447,32 @@ func (r *reader) hitsByID(id string, out bool, typ string) ([]relHit, error) {
 	return r.cacheRels(key, rels), nil
 }
 
+// refRels holds nodes' relationship lists by NodeRef, by type and
+// direction. Like natives, they are kept with the query index for the
+// process: the lists a query boxed serve the next one (the REPL's, or a
+// benchmark's next run) until a write drops the index.
+type refRels struct {
+	tables []relTable
+	kinds  []string // relationship types, numbered for tables
+	count  int      // relationships held
+}
+
+type refRelsKey struct{}
+
+func (r *reader) refRels() *refRels {
+	if r.byRef == nil {
+		r.byRef = r.st.IndexMemo(refRelsKey{}, func() any { return &refRels{} }).(*refRels)
+	}
+	return r.byRef
+}
+
 func (r *reader) hitsByRef(id string, ref graph.NodeRef, out bool, typ string) ([]relHit, error) {
-	t := 2 * int(r.relKind(typ))
+	rr := r.refRels()
+	t := 2 * int(rr.kind(typ))
 	if out {
 		t++
 	}
-	if hits := r.refTable(t).get(ref); hits != nil {
+	if hits := rr.table(t).get(ref); hits != nil {
 		return hits, nil
 	}
 	rels, err := r.readRels(id, ref, out, typ)
@@ -461,15 +480,27 @@ func (r *reader) hitsByRef(id string, ref graph.NodeRef, out bool, typ string) (
 		return nil, err
 	}
 	hits := r.boxRels(rels, out)
-	r.refTable(t).set(ref, hits) // (readRels may have emptied the caches)
+	rr.table(t).set(ref, hits) // (readRels may have emptied the caches)
+	rr.count += len(hits) + 1
 	return hits, nil
 }
 
-func (r *reader) refTable(t int) *relTable {
-	if t >= len(r.refCache) {
-		r.refCache = append(r.refCache, make([]relTable, t+1-len(r.refCache))...)
+func (rr *refRels) table(t int) *relTable {
+	if t >= len(rr.tables) {
+		rr.tables = append(rr.tables, make([]relTable, t+1-len(rr.tables))...)
 	}
-	return &r.refCache[t]
+	return &rr.tables[t]
+}
+
+// kind numbers a relationship type; queries name a few.
+func (rr *refRels) kind(typ string) uint32 {
+	for i, t := range rr.kinds {
+		if t == typ {
+			return uint32(i)
+		}
+	}
+	rr.kinds = append(rr.kinds, typ)
+	return uint32(len(rr.kinds) - 1)
 }
 
 // relTable holds nodes' relationships of one type and direction by
@@ -516,22 +547,13 @@ func (r *reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([
 	return rels, nil
 }
 
-// relKind numbers a relationship type; a query names a few.
-func (r *reader) relKind(typ string) uint32 {
-	for i, t := range r.relKinds {
-		if t == typ {
-			return uint32(i)
-		}
-	}
-	r.relKinds = append(r.relKinds, typ)
-	return uint32(len(r.relKinds) - 1)
-}
-
 // makeRoom empties the relationship caches if n more entries would
 // overflow them.
 func (r *reader) makeRoom(n int) {
-	if r.relCount+n > maxCachedRels {
-		r.relCache, r.refCache, r.relCount, r.fetched = map[relsKey][]relHit{}, nil, 0, map[relsSide]*[]string{}
+	rr := r.refRels()
+	if r.relCount+rr.count+n > maxCachedRels {
+		r.relCache, r.relCount, r.fetched = map[relsKey][]relHit{}, 0, map[relsSide]*[]string{}
+		rr.tables, rr.count = nil, 0
 	}
 }
 
@@ -546,11 +568,12 @@ type found struct {
 func (r *reader) cacheRels(key relsKey, rels []found) []relHit {
 	hits := r.boxRels(rels, key.out)
 	r.relCache[key] = hits
+	r.relCount += len(hits) + 1
 	return hits
 }
 
 // boxRels sorts a node's relationships of one type and direction and
-// boxes them, counting them against the caches' bound.
+// boxes them.
 func (r *reader) boxRels(rels []found, out bool) []relHit {
 	r.sortRels(rels, out)
 	hits := make([]relHit, len(rels))
@@ -561,7 +584,6 @@ func (r *reader) boxRels(rels []found, out bool) []relHit {
 		}
 		hits[i] = relHit{rel: f.rel, other: Node{ID: other, ref: f.ref}}
 	}
-	r.relCount += len(rels) + 1
 	return hits
 }
 

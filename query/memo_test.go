@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,8 +37,26 @@ func TestValuesAfterWrite(t *testing.T) {
 		}
 		return out
 	}
-	before := titles()
-	rd := loader.NewTextReader("new.txt", strings.NewReader("source · blog\nAardvark first\nsrc_new\nhttps://example.org/p\n"), nil)
+	// Each source with its quotes' count: relationship lists, which a
+	// process also keeps with the index (by the index's node numbers).
+	quotes := func() []string {
+		t.Helper()
+		p, err := Prepare(t.Context(), st, `MATCH (s:Source) OPTIONAL MATCH (q:Quote)-[:QUOTED_IN]->(s) RETURN s.id, count(q) ORDER BY s.id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+			out = append(out, fmt.Sprint(row[0], " ", row[1]))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before, quotesBefore := titles(), quotes()
+	rd := loader.NewTextReader("new.txt", strings.NewReader("source · blog\nAardvark first\nsrc_new\nauthors: Ann Lee\nEvidence from this source (2)\n- weight0.5\nmethod: m\n“one”\n- weight0.7\nmethod: m\n“two”\n"), nil)
 	item, err := rd.Next()
 	if err != nil {
 		t.Fatal(err)
@@ -49,5 +68,10 @@ func TestValuesAfterWrite(t *testing.T) {
 	slices.Sort(want)
 	if after := titles(); !slices.Equal(after, want) {
 		t.Fatalf("titles after adding a source:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(want, "\n"))
+	}
+	wantQuotes := append([]string{"src_new 2"}, quotesBefore...)
+	slices.Sort(wantQuotes)
+	if after := quotes(); !slices.Equal(after, wantQuotes) {
+		t.Fatalf("quotes per source after adding one:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(wantQuotes, "\n"))
 	}
 }
