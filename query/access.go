@@ -28,8 +28,8 @@ type reader struct {
 	foundBuf   []found  // relationships read, reused
 	natives    *natives // query values of index values; see nativeOf
 	relCache   map[relsKey][]relHit
-	byRef      *refRels // the same, for nodes whose NodeRef is known
-	relCount   int      // relationships in relCache
+	byRef      *refRels                  // the same, for nodes whose NodeRef is known
+	relCount   int                       // relationships in relCache
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
