@@ -186,13 +186,10 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 		// A base that cannot be used (damaged, say) is built over.
 		updated = err == nil
 	}
-	if !updated {
-		if err := queryindex.Build(ctx, s.kv, name); err != nil {
-			return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
-		}
-	}
 	if updated {
 		s.indexUpdates++
+	} else if err := queryindex.Build(ctx, s.kv, name); err != nil {
+		return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
 	}
 	for _, b := range bases {
 		if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
