@@ -364,13 +364,9 @@ func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreO
 	}
 	ends := recordEnds(add)
 	for done := 0; done < len(ends); {
-		n := s.adds.records(len(ends) - done)
-		from := 0
-		if done > 0 {
-			from = ends[done-1]
-		}
+		n, part := s.adds.next(add, ends, done)
 		var ds []cgraph.Delta
-		for _, q := range add[from:ends[done+n-1]] {
+		for _, q := range part {
 			ds = append(ds, cgraph.Delta{Quad: q, Action: cgraph.Add})
 		}
 		if err := s.qs.ApplyDeltas(ds, opts); err != nil {

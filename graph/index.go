@@ -106,7 +106,7 @@ func (s *Store) dropIndex(removes bool) error {
 		err = os.Remove(name)
 	} else {
 		var h uint64
-		if h, err = s.horizon(); err == nil {
+		if h, err = queryindex.Horizon(context.Background(), s.kv); err == nil {
 			err = os.Rename(name, fmt.Sprintf("%s%s%d", name, baseSuffix, h))
 		}
 	}
@@ -146,11 +146,6 @@ func (s *Store) indexBases() ([]indexBase, error) {
 	}
 	slices.SortFunc(out, func(a, b indexBase) int { return cmp.Compare(b.horizon, a.horizon) })
 	return out, nil
-}
-
-// horizon returns Cayley's last id in the store's log.
-func (s *Store) horizon() (uint64, error) {
-	return queryindex.Horizon(context.Background(), s.kv)
 }
 
 // HasIndex reports whether reads are served by the query index.

@@ -66,12 +66,8 @@ func (s *Store) addQuads(ctx context.Context, quads []quad.Quad) error {
 	ends := recordEnds(quads)
 	now := time.Now().UnixNano()
 	for done := 0; done < len(ends); {
-		n := s.adds.records(len(ends) - done)
-		from := 0
-		if done > 0 {
-			from = ends[done-1]
-		}
-		cost, err := s.addQuadsOnce(ctx, quads[from:ends[done+n-1]], now, n > 1 && s.adds.fixed == 0)
+		n, part := s.adds.next(quads, ends, done)
+		cost, err := s.addQuadsOnce(ctx, part, now, n > 1 && s.adds.fixed == 0)
 		if big := (*tooCostly)(nil); errors.As(err, &big) {
 			s.adds.learn(n, big.cost)
 			continue
@@ -138,14 +134,21 @@ type txSplit struct {
 // a budget, 1.86 GiB in 235 s.
 var txCostBudget = 32 << 20
 
-func (t *txSplit) records(left int) int {
+// next returns the records (and their quads) of the next transaction of
+// a write, after done records of those that end at ends.
+func (t *txSplit) next(quads []quad.Quad, ends []int, done int) (records int, part []quad.Quad) {
+	records = len(ends) - done
 	switch {
 	case t.fixed > 0:
-		return min(left, t.fixed)
+		records = min(records, t.fixed)
 	case t.limit > 0:
-		return min(left, t.limit)
+		records = min(records, t.limit)
 	}
-	return left
+	from := 0
+	if done > 0 {
+		from = ends[done-1]
+	}
+	return records, quads[from:ends[done+records-1]]
 }
 
 // learn sets the limit after n records cost (or would have cost) cost: to

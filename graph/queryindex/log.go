@@ -38,29 +38,15 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 	switch db := l.kv.(type) {
 	case *hbolt.DB:
 		return db.DB().View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(logBucket)
-			if b == nil {
-				return nil
-			}
-			c := b.Cursor()
-			for k, v := c.Seek(from); k != nil; k, v = c.Next() {
-				if err := fn(v); err != nil {
-					return err
-				}
+			if b := tx.Bucket(logBucket); b != nil {
+				return seek(b.Cursor(), from, fn)
 			}
 			return nil
 		})
 	case *hbbolt.DB:
 		return db.DB().View(func(tx *bbolt.Tx) error {
-			b := tx.Bucket(logBucket)
-			if b == nil {
-				return nil
-			}
-			c := b.Cursor()
-			for k, v := c.Seek(from); k != nil; k, v = c.Next() {
-				if err := fn(v); err != nil {
-					return err
-				}
+			if b := tx.Bucket(logBucket); b != nil {
+				return seek(b.Cursor(), from, fn)
 			}
 			return nil
 		})
@@ -78,6 +64,19 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 		}
 		return it.Err()
 	})
+}
+
+// seek calls fn with the values of a bolt or bbolt cursor from key from on.
+func seek(c interface {
+	Seek([]byte) ([]byte, []byte)
+	Next() ([]byte, []byte)
+}, from []byte, fn func([]byte) error) error {
+	for k, v := c.Seek(from); k != nil; k, v = c.Next() {
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // get returns the record of id, or nil if there is none.
