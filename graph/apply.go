@@ -312,7 +312,7 @@ func sameQuads(a, b []quad.Quad) bool {
 }
 
 // write applies the rewrites: all deletions in one transaction, then all
-// additions in another (see Apply). After a failed write the quad store is
+// additions, in one transaction or several (see Apply). After a failed write the quad store is
 // reopened, since Cayley's KV caches are not rolled back.
 func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	var del []cgraph.Delta

@@ -83,18 +83,20 @@ func (s *Store) dropIndex(removes bool) error {
 	fail := func(err error) error {
 		return fmt.Errorf("store %s: remove the query index before writing: %w", s.path, err)
 	}
-	bases, err := s.indexBases()
-	if err != nil {
-		return fail(err)
-	}
-	if removes && len(bases) > 0 {
+	if removes {
+		bases, err := s.indexBases()
+		if err != nil {
+			return fail(err)
+		}
 		for _, b := range bases {
 			if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fail(err)
 			}
 		}
-		if err := syncDir(s.path); err != nil {
-			return fail(err)
+		if len(bases) > 0 {
+			if err := syncDir(s.path); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	if s.indexState == indexAbsent && s.index == nil {
@@ -102,6 +104,7 @@ func (s *Store) dropIndex(removes bool) error {
 	}
 	s.closeIndex()
 	name := filepath.Join(s.path, indexName)
+	var err error
 	if removes || s.kv == nil {
 		err = os.Remove(name)
 	} else {
