@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 
 	"claimgraph/graph/queryindex"
 	"google.golang.org/protobuf/proto"
@@ -101,4 +104,24 @@ func (s *Store) IndexUpdates() int { return s.indexUpdates }
 // the file at path.
 func (s *Store) BuildIndexTo(ctx context.Context, path string) error {
 	return queryindex.Build(ctx, s.kv, path)
+}
+
+// MapAddress is where a bolt or bbolt store's file is mapped in memory
+// (it changes when the store maps its file anew), and the file's size.
+func (s *Store) MapAddress() (addr uintptr, size int64, err error) {
+	switch db := s.kv.(type) {
+	case *hbbolt.DB:
+		st, err := os.Stat(db.DB().Path())
+		if err != nil {
+			return 0, 0, err
+		}
+		return db.DB().Info().Data, st.Size(), nil
+	case *hbolt.DB:
+		st, err := os.Stat(db.DB().Path())
+		if err != nil {
+			return 0, 0, err
+		}
+		return db.DB().Info().Data, st.Size(), nil
+	}
+	return 0, 0, fmt.Errorf("store %s is not bolt or bbolt", s.Backend())
 }

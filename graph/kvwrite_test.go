@@ -222,3 +222,35 @@ func TestTxSplit(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreMappedOnce loads a corpus whose store outgrows bolt's first
+// maps (32 KiB, doubled as the file grows) in one transaction, and
+// requires the file to have stayed where it was first mapped: a new map
+// inside a write transaction copies every node the transaction holds.
+func TestStoreMappedOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := gen.Write(dir, gen.Config{Sources: 300, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	changes := readChanges(t, dir)
+	for _, backend := range []string{"bolt", "bbolt"} {
+		t.Run(backend, func(t *testing.T) {
+			st, _ := newStore(t, backend)
+			before, _, err := st.MapAddress()
+			if err != nil {
+				t.Fatal(err)
+			}
+			apply(t, st, changes...)
+			after, size, err := st.MapAddress()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if size < 4<<20 {
+				t.Fatalf("store file is %d bytes: too small to outgrow a first map", size)
+			}
+			if after != before {
+				t.Errorf("store file mapped anew while it grew to %d bytes", size)
+			}
+		})
+	}
+}
