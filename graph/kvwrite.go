@@ -672,7 +672,12 @@ func (s *Store) beginKV() (*kvTx, error) {
 			return nil, err
 		}
 		tx.bucket = func(name []byte) (kvBucket, error) {
-			b, err := btx.CreateBucketIfNotExists(name)
+			// Looked up first: CreateBucketIfNotExists searches twice
+			// for a bucket that exists, as nearly all do.
+			if b := btx.Bucket(name); b != nil {
+				return boltBucket{b}, nil
+			}
+			b, err := btx.CreateBucket(name)
 			return boltBucket{b}, err
 		}
 		tx.pageSize = btx.DB().Info().PageSize
@@ -683,7 +688,10 @@ func (s *Store) beginKV() (*kvTx, error) {
 			return nil, err
 		}
 		tx.bucket = func(name []byte) (kvBucket, error) {
-			b, err := btx.CreateBucketIfNotExists(name)
+			if b := btx.Bucket(name); b != nil {
+				return bboltBucket{b}, nil
+			}
+			b, err := btx.CreateBucket(name)
 			return bboltBucket{b}, err
 		}
 		tx.pageSize = btx.DB().Info().PageSize
