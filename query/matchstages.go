@@ -276,7 +276,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 			continue
 		}
 		err := s.step(x, r, from, func(h *relHit) error {
-			if !s.unique(r, h.rel.(Rel), nil) {
+			if !s.unique(r, h, nil) {
 				return nil
 			}
 			hits = append(hits, hit{r, h})
@@ -299,7 +299,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 	}
 	if !s.varLen {
 		return s.step(x, r, from, func(h *relHit) error {
-			if !s.unique(r, h.rel.(Rel), nil) {
+			if !s.unique(r, h, nil) {
 				return nil
 			}
 			return s.finish(x, r, h, emit)
@@ -327,7 +327,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 			return nil
 		}
 		return s.step(x, r, at, func(h *relHit) error {
-			if !s.unique(r, h.rel.(Rel), path) {
+			if !s.unique(r, h, path) {
 				return nil
 			}
 			path = append(path, h)
@@ -370,7 +370,13 @@ func (s *expandStage) step(x *exec, r Row, from Node, fn func(*relHit) error) er
 	return nil
 }
 
-func (s *expandStage) unique(r Row, rel Rel, path []*relHit) bool {
+func (s *expandStage) unique(r Row, h *relHit, path []*relHit) bool {
+	if len(s.uniq) == 0 && len(path) == 0 {
+		// Nothing to compare: the relationship's value is not read, which
+		// spares a random memory access per row.
+		return true
+	}
+	rel := h.rel.(Rel)
 	for _, p := range path {
 		if p.rel.(Rel).same(rel) {
 			return false
