@@ -31,8 +31,11 @@ type Options struct {
 }
 
 // Run executes the plan on st, calling fn with each result row (the
-// values of Columns, in order). The first error from fn stops the run and
-// is returned. A run stops when ctx is done, with ctx's error.
+// values of Columns, in order). The row's slice is reused for the next
+// row, as bufio.Scanner reuses its buffer: fn copies it to keep it (the
+// values themselves are never changed). The first error from fn stops
+// the run and is returned. A run stops when ctx is done, with ctx's
+// error.
 func (p *Plan) Run(ctx context.Context, st *graph.Store, o Options, fn func([]Value) error) error {
 	_, err := p.run(ctx, st, o, false, fn)
 	return err
@@ -71,19 +74,14 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 		}
 	}
 	var returned int64
-	var slab []Value
+	// One result row for the run (see Run): a row per result was a third
+	// of what a query returning 130,000 rows allocated.
+	out := make([]Value, len(p.out))
 	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
 			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
 		}
-		// Result rows are carved from a slab: fn may keep them, so each is
-		// its own memory, but not its own allocation.
-		if len(slab) < len(p.out) {
-			slab = make([]Value, 1024*max(len(p.out), 1))
-		}
-		out := slab[:len(p.out):len(p.out)]
-		slab = slab[len(p.out):]
 		for i, s := range p.out {
 			out[i] = r[s]
 			if o.Describe {
