@@ -533,40 +533,72 @@ func (s *sortStage) keptKey(k int) int {
 
 func newSortColumn(at func(i int) Value, n int, desc bool) sortColumn {
 	col := sortColumn{desc: desc}
-	allNums, allStrs := true, true
-	for i := 0; i < n && (allNums || allStrs); i++ {
-		switch v := at(i).(type) {
-		case float64:
-			allStrs = false
-			allNums = allNums && !math.IsNaN(v)
-		case int64:
-			allStrs = false
-			// float64 holds every int64 up to 2^53 exactly
-			allNums = allNums && v <= 1<<53 && v >= -(1<<53)
-		case string:
-			allNums = false
-		default:
-			allNums, allStrs = false, false
-		}
+	// One pass reads each value once, unboxing it as it goes: each row's
+	// value is boxed somewhere else in memory, and a second pass over
+	// 130,000 of them waited for memory again.
+	if nums, ok := numberColumn(at, n); ok {
+		col.nums = nums
+		return col
 	}
-	switch {
-	case allNums && n > 0:
-		col.nums = make([]float64, n)
-		for i := range col.nums {
-			col.nums[i] = toF(at(i))
-		}
-	case allStrs && n > 0:
-		col.strs = make([]string, n)
-		for i := range col.strs {
-			col.strs[i] = at(i).(string)
-		}
-	default:
-		col.vals = make([]Value, n)
-		for i := range col.vals {
-			col.vals[i] = at(i)
-		}
+	if strs, ok := stringColumn(at, n); ok {
+		col.strs = strs
+		return col
+	}
+	col.vals = make([]Value, n)
+	for i := range col.vals {
+		col.vals[i] = at(i)
 	}
 	return col
+}
+
+// numberColumn returns the values as float64s when every one is a number
+// that a float64 orders as it is ordered (no NaN, integers within 2^53).
+func numberColumn(at func(i int) Value, n int) ([]float64, bool) {
+	if n == 0 {
+		return nil, false
+	}
+	switch at(0).(type) {
+	case float64, int64:
+	default:
+		return nil, false
+	}
+	nums := make([]float64, n)
+	for i := range nums {
+		switch v := at(i).(type) {
+		case float64:
+			if math.IsNaN(v) {
+				return nil, false
+			}
+			nums[i] = v
+		case int64:
+			if v > 1<<53 || v < -(1<<53) {
+				return nil, false
+			}
+			nums[i] = float64(v)
+		default:
+			return nil, false
+		}
+	}
+	return nums, true
+}
+
+// stringColumn returns the values as strings when every one is a string.
+func stringColumn(at func(i int) Value, n int) ([]string, bool) {
+	if n == 0 {
+		return nil, false
+	}
+	if _, ok := at(0).(string); !ok {
+		return nil, false
+	}
+	strs := make([]string, n)
+	for i := range strs {
+		s, ok := at(i).(string)
+		if !ok {
+			return nil, false
+		}
+		strs[i] = s
+	}
+	return strs, true
 }
 
 // radixOrder returns the row numbers ordered by one column of numbers
