@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -400,7 +401,7 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		return err
 	}
 	idx := sortOrder(s.columns(x), s.n)
-	s.vals = chunked{}
+	s.vals.release()
 	if x.wholeRows {
 		for _, i := range idx {
 			if err := emit(s.rows[i]); err != nil {
@@ -409,6 +410,7 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 		}
 		return nil
 	}
+	defer s.kept.release()
 	return s.emitKept(x, idx, emit)
 }
 
@@ -504,13 +506,29 @@ const chunkLen = 8192
 
 func (c *chunked) push(v Value) {
 	if n := len(c.chunks); n == 0 || len(c.chunks[n-1]) == chunkLen {
-		c.chunks = append(c.chunks, make([]Value, 0, chunkLen))
+		c.chunks = append(c.chunks, (*chunkPool.Get().(*[]Value))[:0])
 	}
 	last := &c.chunks[len(c.chunks)-1]
 	*last = append(*last, v)
 }
 
 func (c *chunked) at(i int) Value { return c.chunks[i/chunkLen][i%chunkLen] }
+
+// release empties the list and keeps its chunks for the next one: a
+// query that sorts 130,000 rows otherwise allocated 10 MB of them, and
+// started a garbage collection every other run.
+func (c *chunked) release() {
+	for _, ch := range c.chunks {
+		clear(ch[:cap(ch)])
+		chunkPool.Put(&ch)
+	}
+	c.chunks = nil
+}
+
+var chunkPool = sync.Pool{New: func() any {
+	ch := make([]Value, 0, chunkLen)
+	return &ch
+}}
 
 // A sortColumn holds one sort key of every row, unboxed when all of them
 // are numbers (no NaN) or all strings: comparing those directly is several
