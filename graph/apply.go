@@ -316,7 +316,7 @@ func sameQuads(a, b []quad.Quad) bool {
 // reopened, since Cayley's KV caches are not rolled back.
 func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	var del []cgraph.Delta
-	var add []quad.Quad
+	var add, removed []quad.Quad
 	for _, rw := range rws {
 		if sameQuads(rw.old, rw.new) {
 			continue
@@ -324,9 +324,11 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		for _, q := range rw.old {
 			del = append(del, cgraph.Delta{Quad: q, Action: cgraph.Delete})
 		}
+		removed = append(removed, rw.old...)
 		add = append(add, rw.new...)
 	}
-	if err := s.dropIndex(len(del) > 0); err != nil {
+	removal, err := s.dropIndex(removed)
+	if err != nil {
 		return err
 	}
 	s.prepareCounts()
@@ -339,7 +341,16 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
 	if len(del) > 0 {
 		if err := s.qs.ApplyDeltas(del, opts); err != nil {
+			if removal != nil {
+				removal.Close() // unmarked: the base is built over
+			}
 			return failed(err)
+		}
+		if removal != nil {
+			if err := removal.Commit(); err != nil {
+				// Unmarked, the base is built over; remove it now.
+				s.dropBases()
+			}
 		}
 		// The records being replaced are now absent: their new versions
 		// are written even if the batch is cancelled meanwhile.

@@ -23,12 +23,13 @@ import (
 // builds it again (the load command does, at its end). Without one, reads
 // go through Cayley's own indexes.
 //
-// A write that only adds keeps the index it removes as a base, renamed to
-// indexName + ".base." + the store's horizon (Cayley's last id) at that
-// point; a write that removes anything removes every base. So a base is
-// always the index of the store's log up to its horizon, and the store
-// has only grown since, and Store.Index updates it with the records added
-// since (queryindex.Update) instead of reading the whole store.
+// A write keeps the index it removes as a base, renamed to indexName +
+// ".base." + the store's horizon (Cayley's last id) at that point, and a
+// write that removes quads first lists them beside the base (see
+// queryindex.BeginRemoval). So a base is always the index of the store's
+// log up to its horizon, and the store has since had records added and
+// the listed quads removed, and Store.Index updates it with those
+// (queryindex.Update) instead of reading the whole store.
 const indexName = "query.index"
 
 const baseSuffix = ".base."
@@ -74,53 +75,90 @@ func (s *Store) closeIndex() {
 }
 
 // dropIndex removes the query index, durably, before a write: an index
-// file on disk is then always one built after the last write. Before a
-// write that only adds, the index is kept as a base (see indexName).
-func (s *Store) dropIndex(removes bool) error {
+// file on disk is then always one built after the last write. The index
+// is kept as a base (see indexName); for a write that removes quads, the
+// returned Removal (nil if there is no base) lists them beside the base,
+// and is to be committed once they are removed.
+func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 	if s.path == "" || s.sql != nil {
-		return nil
+		return nil, nil
 	}
 	fail := func(err error) error {
 		return fmt.Errorf("store %s: remove the query index before writing: %w", s.path, err)
 	}
-	if removes {
-		bases, err := s.indexBases()
-		if err != nil {
-			return fail(err)
-		}
-		for _, b := range bases {
-			if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fail(err)
+	if s.indexState != indexAbsent || s.index != nil {
+		s.closeIndex()
+		name := filepath.Join(s.path, indexName)
+		var err error
+		if s.kv == nil {
+			err = os.Remove(name)
+		} else {
+			var h uint64
+			if h, err = queryindex.Horizon(context.Background(), s.kv); err == nil {
+				base := fmt.Sprintf("%s%s%d", name, baseSuffix, h)
+				// A list left by an earlier base of the same name (one
+				// interrupted before it was removed) is not this one's.
+				if err = removeBase(base, true); err == nil {
+					err = os.Rename(name, base)
+				}
 			}
 		}
-		if len(bases) > 0 {
-			if err := syncDir(s.path); err != nil {
-				return fail(err)
-			}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fail(err)
+		}
+		if err := syncDir(s.path); err != nil {
+			return nil, fail(err)
+		}
+		s.indexState = indexAbsent
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	bases, err := s.indexBases()
+	if err != nil || len(bases) == 0 {
+		return nil, err
+	}
+	// Only the most recent base gets the list; older ones go.
+	if err := s.removeBases(bases[1:]); err != nil {
+		return nil, fail(err)
+	}
+	r, err := queryindex.BeginRemoval(bases[0].name, removed)
+	if err != nil {
+		// Without its list the base would be wrong once the quads are gone.
+		if err := s.removeBases(bases[:1]); err != nil {
+			return nil, fail(err)
+		}
+		return nil, nil
+	}
+	return r, nil
+}
+
+// removeBase removes a base and its list of removed quads, or with
+// listOnly the list.
+func removeBase(name string, listOnly bool) error {
+	names := []string{name + queryindex.RemovedSuffix}
+	if !listOnly {
+		names = append(names, name)
+	}
+	for _, n := range names {
+		if err := os.Remove(n); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
 	}
-	if s.indexState == indexAbsent && s.index == nil {
+	return nil
+}
+
+// removeBases removes bases and their lists, durably.
+func (s *Store) removeBases(bases []indexBase) error {
+	if len(bases) == 0 {
 		return nil
 	}
-	s.closeIndex()
-	name := filepath.Join(s.path, indexName)
-	var err error
-	if removes || s.kv == nil {
-		err = os.Remove(name)
-	} else {
-		var h uint64
-		if h, err = queryindex.Horizon(context.Background(), s.kv); err == nil {
-			err = os.Rename(name, fmt.Sprintf("%s%s%d", name, baseSuffix, h))
+	for _, b := range bases {
+		if err := removeBase(b.name, false); err != nil {
+			return err
 		}
 	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fail(err)
-	}
-	if err := syncDir(s.path); err != nil {
-		return fail(err)
-	}
-	s.indexState = indexAbsent
-	return nil
+	return syncDir(s.path)
 }
 
 // indexBase is a base for the query index (see indexName).
@@ -189,13 +227,8 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	} else if err := queryindex.Build(ctx, s.kv, name); err != nil {
 		return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
 	}
-	for _, b := range bases {
-		if err := os.Remove(b.name); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return true, err
-		}
-	}
 	s.indexState = indexUnknown
-	return true, syncDir(s.path)
+	return true, s.removeBases(bases)
 }
 
 // verifyIndex checks that the query index, if the store has one, holds
@@ -433,3 +466,11 @@ func (s *Store) IndexValue(num uint32) (quad.Value, error) {
 
 // nodeByID is Node as queryindex.LookupNamed takes it.
 var nodeByID = func(id string) quad.Value { return Node(id) }
+
+// dropBases removes every base, as far as it can: a base whose removal
+// list lacks its mark is built over in any case.
+func (s *Store) dropBases() {
+	if bases, err := s.indexBases(); err == nil {
+		s.removeBases(bases)
+	}
+}

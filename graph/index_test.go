@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/queryindex"
 	"claimgraph/loader/gen"
 )
 
@@ -359,10 +360,14 @@ func TestIndexUpdate(t *testing.T) {
 			st, loc := newStore(t, backend)
 			apply(t, st, readChanges(t, filepath.Join(root, "000_7e1f6717d204dd7e.txt"))...)
 			rng := rand.New(rand.NewSource(int64(i)))
-			step := 0
-			check := func(what string) {
+			step, removals := 0, 0
+			// check builds the index and requires it to be the one built
+			// from the whole store; it reports whether the index was
+			// updated from a base.
+			check := func(what string) (updated bool) {
 				t.Helper()
 				step++
+				before := st.IndexUpdates()
 				if _, err := st.Index(t.Context()); err != nil {
 					t.Fatalf("step %d (%s): %v", step, what, err)
 				}
@@ -385,6 +390,7 @@ func TestIndexUpdate(t *testing.T) {
 					t.Fatalf("step %d (%s): bases left: %v", step, what, left)
 				}
 				verify(t, st)
+				return st.IndexUpdates() > before
 			}
 			check("seed")
 			for len(generated) > 0 {
@@ -396,13 +402,69 @@ func TestIndexUpdate(t *testing.T) {
 				}
 				check("records added")
 				if rng.Intn(2) == 0 {
-					apply(t, st, randomBatch(t, rng, ids)...)
-					check("records replaced or removed")
+					res := apply(t, st, randomBatch(t, rng, ids)...)
+					if rng.Intn(2) == 0 && len(generated) > 0 {
+						// removals and additions between two builds
+						n := min(len(generated), 1+rng.Intn(20))
+						apply(t, st, generated[:n]...)
+						generated = generated[n:]
+					}
+					if check("records replaced or removed") {
+						removals++
+					} else if res.Deleted > 0 {
+						t.Fatalf("step %d: the index was built again after %d quads were removed, not updated", step, res.Deleted)
+					}
 				}
 			}
 			check("the rest")
-			if st.IndexUpdates() < 3 {
-				t.Fatalf("the index was updated from a base %d times", st.IndexUpdates())
+			// Records replaced and removed, often, between builds.
+			for r := 0; r < 16; r++ {
+				res := apply(t, st, randomBatch(t, rng, ids)...)
+				if rng.Intn(3) == 0 {
+					res.Deleted += apply(t, st, randomBatch(t, rng, ids)...).Deleted
+				}
+				if check("records replaced or removed again") {
+					removals++
+				} else if res.Deleted > 0 {
+					t.Fatalf("step %d: the index was built again after %d quads were removed, not updated", step, res.Deleted)
+				}
+			}
+			if st.IndexUpdates() < 3 || removals < 5 {
+				t.Fatalf("the index was updated from a base %d times, %d of them after removals", st.IndexUpdates(), removals)
+			}
+
+			// A removal that was not marked as done (the write failed or
+			// was interrupted; here the quads are still stored) and a
+			// damaged list: the base is built over, not updated.
+			for _, list := range []string{"unmarked", "damaged"} {
+				apply(t, st, parseText(t, randomRecord(rng, "src_"+list))...)
+				bases, _ := filepath.Glob(filepath.Join(loc, graph.IndexName+".base.*"))
+				if len(bases) != 1 {
+					t.Fatalf("after a write that only adds: bases %v", bases)
+				}
+				var stored []quad.Quad
+				st.Quads(t.Context(), func(q quad.Quad) error {
+					if len(stored) < 40 {
+						stored = append(stored, q)
+					}
+					return nil
+				})
+				r, err := queryindex.BeginRemoval(bases[0], stored)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Close()
+				if list == "damaged" {
+					f, err := os.OpenFile(bases[0]+queryindex.RemovedSuffix, os.O_WRONLY|os.O_APPEND, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f.Write([]byte{'C', 'R', 0xff})
+					f.Close()
+				}
+				if check(list + " list of removed quads") {
+					t.Fatalf("the index was updated from a base with a %s list of removed quads", list)
+				}
 			}
 
 			// A damaged base is built over.

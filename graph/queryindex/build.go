@@ -47,9 +47,9 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	}
 	for h := uint64(buildPart); ; h += buildPart {
 		if h+buildPart >= last {
-			return update(ctx, part, h, 0, kvLog{db}, name)
+			return update(ctx, part, h, 0, kvLog{db}, name, nil)
 		}
-		if err := update(ctx, part, h, h+buildPart, kvLog{db}, next); err != nil {
+		if err := update(ctx, part, h, h+buildPart, kvLog{db}, next, nil); err != nil {
 			return err
 		}
 		if err := os.Rename(next, part); err != nil {

@@ -14,18 +14,24 @@ import (
 )
 
 // Update writes to name the index of a store whose log, up to id h, was
-// the one the index at base was built from, and has since only grown
-// (quads and values added, none removed). The result is the file Build
-// would write, byte for byte (TestIndexUpdate in package graph), but
-// Update reads only the new records and the base, and holds only the new
-// records and a number per value, where a build at once holds every value
-// and quad.
+// the one the index at base was built from, and which has since had
+// records added and the quads in base's list of removed quads removed
+// (see BeginRemoval). The result is the file Build would write, byte for
+// byte (TestIndexUpdate in package graph), but Update reads only the new
+// records, the removed quads and the base, and holds only the new records
+// and a number per value, where a build at once holds every value and
+// quad.
 //
 // The base's sections are merged with the new records' in one pass each:
-// values keep their order when new ones are numbered in between, so the
-// base's quads, renumbered, stay in each of the three orders.
+// values keep their order when new ones are numbered in between and
+// removed ones are left out, so the base's remaining quads, renumbered,
+// stay in each of the three orders.
 func Update(ctx context.Context, base string, h uint64, db hkv.KV, name string) error {
-	return update(ctx, base, h, 0, kvLog{db}, name)
+	removed, err := readRemoved(base)
+	if err != nil {
+		return err
+	}
+	return update(ctx, base, h, 0, kvLog{db}, name, removed)
 }
 
 const freshBit = 1 << 31
@@ -34,7 +40,7 @@ var errTooLarge = errors.New("the store is too large for a query index (ids or v
 
 // update is Update of the records with ids in (h, upTo] (upTo 0: every
 // record after h).
-func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name string) error {
+func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name string, removed [][4][]byte) error {
 	if !littleEndian() {
 		return errors.New("no query index on a big-endian machine")
 	}
@@ -50,6 +56,9 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	if err := m.read(ctx, log, upTo); err != nil {
 		return err
 	}
+	if err := m.remove(ctx, log, removed); err != nil {
+		return err
+	}
 	if err := m.number(ctx, log); err != nil {
 		return err
 	}
@@ -61,6 +70,9 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	out.temporary = upTo > 0 // a part of a build
 	m.writeValues(out)
 	m.writeSPO(out)
+	if m.err != nil {
+		return m.err
+	}
 	if err := m.writePerms(ctx, out); err != nil {
 		return err
 	}
@@ -80,8 +92,82 @@ type merge struct {
 
 	fresh     []newValue // the new values not in the base, sorted
 	before    []int      // fresh value f goes after before[f] of the base's
-	renumber  []uint32   // the base's value v's new number
-	oldBefore []uint32   // how many of the base's quads precede new quad j
+	renumber  []uint32   // the base's value v's new number (0: removed)
+	oldBefore []uint32   // how many of the base's kept quads precede new quad j
+
+	dead    []uint64 // the base's removed quads, a bit each
+	deadIdx []uint32 // and their places in spo, in order
+	gone    []uint32 // the base's values no longer in the store, in order
+	err     error    // found while writing: the base does not fit the store
+}
+
+// remove finds the base's quads among the removed ones, and the values
+// that went with them.
+func (m *merge) remove(ctx context.Context, log kvLog, removed [][4][]byte) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	cmpSPO := byOrder(orderSPO)
+	n := m.x.nQuads()
+	m.dead = make([]uint64, (n+63)/64)
+	values := map[uint32]bool{}
+	for _, r := range removed {
+		var q [4]uint32
+		inBase := true
+		for k, enc := range r {
+			if enc == nil {
+				continue
+			}
+			at, found := m.oldAt(enc)
+			if !found {
+				inBase = false
+				break
+			}
+			q[k] = uint32(at + 1)
+		}
+		if !inBase {
+			continue // added after the base, and removed since
+		}
+		i := sort.Search(n, func(i int) bool { return cmpSPO([4]uint32(m.x.spo[4*i:4*i+4]), q) >= 0 })
+		if i == n || cmpSPO([4]uint32(m.x.spo[4*i:4*i+4]), q) != 0 || m.isDead(uint32(i)) {
+			continue
+		}
+		m.dead[i/64] |= 1 << (i % 64)
+		m.deadIdx = append(m.deadIdx, uint32(i))
+		for _, v := range q {
+			if v != 0 {
+				values[v] = true
+			}
+		}
+	}
+	slices.Sort(m.deadIdx)
+	for v := range values {
+		held, err := log.holds(ctx, m.x.encoded(v))
+		if err != nil {
+			return err
+		}
+		if !held {
+			m.gone = append(m.gone, v)
+		}
+	}
+	slices.Sort(m.gone)
+	return ctx.Err()
+}
+
+func (m *merge) isDead(i uint32) bool {
+	return m.dead != nil && m.dead[i/64]&(1<<(i%64)) != 0
+}
+
+// kept returns how many of the base's quads before quad i are kept.
+func (m *merge) kept(i uint32) uint32 {
+	n, _ := slices.BinarySearch(m.deadIdx, i)
+	return i - uint32(n)
+}
+
+// goneUpTo returns how many of the base's values up to v are gone.
+func (m *merge) goneUpTo(v int) int {
+	n, _ := slices.BinarySearch(m.gone, uint32(v)+1)
+	return n
 }
 
 type newValue struct{ id, chunk, off, len uint32 }
@@ -161,18 +247,29 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 	if uint64(nOld)+uint64(len(m.fresh)) > 1<<32-2 || uint64(m.x.nQuads())+uint64(len(m.quads)) > 1<<32-1 {
 		return errTooLarge
 	}
-	// Fresh value f's number is f + 1 + before[f].
+	// Fresh value f's number is f + 1 + before[f], less the base's values
+	// before it that are gone.
 	m.renumber = make([]uint32, nOld+1)
-	for v, f := 1, 0; v <= nOld; v++ {
+	for v, f, g := 1, 0, 0; v <= nOld; v++ {
 		for f < len(m.fresh) && m.before[f] < v {
 			f++
 		}
-		m.renumber[v] = uint32(v + f)
+		for g < len(m.gone) && int(m.gone[g]) < v {
+			g++
+		}
+		if g < len(m.gone) && int(m.gone[g]) == v {
+			continue // 0: gone
+		}
+		m.renumber[v] = uint32(v + f - g)
 	}
+	var errGone error
 	final := func(n uint32) uint32 {
 		if n&freshBit != 0 {
 			f := int(n &^ freshBit)
-			return uint32(f + 1 + m.before[f])
+			return uint32(f + 1 + m.before[f] - m.goneUpTo(m.before[f]))
+		}
+		if m.renumber[n] == 0 {
+			errGone = errors.New("a new quad refers to a value the list of removed quads took out")
 		}
 		return m.renumber[n]
 	}
@@ -205,25 +302,33 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 			m.quads[i][k] = final(n)
 		}
 	}
+	if errGone != nil {
+		return errGone
+	}
 	slices.SortFunc(m.quads, byOrder(orderSPO))
 	return nil
 }
 
 // writeValues writes the header and the values, in final order.
 func (m *merge) writeValues(out *file) {
-	nValues := m.x.nValues() + len(m.fresh)
+	nValues := m.x.nValues() + len(m.fresh) - len(m.gone)
 	blobSize := uint64(len(m.x.blob))
 	for _, v := range m.fresh {
 		blobSize += uint64(v.len)
 	}
-	out.header(indexHeader{Magic: indexMagic, NValues: uint64(nValues), NQuads: uint64(m.x.nQuads() + len(m.quads)), BlobSize: blobSize})
+	for _, v := range m.gone {
+		blobSize -= uint64(len(m.x.encoded(v)))
+	}
+	out.header(indexHeader{Magic: indexMagic, NValues: uint64(nValues), NQuads: uint64(m.x.nQuads() - len(m.deadIdx) + len(m.quads)), BlobSize: blobSize})
 	values := func(fn func([]byte)) {
 		f := 0
 		for v := 1; v <= m.x.nValues(); v++ {
 			for ; f < len(m.fresh) && m.before[f] < v; f++ {
 				fn(m.enc(m.fresh[f]))
 			}
-			fn(m.x.encoded(uint32(v)))
+			if m.renumber[v] != 0 {
+				fn(m.x.encoded(uint32(v)))
+			}
 		}
 		for ; f < len(m.fresh); f++ {
 			fn(m.enc(m.fresh[f]))
@@ -249,32 +354,53 @@ func (m *merge) oldQuad(i uint32) [4]uint32 {
 	return q
 }
 
-// writeSPO writes the base's quads and the new, merged.
+// keptQuad returns the base's kept quad i, renumbered, and records an
+// error if it refers to a value that is gone.
+func (m *merge) keptQuad(i uint32) [4]uint32 {
+	q := m.oldQuad(i)
+	if m.gone != nil && m.err == nil {
+		for k, v := range m.x.spo[4*i : 4*i+4] {
+			if v != 0 && q[k] == 0 {
+				m.err = errors.New("a quad not removed refers to a value no longer in the store")
+			}
+		}
+	}
+	return q
+}
+
+// writeSPO writes the base's kept quads and the new, merged.
 func (m *merge) writeSPO(out *file) {
 	cmpSPO := byOrder(orderSPO)
 	m.oldBefore = make([]uint32, len(m.quads))
-	var i uint32
+	var i, kept uint32
 	for j, q := range m.quads {
 		for ; int(i) < m.x.nQuads(); i++ {
-			o := m.oldQuad(i)
+			if m.isDead(i) {
+				continue
+			}
+			o := m.keptQuad(i)
 			if cmpSPO(o, q) >= 0 {
 				break
 			}
 			writeQuad(out, o)
+			kept++
 		}
-		m.oldBefore[j] = i
+		m.oldBefore[j] = kept
 		writeQuad(out, q)
 	}
 	for ; int(i) < m.x.nQuads(); i++ {
-		writeQuad(out, m.oldQuad(i))
+		if !m.isDead(i) {
+			writeQuad(out, m.keptQuad(i))
+		}
 	}
 }
 
-// movedOld returns where the base's quad i now is: after the new quads
-// that precede it.
+// movedOld returns where the base's kept quad i now is: after the kept
+// quads and the new quads that precede it.
 func (m *merge) movedOld(i uint32) uint32 {
-	n, _ := slices.BinarySearch(m.oldBefore, i+1)
-	return i + uint32(n)
+	k := m.kept(i)
+	n, _ := slices.BinarySearch(m.oldBefore, k+1)
+	return k + uint32(n)
 }
 
 // writePerms writes ops and ls: each the base's permutation, moved, merged
@@ -296,7 +422,7 @@ func (m *merge) writePerms(ctx context.Context, out *file) error {
 	}()
 	byOPS := sorted(byOrder(orderOPS))
 	<-done
-	nQuads := m.x.nQuads() + len(m.quads)
+	nQuads := m.x.nQuads() - len(m.deadIdx) + len(m.quads)
 	for _, perm := range []struct {
 		order [4]quad.Direction
 		old   []uint32
@@ -307,13 +433,21 @@ func (m *merge) writePerms(ctx context.Context, out *file) error {
 		}
 		c, k := byOrder(perm.order), 0
 		for _, j := range perm.idx {
-			for ; k < len(perm.old) && c(m.oldQuad(perm.old[k]), m.quads[j]) < 0; k++ {
+			for ; k < len(perm.old); k++ {
+				if m.isDead(perm.old[k]) {
+					continue
+				}
+				if c(m.oldQuad(perm.old[k]), m.quads[j]) >= 0 {
+					break
+				}
 				out.u32(m.movedOld(perm.old[k]))
 			}
 			out.u32(j + m.oldBefore[j])
 		}
 		for ; k < len(perm.old); k++ {
-			out.u32(m.movedOld(perm.old[k]))
+			if !m.isDead(perm.old[k]) {
+				out.u32(m.movedOld(perm.old[k]))
+			}
 		}
 		out.pad(nQuads * 4)
 	}
@@ -323,7 +457,7 @@ func (m *merge) writePerms(ctx context.Context, out *file) error {
 // writeStarts writes where each value's quads start in each order: the
 // base's counts per value, renumbered, and the new quads'.
 func (m *merge) writeStarts(out *file) {
-	counts := make([]uint32, m.x.nValues()+len(m.fresh)+2)
+	counts := make([]uint32, m.x.nValues()+len(m.fresh)-len(m.gone)+2)
 	for _, d := range []struct {
 		start []uint32
 		slot  int
@@ -331,7 +465,14 @@ func (m *merge) writeStarts(out *file) {
 		clear(counts)
 		counts[1] = d.start[1] // quads without a value there (label 0)
 		for v := 1; v <= m.x.nValues(); v++ {
-			counts[m.renumber[v]+1] = d.start[v+1] - d.start[v]
+			if m.renumber[v] != 0 {
+				counts[m.renumber[v]+1] = d.start[v+1] - d.start[v]
+			}
+		}
+		for _, i := range m.deadIdx {
+			if v := m.x.spo[4*i+uint32(d.slot)]; v == 0 || m.renumber[v] != 0 {
+				counts[m.renumber[v]+1]--
+			}
 		}
 		for _, q := range m.quads {
 			counts[q[d.slot]+1]++

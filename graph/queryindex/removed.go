@@ -1,0 +1,174 @@
+package queryindex
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/cayleygraph/cayley/graph/refs"
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
+	hkv "github.com/hidal-go/hidalgo/kv"
+)
+
+// The quads removed from a store since its base was made are listed beside
+// the base, in its name + RemovedSuffix, for Update to take out of it:
+// Cayley marks a removed quad dead in place in its log, where the records
+// after the base's horizon do not show it. A write that removes quads
+// appends them as a group before it removes them (BeginRemoval), and a
+// mark once the removal is committed (Removal.Commit). A group without
+// its mark — a write that failed or was interrupted — makes the base
+// unusable, since whether its quads are gone is not known, and the index
+// is built again from the whole store.
+const RemovedSuffix = ".removed"
+
+const (
+	groupStart = 'R'
+	groupDone  = 'C'
+)
+
+// Removal is a group of removed quads, recorded and not yet marked.
+type Removal struct {
+	f *os.File
+}
+
+// BeginRemoval appends quads to base's list of removed quads, durably.
+func BeginRemoval(base string, quads []quad.Quad) (*Removal, error) {
+	name := base + RemovedSuffix
+	_, statErr := os.Stat(name)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	w.WriteByte(groupStart)
+	w.Write(binary.AppendUvarint(nil, uint64(len(quads))))
+	for _, q := range quads {
+		for _, v := range [4]quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			var enc []byte
+			if v != nil {
+				if enc, err = pquads.MarshalValue(v); err != nil {
+					f.Close()
+					return nil, err
+				}
+			}
+			w.Write(binary.AppendUvarint(nil, uint64(len(enc))))
+			w.Write(enc)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(filepath.Dir(name)); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return &Removal{f}, nil
+}
+
+// Commit marks the group as removed from the store, durably.
+func (r *Removal) Commit() error {
+	if _, err := r.f.Write([]byte{groupDone}); err != nil {
+		r.f.Close()
+		return err
+	}
+	if err := r.f.Sync(); err != nil {
+		r.f.Close()
+		return err
+	}
+	return r.f.Close()
+}
+
+// Close leaves the group unmarked: the removal did not happen, or may not
+// have.
+func (r *Removal) Close() { r.f.Close() }
+
+// errUnmarked is why a base with an unmarked group cannot be updated.
+var errUnmarked = errors.New("a removal was not marked as done")
+
+// readRemoved reads base's list of removed quads: each quad's values as
+// encoded in the index (nil for none). No list is no quads.
+func readRemoved(base string) ([][4][]byte, error) {
+	data, err := os.ReadFile(base + RemovedSuffix)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	damaged := fmt.Errorf("list of removed quads %s is damaged", base+RemovedSuffix)
+	r := bytes.NewReader(data)
+	var out [][4][]byte
+	for r.Len() > 0 {
+		if b, _ := r.ReadByte(); b != groupStart {
+			return nil, damaged
+		}
+		n, err := binary.ReadUvarint(r)
+		if err != nil || n > uint64(r.Len()) {
+			return nil, damaged
+		}
+		for range n {
+			var q [4][]byte
+			for k := range q {
+				l, err := binary.ReadUvarint(r)
+				if err != nil || l > uint64(r.Len()) {
+					return nil, damaged
+				}
+				if l > 0 {
+					q[k] = make([]byte, l)
+					if _, err := io.ReadFull(r, q[k]); err != nil {
+						return nil, damaged
+					}
+				}
+			}
+			out = append(out, q)
+		}
+		if b, err := r.ReadByte(); err != nil || b != groupDone {
+			return nil, errUnmarked
+		}
+	}
+	return out, nil
+}
+
+// holds reports whether the store holds a value (encoded as in the
+// index): Cayley removes a value's log record and its entry in the
+// value buckets together, once no quad refers to it.
+func (l kvLog) holds(ctx context.Context, enc []byte) (bool, error) {
+	v, err := pquads.UnmarshalValue(enc)
+	if err != nil {
+		return false, err
+	}
+	h := refs.HashOf(v)
+	held := false
+	err = hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
+		_, err := tx.Get(ctx, hkv.Key{[]byte{'v', h[0], h[1]}, h[:]})
+		if errors.Is(err, hkv.ErrNotFound) {
+			return nil
+		}
+		held = err == nil
+		return err
+	})
+	return held, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
