@@ -434,9 +434,11 @@ func TestIndexUpdate(t *testing.T) {
 			}
 
 			// A removal that was not marked as done (the write failed or
-			// was interrupted; here the quads are still stored) and a
-			// damaged list: the base is built over, not updated.
-			for _, list := range []string{"unmarked", "damaged"} {
+			// was interrupted; here the quads are still stored), a damaged
+			// list, and one larger than the base (marked, but the quads
+			// are still stored, so an update would be caught): the base
+			// is built over, not updated.
+			for _, list := range []string{"unmarked", "damaged", "oversized"} {
 				apply(t, st, parseText(t, randomRecord(rng, "src_"+list))...)
 				bases, _ := filepath.Glob(filepath.Join(loc, graph.IndexName+".base.*"))
 				if len(bases) != 1 {
@@ -454,6 +456,24 @@ func TestIndexUpdate(t *testing.T) {
 					t.Fatal(err)
 				}
 				r.Close()
+				if list == "oversized" {
+					if err := os.Remove(bases[0] + queryindex.RemovedSuffix); err != nil {
+						t.Fatal(err)
+					}
+					for {
+						fi, err := os.Stat(bases[0] + queryindex.RemovedSuffix)
+						if err == nil && fi.Size() > baseSize(t, bases[0]) {
+							break
+						}
+						r, err := queryindex.BeginRemoval(bases[0], stored)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := r.Commit(); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
 				if list == "damaged" {
 					f, err := os.OpenFile(bases[0]+queryindex.RemovedSuffix, os.O_WRONLY|os.O_APPEND, 0)
 					if err != nil {
@@ -479,4 +499,13 @@ func TestIndexUpdate(t *testing.T) {
 			check("damaged base")
 		})
 	}
+}
+
+func baseSize(t *testing.T, name string) int64 {
+	t.Helper()
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }

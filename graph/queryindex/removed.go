@@ -102,10 +102,19 @@ var errUnmarked = errors.New("a removal was not marked as done")
 // readRemoved reads base's list of removed quads: each quad's values as
 // encoded in the index (nil for none). No list is no quads.
 func readRemoved(base string) ([][4][]byte, error) {
-	data, err := os.ReadFile(base + RemovedSuffix)
+	list, err := os.Stat(base + RemovedSuffix)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	// A list as large as the base (most of the store replaced) costs more
+	// to take out than the store does to read.
+	if b, err := os.Stat(base); err == nil && list.Size() > b.Size() {
+		return nil, errors.New("more quads removed than an update is worth")
+	}
+	data, err := os.ReadFile(base + RemovedSuffix)
 	if err != nil {
 		return nil, err
 	}
