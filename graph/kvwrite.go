@@ -22,6 +22,8 @@ import (
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	bbolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
+
+	"claimgraph/graph/boltmap"
 )
 
 // This file adds quads to a key-value store in Cayley's own layout,
@@ -104,7 +106,11 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 		tx.rollback()
 		return cost, err
 	}
-	return cost, tx.commit()
+	if err := tx.commit(); err != nil {
+		return cost, err
+	}
+	boltmap.Release(s.kv) // see package boltmap
+	return cost, nil
 }
 
 // txSplit chooses how many records one transaction of a write adds.

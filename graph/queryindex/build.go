@@ -15,6 +15,8 @@ import (
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
 	"github.com/hidal-go/hidalgo/kv/options"
+
+	"claimgraph/graph/boltmap"
 )
 
 // sparseIDs makes Build number values through a map whatever their ids
@@ -67,6 +69,7 @@ var buildPart uint64 = 1 << 21
 // buildPrefix writes the index of the log's records with ids up to upTo
 // (0: all of them).
 func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error {
+	defer boltmap.Release(db) // see update
 	// Every value's encoding is copied into an arena of large chunks (a
 	// value is a chunk, an offset and a length), and quads keep Cayley's
 	// ids in 32 bits, renumbered in place; log records are decoded without

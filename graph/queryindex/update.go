@@ -11,6 +11,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+
+	"claimgraph/graph/boltmap"
 )
 
 // Update writes to name the index of a store whose log, up to id h, was
@@ -44,6 +46,9 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	if !littleEndian() {
 		return errors.New("no query index on a big-endian machine")
 	}
+	// What the merge read of the store, a part of its log at a time
+	// when building a large index, goes with it (see package boltmap).
+	defer boltmap.Release(log.kv)
 	x, err := Open(base)
 	if err == nil && x == nil {
 		err = errors.New("missing")
