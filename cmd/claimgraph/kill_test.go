@@ -118,13 +118,7 @@ func TestKillDuringLoad(t *testing.T) {
 		kills[backend]++
 		// Kill at a random moment of what an uninterrupted load takes.
 		delay := time.Duration(rng.Int63n(int64(full)))
-		cmd := load(db, backend)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		killAfter(t, load(db, backend), delay)
 		got := byRecord(t, db)
 		for id, qs := range got {
 			if diff := cmp.Diff(want[id], qs); diff != "" {
@@ -198,13 +192,7 @@ func TestKillDuringReplace(t *testing.T) {
 				db := filepath.Join(tmp, fmt.Sprintf("%s-kill%d.db", backend, trial))
 				copyDir(t, base, db)
 				delay := time.Duration(rng.Int63n(int64(full)))
-				cmd := load(db, backend, after)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(delay)
-				cmd.Process.Signal(syscall.SIGKILL)
-				cmd.Wait()
+				killAfter(t, load(db, backend, after), delay)
 				got := byRecord(t, db)
 				replaced := 0
 				for id, qs := range got {
@@ -232,6 +220,17 @@ func TestKillDuringReplace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killAfter starts cmd and SIGKILLs it after delay.
+func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
 }
 
 // copyDir copies a store's directory.

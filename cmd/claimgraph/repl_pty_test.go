@@ -72,39 +72,43 @@ func (s *ptySession) send(keys string) {
 // expect waits for text to appear in the output after what was matched so far.
 func (s *ptySession) expect(text string) {
 	s.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		s.mu.Lock()
-		out := s.out.String()
-		s.mu.Unlock()
-		if i := strings.Index(out[s.seen:], text); i >= 0 {
-			s.seen += i + len(text)
-			return
+	s.waitFor(strconv.Quote(text), func(out string) int {
+		if i := strings.Index(out, text); i >= 0 {
+			return i + len(text)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.t.Fatalf("timed out waiting for %q; output since last match:\n%s", text, s.out.String()[s.seen:])
+		return -1
+	})
 }
 
 // expectMatch waits for output that matches re, like expect.
 func (s *ptySession) expectMatch(re *regexp.Regexp) {
+	s.t.Helper()
+	s.waitFor(re.String(), func(out string) int {
+		if loc := re.FindStringIndex(out); loc != nil {
+			return loc[1]
+		}
+		return -1
+	})
+}
+
+// waitFor waits until find finds what is wanted in the output since the
+// last match, and moves past it; find returns where it ends, or -1.
+func (s *ptySession) waitFor(what string, find func(out string) int) {
 	s.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
 		out := s.out.String()
 		s.mu.Unlock()
-		if loc := re.FindStringIndex(out[s.seen:]); loc != nil {
-			s.seen += loc[1]
+		if end := find(out[s.seen:]); end >= 0 {
+			s.seen += end
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.t.Fatalf("timed out waiting for %v; output since last match:\n%s", re, s.out.String()[s.seen:])
+	s.t.Fatalf("timed out waiting for %s; output since last match:\n%s", what, s.out.String()[s.seen:])
 }
 
 func (s *ptySession) exit() {

@@ -304,12 +304,7 @@ func (f *file) commit() error {
 	if err := os.Rename(f.tmp, f.name); err != nil {
 		return err
 	}
-	dir, err := os.Open(filepath.Dir(f.name))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return syncDir(filepath.Dir(f.name))
 }
 
 // abandon removes the file unless it was committed.
