@@ -97,8 +97,13 @@ func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 			if h, err = queryindex.Horizon(context.Background(), s.kv); err == nil {
 				base := fmt.Sprintf("%s%s%d", name, baseSuffix, h)
 				// A list left by an earlier base of the same name (one
-				// interrupted before it was removed) is not this one's.
-				if err = removeBase(base, true); err == nil {
+				// interrupted while it was removed) is not this one's,
+				// and must be gone before this one is.
+				var stale bool
+				if stale, err = removeBase(base, true); err == nil && stale {
+					err = syncDir(s.path)
+				}
+				if err == nil {
 					err = os.Rename(name, base)
 				}
 			}
@@ -115,8 +120,11 @@ func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 		return nil, nil
 	}
 	bases, err := s.indexBases()
-	if err != nil || len(bases) == 0 {
-		return nil, err
+	if err != nil {
+		return nil, fail(err)
+	}
+	if len(bases) == 0 {
+		return nil, nil
 	}
 	// Only the most recent base gets the list; older ones go.
 	if err := s.removeBases(bases[1:]); err != nil {
@@ -133,19 +141,23 @@ func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 	return r, nil
 }
 
-// removeBase removes a base and its list of removed quads, or with
-// listOnly the list.
-func removeBase(name string, listOnly bool) error {
-	names := []string{name + queryindex.RemovedSuffix}
-	if !listOnly {
-		names = append(names, name)
+// removeBase removes a base and then its list of removed quads (a base
+// without its list would be taken for one with nothing removed), or with
+// listOnly the list, and reports whether there was anything to remove.
+func removeBase(name string, listOnly bool) (removed bool, err error) {
+	names := []string{name, name + queryindex.RemovedSuffix}
+	if listOnly {
+		names = names[1:]
 	}
 	for _, n := range names {
-		if err := os.Remove(n); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+		switch err := os.Remove(n); {
+		case err == nil:
+			removed = true
+		case !errors.Is(err, os.ErrNotExist):
+			return removed, err
 		}
 	}
-	return nil
+	return removed, nil
 }
 
 // removeBases removes bases and their lists, durably.
@@ -154,7 +166,7 @@ func (s *Store) removeBases(bases []indexBase) error {
 		return nil
 	}
 	for _, b := range bases {
-		if err := removeBase(b.name, false); err != nil {
+		if _, err := removeBase(b.name, false); err != nil {
 			return err
 		}
 	}
