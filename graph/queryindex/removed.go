@@ -152,25 +152,30 @@ func readRemoved(base string) ([][4][]byte, error) {
 	return out, nil
 }
 
-// holds reports whether the store holds a value (encoded as in the
-// index): Cayley removes a value's log record and its entry in the
-// value buckets together, once no quad refers to it.
-func (l kvLog) holds(ctx context.Context, enc []byte) (bool, error) {
-	v, err := pquads.UnmarshalValue(enc)
-	if err != nil {
-		return false, err
-	}
-	h := refs.HashOf(v)
-	held := false
-	err = hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
-		_, err := tx.Get(ctx, hkv.Key{[]byte{'v', h[0], h[1]}, h[:]})
-		if errors.Is(err, hkv.ErrNotFound) {
-			return nil
+// notHeld returns the encoded values (as in the index) that the store no
+// longer holds, looked up in one read transaction: Cayley removes a
+// value's log record and its entry in the value buckets together, once
+// no quad refers to it.
+func (l kvLog) notHeld(ctx context.Context, encs [][]byte) ([]int, error) {
+	var out []int
+	err := hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
+		for i, enc := range encs {
+			v, err := pquads.UnmarshalValue(enc)
+			if err != nil {
+				return err
+			}
+			h := refs.HashOf(v)
+			_, err = tx.Get(ctx, hkv.Key{[]byte{'v', h[0], h[1]}, h[:]})
+			switch {
+			case errors.Is(err, hkv.ErrNotFound):
+				out = append(out, i)
+			case err != nil:
+				return err
+			}
 		}
-		held = err == nil
-		return err
+		return nil
 	})
-	return held, err
+	return out, err
 }
 
 func syncDir(dir string) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -146,16 +147,18 @@ func (m *merge) remove(ctx context.Context, log kvLog, removed [][4][]byte) erro
 		}
 	}
 	slices.Sort(m.deadIdx)
-	for v := range values {
-		held, err := log.holds(ctx, m.x.encoded(v))
-		if err != nil {
-			return err
-		}
-		if !held {
-			m.gone = append(m.gone, v)
-		}
+	nums := slices.Sorted(maps.Keys(values))
+	encs := make([][]byte, len(nums))
+	for i, v := range nums {
+		encs[i] = m.x.encoded(v)
 	}
-	slices.Sort(m.gone)
+	gone, err := log.notHeld(ctx, encs)
+	if err != nil {
+		return err
+	}
+	for _, i := range gone {
+		m.gone = append(m.gone, nums[i])
+	}
 	return ctx.Err()
 }
 
