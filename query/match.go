@@ -631,16 +631,33 @@ func (c *compiler) stepCost(rp *syntax.RelPat, from *syntax.NodePat, backwards b
 		label = from.Labels[0]
 	}
 	key := fmt.Sprintf("%s|%s|%v|%v", label, strings.Join(rp.Types, "|"), out, in)
-	d, ok := c.degrees[key]
+	degrees := c.degreeMemo()
+	d, ok := degrees[key]
 	if !ok {
 		d = c.sampleDegree(label, rp.Types, out, in)
-		c.degrees[key] = d
+		degrees[key] = d
 	}
 	if rp.Range != nil {
 		d = 1 + 3*d
 	}
 	return d
 }
+
+// degreeMemo returns the sampled fan-outs: kept with the query index for
+// the process, as the sample reads the same nodes until a write drops the
+// index (sampling was a twentieth of a 100 ms query), else for this plan.
+func (c *compiler) degreeMemo() map[string]float64 {
+	if c.degrees == nil {
+		if c.rd == nil {
+			c.degrees = map[string]float64{}
+		} else {
+			c.degrees = c.rd.st.IndexMemo(degreesKey{}, func() any { return map[string]float64{} }).(map[string]float64)
+		}
+	}
+	return c.degrees
+}
+
+type degreesKey struct{}
 
 func (c *compiler) sampleDegree(label string, types []string, out, in bool) float64 {
 	if c.rd == nil {

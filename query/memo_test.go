@@ -10,6 +10,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/loader"
+	"claimgraph/query/syntax"
 )
 
 // TestValuesAfterWrite: the query values a process made from the query
@@ -73,5 +74,60 @@ func TestValuesAfterWrite(t *testing.T) {
 	slices.Sort(wantQuotes)
 	if after := quotes(); !slices.Equal(after, wantQuotes) {
 		t.Fatalf("quotes per source after adding one:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(wantQuotes, "\n"))
+	}
+}
+
+// TestDegreesAfterWrite: the planner's sampled fan-outs are kept with the
+// query index, so a write that changes them is seen by the next plan.
+func TestDegreesAfterWrite(t *testing.T) {
+	st := loadStore(t, "bbolt", filepath.Join("..", "testdata", "corpus", "sources_ai.txt"))
+	// Fewer sources than degreeSample: the sample is every source, and the
+	// estimate is the mean number of quotes per source.
+	estimate := func() (got, want float64) {
+		t.Helper()
+		if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+			t.Fatalf("no query index: %v", err)
+		}
+		p, err := Prepare(t.Context(), st, `MATCH (s:Source) OPTIONAL MATCH (q:Quote)-[:QUOTED_IN]->(s) RETURN count(DISTINCT s), count(q)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+			if row[0].(int64) >= degreeSample {
+				t.Fatalf("%d sources: the sample is not all of them", row[0])
+			}
+			want = float64(row[1].(int64)) / float64(row[0].(int64))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := syntax.Parse("q", `MATCH (s:Source)<-[:QUOTED_IN]-(q) RETURN q`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pat := q.Clauses[0].Match.Patterns[0]
+		c := &compiler{rd: newReader(t.Context(), st)}
+		return c.stepCost(pat.Steps[0].Rel, pat.Start, false), want
+	}
+	got, want := estimate()
+	if got != want {
+		t.Fatalf("quotes per source estimated %v, want %v", got, want)
+	}
+	var text strings.Builder
+	text.WriteString("source · blog\nMany quotes\nsrc_many\nauthors: Ann Lee\nEvidence from this source (40)\n")
+	for i := range 40 {
+		fmt.Fprintf(&text, "- weight0.5\nmethod: m\n“quote %d”\n", i)
+	}
+	item, err := loader.NewTextReader("many.txt", strings.NewReader(text.String()), nil).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+		t.Fatal(err)
+	}
+	after, wantAfter := estimate()
+	if after != wantAfter || after == got {
+		t.Fatalf("after adding a source of 40 quotes: quotes per source estimated %v, want %v (was %v)", after, wantAfter, got)
 	}
 }

@@ -36,7 +36,7 @@ type compiler struct {
 	warnings  []Warning
 	matchRels []matchRel         // relationships bound earlier in the MATCH being planned
 	rd        *reader            // samples the store while planning
-	degrees   map[string]float64 // sampled fan-outs, by label, types and direction
+	degrees   map[string]float64 // sampled fan-outs, by label, types and direction (degreeMemo)
 }
 
 func (c *compiler) newSlot() int {
@@ -68,7 +68,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts, rd: newReader(ctx, st), degrees: map[string]float64{}}
+	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts, rd: newReader(ctx, st)}
 	p := &Plan{mode: strings.ToUpper(q.Explain)}
 	for i, cl := range q.Clauses {
 		last := i == len(q.Clauses)-1
