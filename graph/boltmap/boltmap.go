@@ -1,5 +1,6 @@
 // Package boltmap lets go of the pages of a bolt or bbolt store's file
-// that a process has read through the store's memory map.
+// that a process has read through the store's memory map (and of other
+// read-only maps of files, such as the query index's).
 //
 // Bolt maps its whole file and reads it through the map, so every page a
 // process has read stays in its resident memory until the map goes. A
@@ -10,6 +11,8 @@
 package boltmap
 
 import (
+	"unsafe"
+
 	bolt "github.com/boltdb/bolt"
 	hkv "github.com/hidal-go/hidalgo/kv"
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
@@ -29,14 +32,29 @@ import (
 func Release(kv hkv.KV) {
 	switch db := kv.(type) {
 	case *hbolt.DB:
-		db.DB().View(func(tx *bolt.Tx) error {
-			dontNeed(tx.DB().Info().Data, tx.Size())
-			return nil
-		})
+		db.DB().View(func(tx *bolt.Tx) error { ReleaseTx(tx); return nil })
 	case *hbbolt.DB:
-		db.DB().View(func(tx *bbolt.Tx) error {
-			dontNeed(tx.DB().Info().Data, tx.Size())
-			return nil
-		})
+		db.DB().View(func(tx *bbolt.Tx) error { ReleaseTx(tx); return nil })
+	}
+}
+
+// ReleaseTx is Release inside tx, an open read transaction of bolt
+// (*bolt.Tx) or bbolt (*bbolt.Tx), for a long read to let go of what it
+// has read as it goes. Pages the transaction reads afterwards (its
+// cursors' included) are mapped again from the page cache.
+func ReleaseTx(tx any) {
+	switch tx := tx.(type) {
+	case *bolt.Tx:
+		dontNeed(tx.DB().Info().Data, tx.Size())
+	case *bbolt.Tx:
+		dontNeed(tx.DB().Info().Data, tx.Size())
+	}
+}
+
+// ReleaseMapping lets go of the pages of data, the whole of a read-only
+// shared memory map of a file, which the process has read.
+func ReleaseMapping(data []byte) {
+	if len(data) > 0 {
+		dontNeed(uintptr(unsafe.Pointer(&data[0])), int64(len(data)))
 	}
 }

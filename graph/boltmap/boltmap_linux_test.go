@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	bolt "github.com/boltdb/bolt"
@@ -136,4 +137,80 @@ func mappedKiB(t *testing.T, path string) int {
 		}
 	}
 	return total
+}
+
+// TestReleaseTx lets go of the pages inside the read transaction that read
+// them, as a long scan does as it goes: the pages leave the resident
+// memory, and the transaction reads the same afterwards.
+func TestReleaseTx(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "indexes.bolt")
+	db, err := hbbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.DB().Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return putAll(b.Put)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.DB().View(func(tx *bbolt.Tx) error {
+		read := func() (sum uint64) {
+			tx.Bucket([]byte("b")).ForEach(func(k, v []byte) error { sum += checksum(v); return nil })
+			return sum
+		}
+		want := read()
+		before := mappedKiB(t, path)
+		if before < 8<<10 {
+			t.Fatalf("reading 16 MiB through the map left %d KiB of it resident: nothing to let go of", before)
+		}
+		boltmap.ReleaseTx(tx)
+		if after := mappedKiB(t, path); after > before/8 {
+			t.Errorf("after ReleaseTx %d KiB of the file are resident (%d before)", after, before)
+		}
+		if got := read(); got != want {
+			t.Errorf("the transaction reads differently after ReleaseTx")
+		}
+		return nil
+	})
+}
+
+// TestReleaseMapping lets go of the pages of a read-only map of a file
+// (as the query index maps its file).
+func TestReleaseMapping(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mapped")
+	var data []byte
+	for i := range values {
+		v := bytes.Repeat([]byte{byte(i)}, 4096)
+		data = append(data, v...)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, len(data), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	want := checksum(m)
+	before := mappedKiB(t, path)
+	if before < 8<<10 {
+		t.Fatalf("reading 16 MiB through the map left %d KiB of it resident: nothing to let go of", before)
+	}
+	boltmap.ReleaseMapping(m)
+	if after := mappedKiB(t, path); after > before/8 {
+		t.Errorf("after ReleaseMapping %d KiB of the file are resident (%d before)", after, before)
+	}
+	if checksum(m) != want {
+		t.Errorf("the map reads differently after ReleaseMapping")
+	}
 }

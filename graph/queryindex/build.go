@@ -14,7 +14,6 @@ import (
 
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
-	"github.com/hidal-go/hidalgo/kv/options"
 
 	"claimgraph/graph/boltmap"
 )
@@ -85,9 +84,9 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 		spo   [][4]uint32
 		maxID uint64
 	)
-	inOrder := kvLog{db}.inOrder()
+	log := kvLog{db}
+	// Cayley counts the live quads: room for them at once.
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
-		// Cayley counts the live quads: room for them at once.
 		if raw, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("size")}); err == nil && len(raw) == 8 {
 			size := binary.LittleEndian.Uint64(raw)
 			if upTo > 0 {
@@ -95,37 +94,40 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 			}
 			spo = make([][4]uint32, 0, size)
 		}
-		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{[]byte("log")}))
-		defer it.Close()
-		for it.Next(ctx) {
-			p, value, err := decodePrimitive(it.Val())
-			if err != nil {
-				return fmt.Errorf("read the store's log: %w", err)
-			}
-			if upTo > 0 && p.id > upTo {
-				if inOrder {
-					break
-				}
-				continue
-			}
-			if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
-				return errTooLarge
-			}
-			switch {
-			case p.id == 0:
-				// not a record: the bucket's own entry on a flat store
-				// (leveldb)
-			case len(value) > 0: // a value (Cayley's IsNode)
-				chunk, off := arena.add(value)
-				nodes = append(nodes, node{uint32(p.id), chunk, off, uint32(len(value))})
-				maxID = max(maxID, p.id)
-			case !p.deleted:
-				spo = append(spo, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
-			}
-		}
-		return it.Err()
+		return nil
 	})
 	if err != nil {
+		return err
+	}
+	errEnough := errors.New("enough")
+	err = log.since(ctx, 0, func(rec []byte) error {
+		p, value, err := decodePrimitive(rec)
+		if err != nil {
+			return fmt.Errorf("read the store's log: %w", err)
+		}
+		if upTo > 0 && p.id > upTo {
+			if log.inOrder() {
+				return errEnough
+			}
+			return nil
+		}
+		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
+			return errTooLarge
+		}
+		switch {
+		case p.id == 0:
+			// not a record: the bucket's own entry on a flat store
+			// (leveldb)
+		case len(value) > 0: // a value (Cayley's IsNode)
+			chunk, off := arena.add(value)
+			nodes = append(nodes, node{uint32(p.id), chunk, off, uint32(len(value))})
+			maxID = max(maxID, p.id)
+		case !p.deleted:
+			spo = append(spo, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
+		}
+		return nil
+	})
+	if err != nil && err != errEnough {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -245,6 +247,11 @@ type file struct {
 	f         *os.File
 	w         *bufio.Writer
 	temporary bool // a part of a build: not synced
+	written   int
+	// release, if set, is called after every releaseEvery bytes written:
+	// an update lets go of the pages of the base it has read (which it
+	// reads in step with what it writes).
+	release func()
 }
 
 func createFile(name string) (*file, error) {
@@ -253,7 +260,20 @@ func createFile(name string) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &file{name: name, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	out := &file{name: name, tmp: tmp, f: f}
+	out.w = bufio.NewWriterSize(fileWriter{out}, 1<<20)
+	return out, nil
+}
+
+// fileWriter is what a file's buffer flushes to.
+type fileWriter struct{ f *file }
+
+func (w fileWriter) Write(p []byte) (int, error) {
+	if w.f.written += len(p); w.f.written >= releaseEvery && w.f.release != nil {
+		w.f.release()
+		w.f.written = 0
+	}
+	return w.f.f.Write(p)
 }
 
 func (f *file) header(h indexHeader) { binary.Write(f.w, binary.LittleEndian, h) }

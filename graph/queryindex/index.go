@@ -15,6 +15,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/pquads"
+
+	"claimgraph/graph/boltmap"
 )
 
 var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '1'}
@@ -161,6 +163,10 @@ func (ix *Index) Close() {
 		ix.data = nil
 	}
 }
+
+// release lets go of the pages of the index's file the process has read
+// (see package boltmap); they are mapped again when read again.
+func (ix *Index) release() { boltmap.ReleaseMapping(ix.data) }
 
 func (ix *Index) nValues() int { return len(ix.offsets) - 1 }
 func (ix *Index) nQuads() int  { return len(ix.spo) / 4 }

@@ -13,6 +13,8 @@ import (
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	"github.com/hidal-go/hidalgo/kv/options"
 	bbolt "go.etcd.io/bbolt"
+
+	"claimgraph/graph/boltmap"
 )
 
 var logBucket = []byte("log")
@@ -39,14 +41,14 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 	case *hbolt.DB:
 		return db.DB().View(func(tx *bolt.Tx) error {
 			if b := tx.Bucket(logBucket); b != nil {
-				return seek(b.Cursor(), from, fn)
+				return seek(b.Cursor(), from, releasing(tx, fn))
 			}
 			return nil
 		})
 	case *hbbolt.DB:
 		return db.DB().View(func(tx *bbolt.Tx) error {
 			if b := tx.Bucket(logBucket); b != nil {
-				return seek(b.Cursor(), from, fn)
+				return seek(b.Cursor(), from, releasing(tx, fn))
 			}
 			return nil
 		})
@@ -64,6 +66,34 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 		}
 		return it.Err()
 	})
+}
+
+// releaseEvery is how many bytes of its own file an update writes before
+// it lets go of the pages of the base it has read (see package boltmap),
+// releaseRecords how many records of the log a build or an update reads
+// in order before it lets go of the store's pages read (a record takes
+// about 180 bytes of its pages at 100k sources), and releaseSearches how
+// many values an update looks up in its base, or in the log by id, before
+// it lets go of both (a lookup reads up to 20 pages all over them). So
+// what they map stays bounded: a build of the index of a 100k-source store
+// had 1 GiB of the store's and its own files mapped.
+const (
+	releaseEvery    = 64 << 20
+	releaseRecords  = 1 << 16
+	releaseSearches = 1 << 11
+)
+
+// releasing returns fn, letting go of the pages of tx's store read after
+// every releaseRecords records.
+func releasing(tx any, fn func([]byte) error) func([]byte) error {
+	read := 0
+	return func(rec []byte) error {
+		if read++; read == releaseRecords {
+			boltmap.ReleaseTx(tx)
+			read = 0
+		}
+		return fn(rec)
+	}
 }
 
 // seek calls fn with the values of a bolt or bbolt cursor from key from on.

@@ -68,12 +68,15 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	if err := m.number(ctx, log); err != nil {
 		return err
 	}
+	x.release()
+	boltmap.Release(log.kv)
 	out, err := createFile(name)
 	if err != nil {
 		return err
 	}
 	defer out.abandon()
 	out.temporary = upTo > 0 // a part of a build
+	out.release = x.release
 	m.writeValues(out)
 	m.writeSPO(out)
 	if m.err != nil {
@@ -236,7 +239,10 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 	// the base's values the new quads use.
 	newNum := make([]uint32, max(m.last, m.h)-m.h)
 	oldNum := map[uint32]uint32{}
-	for _, v := range m.vals {
+	for j, v := range m.vals {
+		if j%releaseSearches == releaseSearches-1 {
+			m.x.release()
+		}
 		e := m.enc(v)
 		n := &newNum[uint64(v.id)-m.h-1]
 		if len(m.fresh) > 0 && bytes.Equal(m.enc(m.fresh[len(m.fresh)-1]), e) {
@@ -270,6 +276,7 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 		}
 		m.renumber[v] = uint32(v + f - g)
 	}
+	gets := 0
 	var errGone error
 	final := func(n uint32) uint32 {
 		if n&freshBit != 0 {
@@ -292,6 +299,11 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 			} else if n = oldNum[id]; n == 0 {
 				// A value of the base, found by its encoding.
 				rec, err := log.get(ctx, uint64(id))
+				if gets++; gets%releaseSearches == 0 {
+					// reads all over the log and the base
+					boltmap.Release(log.kv)
+					m.x.release()
+				}
 				if err != nil {
 					return err
 				}
