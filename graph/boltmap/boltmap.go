@@ -38,10 +38,13 @@ func Release(kv hkv.KV) {
 	}
 }
 
-// ReleaseTx is Release inside tx, an open read transaction of bolt
-// (*bolt.Tx) or bbolt (*bbolt.Tx), for a long read to let go of what it
-// has read as it goes. Pages the transaction reads afterwards (its
-// cursors' included) are mapped again from the page cache.
+// ReleaseTx is Release inside tx, an open transaction of bolt (*bolt.Tx)
+// or bbolt (*bbolt.Tx), for a long read or write to let go of what it has
+// read as it goes. Pages it reads afterwards (its cursors' and nodes'
+// included) are mapped again from the page cache, unchanged: a write
+// transaction writes its pages only as it commits, and not over pages it
+// read. Its size (Tx.Size) is the part of the file the map surely holds
+// until then.
 func ReleaseTx(tx any) {
 	switch tx := tx.(type) {
 	case *bolt.Tx:
