@@ -97,6 +97,9 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 	if err != nil {
 		return 0, err
 	}
+	if tx.release != nil {
+		tx.release() // what the reads before the write mapped
+	}
 	budget := 0
 	if limited {
 		budget = txCostBudget
@@ -568,13 +571,15 @@ type kvTx struct {
 	// release lets go of the store's pages the transaction has read
 	// through bolt's map, as it goes (see package boltmap): a batch opens
 	// most of the 131,072 value buckets, each on pages of its own, and
-	// at 100k sources one transaction mapped 0.87 GiB.
-	release func()
+	// puts index keys all over a few large ones; at 100k sources one
+	// transaction mapped 0.87 GiB.
+	release  func()
+	accesses int // gets and puts
 }
 
-// releaseBuckets is how many buckets a transaction opens before it lets
-// go of the pages read.
-const releaseBuckets = 4096
+// releaseAccesses is how many gets and puts a transaction makes before it
+// lets go of the pages read (each reads a page or two).
+const releaseAccesses = 16384
 
 // kvBucket is a bucket of a write transaction. Get returns nil for an
 // absent key; what it returns is valid until the transaction ends.
@@ -604,6 +609,9 @@ func (tx *kvTx) put(bucket, key, value []byte) error {
 }
 
 func (tx *kvTx) open(name []byte) (kvBucket, error) {
+	if tx.accesses++; tx.release != nil && tx.accesses%releaseAccesses == 0 {
+		tx.release()
+	}
 	if b, ok := tx.buckets[string(name)]; ok {
 		return b, nil
 	}
@@ -612,9 +620,6 @@ func (tx *kvTx) open(name []byte) (kvBucket, error) {
 		return nil, fmt.Errorf("bucket %q: %w", name, err)
 	}
 	tx.buckets[string(name)] = b
-	if tx.release != nil && len(tx.buckets)%releaseBuckets == 0 {
-		tx.release()
-	}
 	return b, nil
 }
 

@@ -166,9 +166,9 @@ func (ix *Index) Close() {
 	}
 }
 
-// release lets go of the pages of the index's file the process has read
+// Release lets go of the pages of the index's file the process has read
 // (see package boltmap); they are mapped again when read again.
-func (ix *Index) release() { boltmap.ReleaseMapping(ix.data) }
+func (ix *Index) Release() { boltmap.ReleaseMapping(ix.data) }
 
 func (ix *Index) nValues() int { return len(ix.offsets) - 1 }
 func (ix *Index) nQuads() int  { return len(ix.spo) / 4 }

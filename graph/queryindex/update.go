@@ -68,7 +68,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	if err := m.number(ctx, log); err != nil {
 		return err
 	}
-	x.release()
+	x.Release()
 	boltmap.Release(log.kv)
 	out, err := createFile(name)
 	if err != nil {
@@ -76,7 +76,7 @@ func update(ctx context.Context, base string, h, upTo uint64, log kvLog, name st
 	}
 	defer out.abandon()
 	out.temporary = upTo > 0 // a part of a build
-	out.release = x.release
+	out.release = x.Release
 	m.writeValues(out)
 	m.writeSPO(out)
 	if m.err != nil {
@@ -241,7 +241,7 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 	oldNum := map[uint32]uint32{}
 	for j, v := range m.vals {
 		if j%releaseSearches == releaseSearches-1 {
-			m.x.release()
+			m.x.Release()
 		}
 		e := m.enc(v)
 		n := &newNum[uint64(v.id)-m.h-1]
@@ -302,7 +302,7 @@ func (m *merge) number(ctx context.Context, log kvLog) error {
 				if gets++; gets%releaseSearches == 0 {
 					// reads all over the log and the base
 					boltmap.Release(log.kv)
-					m.x.release()
+					m.x.Release()
 				}
 				if err != nil {
 					return err
