@@ -93,11 +93,17 @@ type rewrite struct {
 // in one transaction, so a batch is written in two steps: a transaction
 // removes every quad of every record it rewrites, then their new quads are
 // added, in one transaction or, for a large batch into a large store, in
-// several, each holding whole records (see txSplit). A crash in between
-// leaves some of those records absent, and loading them again restores
-// them.
+// several, each holding whole records (see txSplit). The records being
+// rewritten are listed first (see pendingName): a write stopped in between
+// leaves them absent until the store is opened or written again, which
+// writes them first.
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
+	if s.path != "" && s.sql == nil && !s.recovering {
+		if err := s.recoverPending(ctx); err != nil {
+			return res, err
+		}
+	}
 	if s.sql != nil {
 		if s.reading > 0 {
 			return res, errors.New("cannot write to the store while reading it")
@@ -333,12 +339,22 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	}
 	s.prepareCounts()
 	failed := func(err error) error {
+		s.forgetCounts()
 		if rerr := s.reopen(); rerr != nil {
 			return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
 		}
-		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records: load it again)", s.where(), err)
+		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records, and the records it was replacing are written again when the store is next opened or written: load it again)", s.where(), err)
 	}
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
+	pending := len(del) > 0 && s.path != ""
+	if pending {
+		if err := s.writePending(pendingRecords(rws)); err != nil {
+			if removal != nil {
+				removal.Close()
+			}
+			return failed(err)
+		}
+	}
 	if len(del) > 0 {
 		if err := s.qs.ApplyDeltas(del, opts); err != nil {
 			if removal != nil {
@@ -355,11 +371,21 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		// The records being replaced are now absent: their new versions
 		// are written even if the batch is cancelled meanwhile.
 		ctx = context.WithoutCancel(ctx)
+		if s.afterRemovals != nil {
+			if err := s.afterRemovals(); err != nil {
+				return failed(err)
+			}
+		}
 	}
 	if len(add) > 0 {
 		if err := s.addAll(ctx, add, opts); err != nil {
 			return failed(err)
 		}
+	}
+	if pending {
+		// A list left behind is harmless: its records are written, and
+		// the next write with deletions lists its own.
+		s.clearPending()
 	}
 	res.Deleted += len(del)
 	res.Added += len(add)

@@ -141,6 +141,15 @@ func (s *Store) updateCounts(rws []rewrite) {
 	s.saveCounts()
 }
 
+// forgetCounts drops the counts held in memory after a failed write,
+// which may have committed some of its changes: the saved ones are marked
+// dirty (prepareCounts), so the next reader counts again.
+func (s *Store) forgetCounts() {
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	s.counts.counts = nil
+}
+
 func (s *Store) saveCounts() { s.writeCounts(false) }
 
 // saveCountsSynced saves the counts durably: on disk, renamed, before it

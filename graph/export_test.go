@@ -125,3 +125,11 @@ func (s *Store) MapAddress() (addr uintptr, size int64, err error) {
 	}
 	return 0, 0, fmt.Errorf("store %s is not bolt or bbolt", s.Backend())
 }
+
+// FailAfterRemovals makes every write that removes quads fail with err
+// once its removals are committed, before it adds anything, as a write
+// killed there would stop.
+func (s *Store) FailAfterRemovals(err error) { s.afterRemovals = func() error { return err } }
+
+// PendingName is the file listing the records a write rewrites.
+const PendingName = pendingName

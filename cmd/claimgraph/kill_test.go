@@ -148,8 +148,9 @@ func TestKillDuringLoad(t *testing.T) {
 // lists the quads it removes beside it, to update the index from at its
 // end; a kill can leave the list with a removal not marked as done, or
 // the update half-written. After each kill the store must open and hold
-// each record whole, as before the load or as after it (or not at all,
-// for a kill between a batch's removals and its additions), and a re-run
+// each record whole, as before the load or as after it (never absent: a
+// kill between a batch's removals and its additions leaves the list of
+// its rewrites, which opening the store writes again), and a re-run
 // must converge to the uninterrupted graph with an index that holds
 // exactly the store's quads (byRecord runs Verify, which compares them).
 // More trials: go test ./cmd/claimgraph -run KillDuringReplace -kill.replace=100.
@@ -194,6 +195,11 @@ func TestKillDuringReplace(t *testing.T) {
 				delay := time.Duration(rng.Int63n(int64(full)))
 				killAfter(t, load(db, backend, after), delay)
 				got := byRecord(t, db)
+				for id := range want {
+					if _, ok := got[id]; !ok {
+						t.Fatalf("trial %d (killed after %v): record %q is absent (opening the store writes again what a stopped write removed)", trial, delay, id)
+					}
+				}
 				replaced := 0
 				for id, qs := range got {
 					switch {

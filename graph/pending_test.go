@@ -1,0 +1,88 @@
+package graph_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"claimgraph/graph"
+)
+
+// TestWriteStoppedAfterRemovals stops writes between their removals and
+// their additions, as a kill there would. Renaming an author rewrites her
+// person record and re-derives the stored sources that named her, which no
+// file being loaded holds; they must not be lost: opening the store again
+// (or the next write) writes every rewritten record, and the graph is the
+// one the whole write makes.
+func TestWriteStoppedAfterRemovals(t *testing.T) {
+	corpus := readChanges(t, filepath.Join(root, "corpus"))
+	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
+	mem := graph.OpenMemory()
+	apply(t, mem, corpus...)
+	res := apply(t, mem, renamed...)
+	if len(res.Refreshed) == 0 {
+		t.Fatal("renaming an author re-derived no source: the test shows nothing")
+	}
+	want := dump(t, mem, false)
+	for _, backend := range []string{"bbolt", "leveldb"} {
+		for _, reopen := range []bool{true, false} {
+			st, dir := newStore(t, backend)
+			apply(t, st, corpus...)
+			st.FailAfterRemovals(errors.New("stopped"))
+			if _, err := st.Apply(t.Context(), renamed); err == nil {
+				t.Fatalf("%s: the write did not stop", backend)
+			}
+			if _, err := os.Stat(filepath.Join(dir, graph.PendingName)); err != nil {
+				t.Fatalf("%s: a stopped write left no list of its rewrites: %v", backend, err)
+			}
+			if reopen {
+				st.Close()
+				st = openDisk(t, dir)
+				defer st.Close()
+			} else {
+				// The same process writes on: the next write restores
+				// the records first (here, one that changes nothing).
+				st.FailAfterRemovals(nil)
+				apply(t, st, renamed[0])
+			}
+			if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+				t.Fatalf("%s, reopened %v: the graph after a write stopped after its removals (-want +got):\n%s", backend, reopen, diff)
+			}
+			verify(t, st)
+			if _, err := os.Stat(filepath.Join(dir, graph.PendingName)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s: the list of rewrites is still there: %v", backend, err)
+			}
+		}
+	}
+}
+
+// TestDamagedPendingList: a list of rewrites that cannot be read is
+// reported, with its file and line, by the next write rather than passed
+// over; the store still opens for reading.
+func TestDamagedPendingList(t *testing.T) {
+	st, dir := newStore(t, "bbolt")
+	persons := readChanges(t, filepath.Join(root, "corpus", "persons.txt"))
+	apply(t, st, persons...)
+	want := dump(t, st, false)
+	st.Close()
+	if err := os.WriteFile(filepath.Join(dir, graph.PendingName), []byte("{\"id\":\"per_x\"}\n{damaged\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st = openDisk(t, dir)
+	defer st.Close()
+	if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+		t.Fatalf("the store reads differently (-want +got):\n%s", diff)
+	}
+	_, err := st.Apply(t.Context(), persons[:1])
+	if err == nil || !strings.Contains(err.Error(), graph.PendingName+".recovering:2:") {
+		t.Fatalf("wrote over a damaged list of rewrites: %v", err)
+	}
+}
