@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -60,7 +61,7 @@ type Plan struct {
 // Prepare parses, checks and plans a query against a store. Errors are
 // *syntax.Error values with positions.
 func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
-	q, err := syntax.Parse("query", src)
+	q, err := parse(src)
 	if err != nil {
 		return nil, err
 	}
@@ -315,3 +316,35 @@ func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f e
 	f, err = c.expr(o.Expr)
 	return f, -1, err
 }
+
+// parse parses a query, or returns the tree of the same text parsed
+// before: a process runs the same queries again (the REPL's, a script's
+// with other parameters, a benchmark's), and parsing was two thirds of a
+// point lookup. Planning only reads the tree (TestPlanKeepsTree).
+func parse(src string) (*syntax.Query, error) {
+	parsed.Lock()
+	q, ok := parsed.trees[src]
+	parsed.Unlock()
+	if ok {
+		return q, nil
+	}
+	q, err := syntax.Parse("query", src)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	if len(parsed.trees) >= maxParsed {
+		clear(parsed.trees)
+	}
+	parsed.trees[src] = q
+	parsed.Unlock()
+	return q, nil
+}
+
+var parsed = struct {
+	sync.Mutex
+	trees map[string]*syntax.Query
+}{trees: map[string]*syntax.Query{}}
+
+// maxParsed is how many parsed queries a process keeps.
+const maxParsed = 256
