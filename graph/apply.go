@@ -100,7 +100,7 @@ type rewrite struct {
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
 	if s.path != "" && s.sql == nil && !s.recovering {
-		if err := s.recoverPending(ctx); err != nil {
+		if _, err := s.recoverPending(ctx); err != nil {
 			return res, err
 		}
 	}

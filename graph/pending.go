@@ -86,7 +86,7 @@ func (s *Store) clearPending() { os.Remove(filepath.Join(s.path, pendingName)) }
 // writes that restore its records list their own rewrites under its name;
 // it is removed once all of its records are written, so a recovery that
 // is itself stopped is done again.
-func (s *Store) recoverPending(ctx context.Context) error {
+func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) {
 	s.recovering = true
 	defer func() { s.recovering = false }()
 	pending := filepath.Join(s.path, pendingName)
@@ -96,18 +96,18 @@ func (s *Store) recoverPending(ctx context.Context) error {
 		if errors.Is(err, os.ErrNotExist) {
 			err := os.Rename(pending, recovering)
 			if errors.Is(err, os.ErrNotExist) {
-				return nil
+				return recovered, nil
 			}
 			if err == nil {
 				err = syncDir(s.path)
 			}
 			if err != nil {
-				return err
+				return recovered, err
 			}
 			continue
 		}
 		if err != nil {
-			return err
+			return recovered, err
 		}
 		var changes []Change
 		for i, line := range bytes.Split(raw, []byte("\n")) {
@@ -118,19 +118,20 @@ func (s *Store) recoverPending(ctx context.Context) error {
 			if err := json.Unmarshal(line, &r); err != nil {
 				// The list is renamed into place whole, so this is damage
 				// from outside: reported, not passed over.
-				return fmt.Errorf("store %s: %s:%d: %v", s.path, filepath.Base(recovering), i+1, err)
+				return recovered, fmt.Errorf("store %s: %s:%d: %v", s.path, filepath.Base(recovering), i+1, err)
 			}
 			changes = append(changes, Change{Record: &r})
 		}
 		for len(changes) > 0 {
 			n := min(len(changes), pendingBatch)
 			if _, err := s.Apply(ctx, changes[:n]); err != nil {
-				return fmt.Errorf("store %s: write again the records an interrupted write left out: %w", s.path, err)
+				return recovered, fmt.Errorf("store %s: write again the records an interrupted write left out: %w", s.path, err)
 			}
 			changes = changes[n:]
+			recovered = true
 		}
 		if err := os.Remove(recovering); err != nil {
-			return err
+			return recovered, err
 		}
 	}
 }

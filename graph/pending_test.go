@@ -47,6 +47,9 @@ func TestWriteStoppedAfterRemovals(t *testing.T) {
 				st.Close()
 				st = openDisk(t, dir)
 				defer st.Close()
+				if !st.HasIndex() {
+					t.Errorf("%s: no query index after the records were written again", backend)
+				}
 			} else {
 				// The same process writes on: the next write restores
 				// the records first (here, one that changes nothing).

@@ -116,8 +116,11 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	s.lock = lock
 	// Should the records of a stopped write not be written now (a full
 	// disk, say), the store still opens for reading; its next write tries
-	// again, and reports why it cannot.
-	s.recoverPending(ctx)
+	// again, and reports why it cannot. Once they are, the query index is
+	// brought up to date, as a load does at its end.
+	if recovered, err := s.recoverPending(ctx); recovered && err == nil {
+		s.Index(ctx)
+	}
 	return s, nil
 }
 
