@@ -133,3 +133,27 @@ func (s *Store) FailAfterRemovals(err error) { s.afterRemovals = func() error { 
 
 // PendingName is the file listing the records a write rewrites.
 const PendingName = pendingName
+
+// FailNthAfterRemovals makes the nth write from now that removes quads
+// fail with err once its removals are committed (the others pass).
+func (s *Store) FailNthAfterRemovals(n int, err error) {
+	s.afterRemovals = func() error {
+		if n--; n == 0 {
+			return err
+		}
+		return nil
+	}
+}
+
+// RefreshChunk makes a batch's dependents be re-derived after it, n at a
+// time, when there are more than n, until the returned function restores
+// the default.
+func RefreshChunk(n int) (restore func()) {
+	old := refreshChunk
+	refreshChunk = n
+	return func() { refreshChunk = old }
+}
+
+// RefreshName is the file listing the dependents a write re-derives after
+// its batch.
+const RefreshName = refreshName

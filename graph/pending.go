@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 )
@@ -45,50 +46,86 @@ func pendingRecords(rws []rewrite) [][]byte {
 	return out
 }
 
-// writePending lists records durably: written, synced and renamed into
-// place, its directory synced, before any of them is deleted.
+// writePending lists records durably (see writeList) before any of them
+// is deleted.
 func (s *Store) writePending(records [][]byte) error {
-	name := filepath.Join(s.path, pendingName)
-	tmp := name + ".tmp"
+	if err := s.writeList(pendingName, records); err != nil {
+		return fmt.Errorf("store %s: list the records a write rewrites: %w", s.path, err)
+	}
+	return nil
+}
+
+// refreshName is the file in which a write whose batch has many
+// dependents (see refreshChunk) lists their ids, a line each, before it
+// writes the batch; it re-derives them afterwards, a chunk at a time, and
+// removes the list. Should the write stop in between, Open (or the next
+// write) re-derives them all again (recoverPending): a dependent already
+// re-derived is unchanged.
+const refreshName = "refresh.pending"
+
+func (s *Store) writeRefreshList(ids []string) error {
+	lines := make([][]byte, len(ids))
+	for i, id := range ids {
+		lines[i] = []byte(id)
+	}
+	if err := s.writeList(refreshName, lines); err != nil {
+		return fmt.Errorf("store %s: list the records a write re-derives: %w", s.path, err)
+	}
+	return nil
+}
+
+func (s *Store) clearRefreshList() { os.Remove(filepath.Join(s.path, refreshName)) }
+
+// writeList writes lines to the file name in the store's directory
+// durably: written, synced and renamed into place, its directory synced.
+func (s *Store) writeList(name string, lines [][]byte) error {
+	path := filepath.Join(s.path, name)
+	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	for _, r := range records {
-		w.Write(r) // canonical JSON holds no raw newline
+	for _, l := range lines {
+		w.Write(l) // no line holds a newline: canonical JSON, or an id
 		w.WriteByte('\n')
 	}
 	err = errors.Join(w.Flush(), f.Sync(), f.Close())
 	if err == nil {
-		err = os.Rename(tmp, name)
+		err = os.Rename(tmp, path)
 	}
 	if err == nil {
 		err = syncDir(s.path)
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("store %s: list the records a write rewrites: %w", s.path, err)
 	}
-	return nil
+	return err
 }
 
 // clearPending removes the list once every listed record is written. It
 // need not be durable: writing the records again changes nothing.
 func (s *Store) clearPending() { os.Remove(filepath.Join(s.path, pendingName)) }
 
-// recoverPending writes again the records listed by a write that stopped
-// between deleting their old versions and writing their new ones. A listed
-// record that is stored is unchanged; one that is absent is added, its
-// names resolved against the store as it is. Open and Apply call it
-// before anything else, so no later write lists its rewrites over a list
-// whose records are not yet written. The list is first renamed, since the
-// writes that restore its records list their own rewrites under its name;
-// it is removed once all of its records are written, so a recovery that
-// is itself stopped is done again.
+// recoverPending finishes a write that stopped: it writes again the
+// records listed by a write stopped between deleting their old versions
+// and writing their new ones (a listed record that is stored is unchanged;
+// one that is absent is added, its names resolved against the store as it
+// is), then re-derives the dependents a write listed and had not all
+// re-derived. Open and Apply call it before anything else, so no later
+// write lists its own over a list not yet done.
+//
+// Each list is first taken up under another name (".recovering"), since
+// the writes that finish it list their own under its name; it is removed
+// once done, so a recovery that is itself stopped is done again.
 func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) {
 	s.recovering = true
 	defer func() { s.recovering = false }()
+	// Dependents are re-derived after the records are written, whose
+	// writes may list and re-derive dependents of their own.
+	if err := s.takeUpRefresh(); err != nil {
+		return false, err
+	}
 	pending := filepath.Join(s.path, pendingName)
 	recovering := pending + ".recovering"
 	for {
@@ -96,7 +133,7 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 		if errors.Is(err, os.ErrNotExist) {
 			err := os.Rename(pending, recovering)
 			if errors.Is(err, os.ErrNotExist) {
-				return recovered, nil
+				break
 			}
 			if err == nil {
 				err = syncDir(s.path)
@@ -134,8 +171,63 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 			return recovered, err
 		}
 	}
+	ids, err := s.readRefresh()
+	if err != nil || ids == nil {
+		return recovered, err
+	}
+	if err := s.refresh(ctx, ids, &Result{}); err != nil {
+		return recovered, fmt.Errorf("store %s: re-derive the records an interrupted write left to re-derive: %w", s.path, err)
+	}
+	return true, os.Remove(filepath.Join(s.path, refreshName+".recovering"))
 }
 
 // pendingBatch is how many listed records recoverPending writes at once,
 // as a load's batches.
 const pendingBatch = 2000
+
+// takeUpRefresh moves a write's list of dependents to re-derive under the
+// name recovery reads, adding its ids to those of a recovery stopped
+// before (the order of re-deriving does not matter).
+func (s *Store) takeUpRefresh() error {
+	pending := filepath.Join(s.path, refreshName)
+	raw, err := os.ReadFile(pending)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	before, err := s.readRefresh()
+	if err != nil {
+		return err
+	}
+	var lines [][]byte
+	for _, id := range append(before, strings.Split(string(raw), "\n")...) {
+		if id != "" {
+			lines = append(lines, []byte(id))
+		}
+	}
+	if err := s.writeList(refreshName+".recovering", lines); err != nil {
+		return err
+	}
+	return os.Remove(pending)
+}
+
+// readRefresh returns the ids of the dependents recovery re-derives, or
+// nil.
+func (s *Store) readRefresh() ([]string, error) {
+	raw, err := os.ReadFile(filepath.Join(s.path, refreshName+".recovering"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range strings.Split(string(raw), "\n") {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,5 +89,65 @@ func TestDamagedPendingList(t *testing.T) {
 	_, err := st.Apply(t.Context(), persons[:1])
 	if err == nil || !strings.Contains(err.Error(), graph.PendingName+".recovering:2:") {
 		t.Fatalf("wrote over a damaged list of rewrites: %v", err)
+	}
+}
+
+// TestRefreshAfterBatch: a batch with many dependents re-derives them
+// after its own write, a chunk per write, with the same graph and the same
+// records reported as refreshed as when they go in the batch's write; and
+// a write stopped in any of those chunks, or in the batch, is finished
+// when the store is opened again.
+func TestRefreshAfterBatch(t *testing.T) {
+	corpus := readChanges(t, filepath.Join(root, "corpus"))
+	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every person renamed: each source that names one is re-derived.
+	renamed := parseText(t, regexp.MustCompile(`(?m)^(person · .*\n)(.*)$`).ReplaceAllString(string(persons), "${1}${2} Jr."))
+	mem := graph.OpenMemory()
+	apply(t, mem, corpus...)
+	wantRes := apply(t, mem, renamed...)
+	want := dump(t, mem, false)
+	if len(wantRes.Refreshed) < 6 {
+		t.Fatalf("%d sources re-derived: the test shows little", len(wantRes.Refreshed))
+	}
+	defer graph.RefreshChunk(2)()
+	for _, backend := range []string{"bbolt", "leveldb"} {
+		st, _ := newStore(t, backend)
+		apply(t, st, corpus...)
+		res := apply(t, st, renamed...)
+		if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+			t.Fatalf("%s: the graph after re-deriving in chunks (-want +got):\n%s", backend, diff)
+		}
+		got, wantIDs := slices.Sorted(slices.Values(res.Refreshed)), slices.Sorted(slices.Values(wantRes.Refreshed))
+		if !slices.Equal(got, wantIDs) {
+			t.Fatalf("%s: refreshed %v, want %v", backend, got, wantIDs)
+		}
+		verify(t, st)
+		// Stopped in the batch's write (1), or in a chunk's (2, 3, ...).
+		for n := 1; n <= 4; n++ {
+			st, dir := newStore(t, backend)
+			apply(t, st, corpus...)
+			st.FailNthAfterRemovals(n, errors.New("stopped"))
+			if _, err := st.Apply(t.Context(), renamed); err == nil {
+				t.Fatalf("%s: write %d did not stop", backend, n)
+			}
+			if _, err := os.Stat(filepath.Join(dir, graph.RefreshName)); err != nil {
+				t.Fatalf("%s, stopped in write %d: no list of the records left to re-derive: %v", backend, n, err)
+			}
+			st.Close()
+			st = openDisk(t, dir)
+			if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+				t.Fatalf("%s, stopped in write %d, reopened (-want +got):\n%s", backend, n, diff)
+			}
+			verify(t, st)
+			for _, name := range []string{graph.RefreshName, graph.PendingName, graph.RefreshName + ".recovering", graph.PendingName + ".recovering"} {
+				if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("%s: %s is still there: %v", backend, name, err)
+				}
+			}
+			st.Close()
+		}
 	}
 }
