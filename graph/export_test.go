@@ -157,3 +157,12 @@ func RefreshChunk(n int) (restore func()) {
 // RefreshName is the file listing the dependents a write re-derives after
 // its batch.
 const RefreshName = refreshName
+
+// ReleaseInTxAlways makes write transactions let go of the pages they have
+// read at every get and put, whatever the store's size, until the returned
+// function restores the defaults.
+func ReleaseInTxAlways() (restore func()) {
+	from, every := releaseInTxFrom, releaseAccesses
+	releaseInTxFrom, releaseAccesses = 0, 1
+	return func() { releaseInTxFrom, releaseAccesses = from, every }
+}

@@ -578,8 +578,15 @@ type kvTx struct {
 }
 
 // releaseAccesses is how many gets and puts a transaction makes before it
-// lets go of the pages read (each reads a page or two).
-const releaseAccesses = 16384
+// lets go of the pages read (each reads a page or two), and
+// releaseInTxFrom the size of a store from which it does: a smaller one's
+// pages are few, and pages let go of in a transaction are read again as
+// it commits (10k sources: 5–10% slower for 90 MiB less).
+// (Variables for tests.)
+var (
+	releaseAccesses = 16384
+	releaseInTxFrom = int64(1 << 30)
+)
 
 // kvBucket is a bucket of a write transaction. Get returns nil for an
 // absent key; what it returns is valid until the transaction ends.
@@ -703,7 +710,9 @@ func (s *Store) beginKV() (*kvTx, error) {
 			b, err := btx.CreateBucket(name)
 			return boltBucket{b}, err
 		}
-		tx.release = func() { boltmap.ReleaseTx(btx) }
+		if btx.Size() >= releaseInTxFrom {
+			tx.release = func() { boltmap.ReleaseTx(btx) }
+		}
 		tx.pageSize = btx.DB().Info().PageSize
 		tx.commit, tx.rollback = btx.Commit, btx.Rollback
 	case *hbbolt.DB:
@@ -718,7 +727,9 @@ func (s *Store) beginKV() (*kvTx, error) {
 			b, err := btx.CreateBucket(name)
 			return bboltBucket{b}, err
 		}
-		tx.release = func() { boltmap.ReleaseTx(btx) }
+		if btx.Size() >= releaseInTxFrom {
+			tx.release = func() { boltmap.ReleaseTx(btx) }
+		}
 		tx.pageSize = btx.DB().Info().PageSize
 		tx.commit, tx.rollback = btx.Commit, btx.Rollback
 	default:
