@@ -43,7 +43,7 @@ type Store struct {
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one
 
-	reads      atomic.Int64 // reads through Cayley's indexes; see readPages
+	reads      atomic.Int64 // reads of quadsWith; see readPages
 	recovering bool         // writing the records of a pending list; see recoverPending
 
 	afterRemovals func() error // tests: a write's step between its removals and additions
