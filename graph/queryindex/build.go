@@ -84,7 +84,6 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 		spo   [][4]uint32
 		maxID uint64
 	)
-	log := kvLog{db}
 	// Cayley counts the live quads: room for them at once.
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
 		if raw, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("size")}); err == nil && len(raw) == 8 {
@@ -99,35 +98,12 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 	if err != nil {
 		return err
 	}
-	errEnough := errors.New("enough")
-	err = log.since(ctx, 0, func(rec []byte) error {
-		p, value, err := decodePrimitive(rec)
-		if err != nil {
-			return fmt.Errorf("read the store's log: %w", err)
-		}
-		if upTo > 0 && p.id > upTo {
-			if log.inOrder() {
-				return errEnough
-			}
-			return nil
-		}
-		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
-			return errTooLarge
-		}
-		switch {
-		case p.id == 0:
-			// not a record: the bucket's own entry on a flat store
-			// (leveldb)
-		case len(value) > 0: // a value (Cayley's IsNode)
-			chunk, off := arena.add(value)
-			nodes = append(nodes, node{uint32(p.id), chunk, off, uint32(len(value))})
-			maxID = max(maxID, p.id)
-		case !p.deleted:
-			spo = append(spo, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
-		}
-		return nil
-	})
-	if err != nil && err != errEnough {
+	_, err = kvLog{db}.records(ctx, 0, upTo, func(id uint32, value []byte) {
+		chunk, off := arena.add(value)
+		nodes = append(nodes, node{id, chunk, off, uint32(len(value))})
+		maxID = max(maxID, uint64(id))
+	}, func(q [4]uint32) { spo = append(spo, q) })
+	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

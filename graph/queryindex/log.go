@@ -68,6 +68,45 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 	})
 }
 
+// records calls value with the id and encoding (valid during the call) of
+// each value record of the log, and quad with the ids of each live quad
+// record, for the records with ids in (h, upTo] (upTo 0: every one after
+// h), and returns the largest id read.
+func (l kvLog) records(ctx context.Context, h, upTo uint64, value func(id uint32, enc []byte), quad func(q [4]uint32)) (last uint64, err error) {
+	errEnough := errors.New("enough")
+	err = l.since(ctx, h, func(rec []byte) error {
+		p, enc, err := decodePrimitive(rec)
+		if err != nil {
+			return fmt.Errorf("read the store's log: %w", err)
+		}
+		if upTo > 0 && p.id > upTo {
+			if l.inOrder() {
+				return errEnough
+			}
+			return nil
+		}
+		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(enc) >= 1<<32 {
+			return errTooLarge
+		}
+		switch {
+		case p.id == 0:
+			// not a record: the bucket's own entry on a flat store
+			// (leveldb)
+			return nil
+		case len(enc) > 0: // a value (Cayley's IsNode)
+			value(uint32(p.id), enc)
+		case !p.deleted:
+			quad([4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
+		}
+		last = max(last, p.id)
+		return nil
+	})
+	if err == errEnough {
+		err = nil
+	}
+	return last, err
+}
+
 // releaseEvery is how many bytes of its own file an update writes before
 // it lets go of the pages of the base it has read (see package boltmap),
 // releaseRecords how many records of the log a build or an update reads

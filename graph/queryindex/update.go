@@ -187,36 +187,14 @@ func (m *merge) enc(v newValue) []byte { return m.arena.chunks[v.chunk][v.off : 
 
 // read reads the new records: values, and live quads (Cayley's ids).
 func (m *merge) read(ctx context.Context, log kvLog, upTo uint64) error {
-	errEnough := errors.New("enough")
-	err := log.since(ctx, m.h, func(rec []byte) error {
-		p, value, err := decodePrimitive(rec)
-		if err != nil {
-			return fmt.Errorf("read the store's log: %w", err)
-		}
-		if upTo > 0 && p.id > upTo {
-			if log.inOrder() {
-				return errEnough
-			}
-			return nil
-		}
-		if p.id >= 1<<32-1 || p.dirs[0] >= 1<<32 || p.dirs[1] >= 1<<32 || p.dirs[2] >= 1<<32 || p.dirs[3] >= 1<<32 || len(value) >= 1<<32 {
-			return errTooLarge
-		}
-		switch {
-		case p.id == 0:
-			return nil
-		case len(value) > 0:
-			chunk, off := m.arena.add(value)
-			m.vals = append(m.vals, newValue{uint32(p.id), chunk, off, uint32(len(value))})
-		case !p.deleted:
-			m.quads = append(m.quads, [4]uint32{uint32(p.dirs[0]), uint32(p.dirs[1]), uint32(p.dirs[2]), uint32(p.dirs[3])})
-		}
-		m.last = max(m.last, p.id)
-		return nil
-	})
-	if err != nil && err != errEnough {
+	last, err := log.records(ctx, m.h, upTo, func(id uint32, value []byte) {
+		chunk, off := m.arena.add(value)
+		m.vals = append(m.vals, newValue{id, chunk, off, uint32(len(value))})
+	}, func(q [4]uint32) { m.quads = append(m.quads, q) })
+	if err != nil {
 		return err
 	}
+	m.last = max(m.last, last)
 	return ctx.Err()
 }
 
