@@ -24,22 +24,7 @@ import (
 // resident memory, and the store to read the same afterwards.
 func TestRelease(t *testing.T) {
 	t.Run("bbolt", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "indexes.bolt")
-		db, err := hbbolt.Open(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		fill := func(b *bbolt.Bucket) error { return putAll(b.Put) }
-		if err := db.DB().Update(func(tx *bbolt.Tx) error {
-			b, err := tx.CreateBucket([]byte("b"))
-			if err != nil {
-				return err
-			}
-			return fill(b)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		db, path := filledBBolt(t)
 		read := func() (sum uint64) {
 			db.DB().View(func(tx *bbolt.Tx) error {
 				return tx.Bucket([]byte("b")).ForEach(func(k, v []byte) error { sum += checksum(v); return nil })
@@ -143,21 +128,7 @@ func mappedKiB(t *testing.T, path string) int {
 // them, as a long scan does as it goes: the pages leave the resident
 // memory, and the transaction reads the same afterwards.
 func TestReleaseTx(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "indexes.bolt")
-	db, err := hbbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.DB().Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucket([]byte("b"))
-		if err != nil {
-			return err
-		}
-		return putAll(b.Put)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := filledBBolt(t)
 	db.DB().View(func(tx *bbolt.Tx) error {
 		read := func() (sum uint64) {
 			tx.Bucket([]byte("b")).ForEach(func(k, v []byte) error { sum += checksum(v); return nil })
@@ -213,4 +184,26 @@ func TestReleaseMapping(t *testing.T) {
 	if checksum(m) != want {
 		t.Errorf("the map reads differently after ReleaseMapping")
 	}
+}
+
+// filledBBolt returns a bbolt store holding 16 MiB in bucket "b", and its
+// file's path; it is closed when the test ends.
+func filledBBolt(t *testing.T) (*hbbolt.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "indexes.bolt")
+	db, err := hbbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.DB().Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return putAll(b.Put)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
 }
