@@ -17,18 +17,27 @@ var update = flag.Bool("update", false, "rewrite the expected output of conforma
 // the answers must not depend on where the graph is kept or how it is
 // read. The PostgreSQL run needs a server (see graph/pgtest).
 func TestConformance(t *testing.T) {
-	for _, name := range []string{"memory", "bbolt", "leveldb", "bbolt+index", "leveldb+index", "bbolt+index+evict", "postgres"} {
+	for _, name := range []string{"memory", "bbolt", "leveldb", "bbolt+index", "leveldb+index", "bbolt+index+evict", "bbolt+index+unfolded", "postgres"} {
 		if *update && name != "memory" {
 			continue
 		}
 		// +evict: the relationship caches hold a few lists at most, so
 		// every query runs through their emptying.
+		// +unfolded: expansions are not folded into the aggregations
+		// after them (see foldedExpandStage).
 		name, evict := strings.CutSuffix(name, "+evict")
+		name, unfolded := strings.CutSuffix(name, "+unfolded")
 		backend, indexed := strings.CutSuffix(name, "+index")
 		if evict {
 			name += "+evict"
 		}
+		if unfolded {
+			name += "+unfolded"
+		}
 		t.Run(name, func(t *testing.T) {
+			if unfolded {
+				defer query.Folding(false)()
+			}
 			if evict {
 				defer query.CachedRels(3)()
 			}

@@ -16,3 +16,11 @@ func ParsedTree(src string) *syntax.Query {
 	defer parsed.Unlock()
 	return parsed.trees[src]
 }
+
+// Folding switches the folding of expansions into aggregations on or off,
+// until the returned function restores it.
+func Folding(on bool) (restore func()) {
+	old := folding
+	folding = on
+	return func() { folding = old }
+}

@@ -344,6 +344,7 @@ type aggSpec struct {
 	name     string
 	distinct bool
 	arg      evalFn // nil for count(*)
+	argDeps  []int  // slots arg reads
 	slot     int
 	pos      lexer.Position
 }
@@ -364,6 +365,7 @@ func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg
 			return nil, err
 		}
 		spec.arg = f
+		spec.argDeps = c.deps(arg)
 	}
 	*c.aggs = append(*c.aggs, spec)
 	slot := spec.slot

@@ -460,7 +460,41 @@ func (c *compiler) deps(n any) []int {
 			if s, ok := c.scope[strings.Trim(x.Var, "`")]; ok && x.Var != "" {
 				out = append(out, s)
 			}
+		case *syntax.RelPat:
+			if s, ok := c.scope[strings.Trim(x.Var, "`")]; ok && x.Var != "" {
+				out = append(out, s)
+			}
 		}
+	})
+	return out
+}
+
+// varsOutsideAggregates returns the variables an expression reads outside
+// its aggregate functions, with where each is read.
+func (c *compiler) varsOutsideAggregates(e *syntax.Expr) map[string]lexer.Position {
+	out := map[string]lexer.Position{}
+	syntax.VisitPruned(e, func(x any) bool {
+		switch x := x.(type) {
+		case *syntax.Call:
+			return !aggregates[strings.ToLower(x.Name)]
+		case *syntax.Atom:
+			if _, ok := c.scope[x.Var]; ok && x.Var != "" {
+				out[x.Var] = x.Pos
+			}
+		case *syntax.NodePat:
+			if v := strings.Trim(x.Var, "`"); v != "" {
+				if _, ok := c.scope[v]; ok {
+					out[v] = x.Pos
+				}
+			}
+		case *syntax.RelPat:
+			if v := strings.Trim(x.Var, "`"); v != "" {
+				if _, ok := c.scope[v]; ok {
+					out[v] = x.Pos
+				}
+			}
+		}
+		return true
 	})
 	return out
 }

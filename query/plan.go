@@ -54,7 +54,6 @@ type Plan struct {
 	out      []int
 	nslots   int
 	mode     string // "", "EXPLAIN" or "PROFILE"
-	returnAt int    // index of the RETURN's first stage
 	warnings []Warning
 }
 
@@ -94,7 +93,6 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			if !last {
 				return nil, syntax.Errorf(q.Clauses[i+1].Pos, "RETURN must be the last clause")
 			}
-			p.returnAt = len(p.stages)
 			stages, p.columns, p.out, err = c.projection(cl.Return.Proj, true)
 		}
 		if err != nil {
@@ -105,6 +103,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			return nil, syntax.Errorf(cl.Pos, "a query must end with RETURN")
 		}
 	}
+	p.stages = foldExpansions(p.stages)
 	p.nslots = c.nslots
 	p.warnings = c.warnings
 	return p, nil
@@ -158,6 +157,9 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		keySlots, postSlots []int
 		plainFns            []evalFn
 		aggs                []*aggSpec
+		aggItems, keyItems  []*syntax.ProjItem
+		keyDeps             []int               // slots the grouping keys read
+		keyVars             = map[string]bool{} // grouping keys that are variables
 	)
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -184,14 +186,41 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		plainFns = append(plainFns, f)
 		if len(aggs) > before {
 			postFns, postSlots = append(postFns, f), append(postSlots, slot)
+			aggItems = append(aggItems, it)
 		} else {
 			keyFns, keySlots = append(keyFns, f), append(keySlots, slot)
+			keyItems = append(keyItems, it)
+		}
+	}
+	if len(aggs) > 0 {
+		for _, it := range keyItems {
+			keyDeps = append(keyDeps, c.deps(it.Expr)...)
+			if v := exprVar(it.Expr); v != "" {
+				keyVars[v] = true
+			}
+		}
+	}
+	// An aggregating item may read, outside its aggregates, only variables
+	// that are grouping keys themselves: anything else would be read from
+	// an arbitrary row of the group. Neo4j rejects such implicit grouping
+	// keys too.
+	for _, it := range aggItems {
+		outside := c.varsOutsideAggregates(it.Expr)
+		vars := make([]string, 0, len(outside))
+		for v := range outside {
+			vars = append(vars, v)
+		}
+		sort.Strings(vars)
+		for _, v := range vars {
+			if !keyVars[v] {
+				return nil, nil, nil, syntax.Errorf(outside[v], "column %s reads %s outside its aggregates, but %s is not a grouping key: return %s as an item of its own, or compute the value in a WITH before aggregating", it.Text, v, v, v)
+			}
 		}
 	}
 	var stages []stage
 	aggregating := len(aggs) > 0
 	if aggregating {
-		stages = append(stages, &aggregateStage{keys: keyFns, keySlots: keySlots, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
+		stages = append(stages, &aggregateStage{keys: keyFns, keySlots: keySlots, keyDeps: keyDeps, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
 	} else {
 		stages = append(stages, &projectStage{fns: plainFns, slots: slots, names: names})
 	}

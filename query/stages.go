@@ -193,6 +193,7 @@ func (s *projectStage) String() string { return "Project " + strings.Join(s.name
 type aggregateStage struct {
 	keys      []evalFn
 	keySlots  []int
+	keyDeps   []int // slots the keys read
 	aggs      []*aggSpec
 	post      []evalFn
 	postSlots []int
@@ -214,6 +215,27 @@ func (s *aggregateStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
+	g, err := s.groupOf(x, r)
+	if err != nil {
+		return err
+	}
+	for _, st := range g.states {
+		var v Value
+		if st.spec.arg != nil {
+			var err error
+			if v, err = st.spec.arg(x, r); err != nil {
+				return err
+			}
+		}
+		if err := st.add(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupOf returns the group of row r, creating it on its first row.
+func (s *aggregateStage) groupOf(x *exec, r Row) (*group, error) {
 	if s.groups == nil {
 		s.groups = map[string]*group{}
 	}
@@ -221,7 +243,7 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 	for _, f := range s.keys {
 		v, err := f(x, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		keyVals = append(keyVals, v)
 	}
@@ -248,19 +270,7 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 		s.last = g
 		s.lastKeys = append(s.lastKeys[:0], keyVals...)
 	}
-	for _, st := range g.states {
-		var v Value
-		if st.spec.arg != nil {
-			var err error
-			if v, err = st.spec.arg(x, r); err != nil {
-				return err
-			}
-		}
-		if err := st.add(v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return g, nil
 }
 
 // sameKeys reports whether two lists of grouping keys are certainly the

@@ -90,10 +90,15 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
 	var stages []stage
 	for _, s := range p.stages {
-		if _, ok := s.(*aggregateStage); ok {
-			stages = append(stages, &tapStage{b: b})
+		switch s := s.(type) {
+		case *aggregateStage:
+			stages = append(stages, &tapStage{b: b}, s)
+		case *foldedExpandStage:
+			// Every row is recorded: unfolded.
+			stages = append(stages, s.e, &tapStage{b: b}, s.a)
+		default:
+			stages = append(stages, s)
 		}
-		stages = append(stages, s)
 	}
 	x := newExec(ctx, st, p, o)
 	x.wholeRows = true

@@ -7,17 +7,19 @@ import (
 
 // visit calls fn for every node of the tree, parents before children.
 func visit(n any, fn func(any)) {
-	walk(reflect.ValueOf(n), fn)
+	walk(reflect.ValueOf(n), func(x any) bool { fn(x); return true })
 }
 
-func walk(v reflect.Value, fn func(any)) {
+// walk calls fn for every node below v, parents first, and skips the
+// children of a node for which fn returns false.
+func walk(v reflect.Value, fn func(any) bool) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
 			return
 		}
-		if v.Elem().Kind() == reflect.Struct {
-			fn(v.Interface())
+		if v.Elem().Kind() == reflect.Struct && !fn(v.Interface()) {
+			return
 		}
 		walk(v.Elem(), fn)
 	case reflect.Slice:
@@ -35,6 +37,10 @@ func walk(v reflect.Value, fn func(any)) {
 
 // Visit calls fn for every node of the tree below n, parents first.
 func Visit(n any, fn func(any)) { visit(n, fn) }
+
+// VisitPruned is Visit that skips the children of the nodes for which fn
+// returns false.
+func VisitPruned(n any, fn func(any) bool) { walk(reflect.ValueOf(n), fn) }
 
 func textOf(src string, it *ProjItem) string {
 	if it.EndPos.Offset <= it.Pos.Offset || it.EndPos.Offset > len(src) {
