@@ -189,6 +189,18 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		}
 		rws = append(rws, rw)
 	}
+	// A stored record's facts change only if a key it looks up now
+	// resolves to another record than when it was derived: than before
+	// this batch, since every write re-derives the records it changes the
+	// resolution of. (New persons sharing names with thousands of stored
+	// authors, and losing to them, changed none of their sources, which
+	// were read and derived again all the same: 17 s of 70 for 10,000
+	// sources into a store of 100,000.)
+	for k := range changedKeys {
+		if after, _ := ov.lookup(k); after == ov.before[k].id {
+			delete(changedKeys, k)
+		}
+	}
 	depIDs, err := s.dependentIDs(ctx, ov, changedKeys)
 	if err != nil {
 		return res, err
@@ -352,6 +364,7 @@ func (s *Store) dependentIDs(ctx context.Context, ov *overlay, keys map[string]b
 // returning those whose facts change (a record no longer stored is left
 // out).
 func (s *Store) rederive(ctx context.Context, ov *overlay, ids []string) ([]rewrite, error) {
+	s.rederived += len(ids)
 	olds, err := s.recordsQuads(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -574,13 +587,14 @@ type overlay struct {
 	hidden  map[string]bool
 	pending map[string][]candidate
 	stored  map[string]candidate // best stored candidate per key read so far
+	before  map[string]candidate // the same, hidden records included: the resolution before the batch
 	cache   map[string]candidate
 	err     error
 }
 
 func newOverlay(ctx context.Context, s *Store) *overlay {
 	return &overlay{ctx: ctx, s: s, hidden: map[string]bool{}, pending: map[string][]candidate{},
-		stored: map[string]candidate{}, cache: map[string]candidate{}}
+		stored: map[string]candidate{}, before: map[string]candidate{}, cache: map[string]candidate{}}
 }
 
 // recorder is a resolver that notes the keys looked up and resolves none.
@@ -614,16 +628,21 @@ func (o *overlay) fetch(keys map[string]bool) error {
 		if _, ok := o.stored[k]; !ok {
 			values = append(values, quad.String(k))
 			o.stored[k] = candidate{rank: len(keyRanks)}
+			o.before[k] = candidate{rank: len(keyRanks)}
 		}
 	}
 	return o.s.matchAny(o.ctx, quad.Object, values, nil, func(q quad.Quad) {
 		r := rankOf(q.Predicate)
 		id, ok := IDOf(q.Label)
-		if r < 0 || !ok || o.hidden[id] {
+		if r < 0 || !ok {
 			return
 		}
 		k := quad.NativeOf(q.Object).(string)
-		if c := (candidate{r, id}); c.better(o.stored[k]) {
+		c := candidate{r, id}
+		if c.better(o.before[k]) {
+			o.before[k] = c
+		}
+		if !o.hidden[id] && c.better(o.stored[k]) {
 			o.stored[k] = c
 		}
 	})

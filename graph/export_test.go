@@ -166,3 +166,7 @@ func ReleaseInTxAlways() (restore func()) {
 	releaseInTxFrom, releaseAccesses = 0, 1
 	return func() { releaseInTxFrom, releaseAccesses = from, every }
 }
+
+// Rederived returns how many stored records the store's writes have read
+// to derive again, as dependents of the names they wrote.
+func (s *Store) Rederived() int { return s.rederived }

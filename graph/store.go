@@ -45,6 +45,7 @@ type Store struct {
 
 	reads      atomic.Int64 // reads of quadsWith; see readPages
 	recovering bool         // writing the records of a pending list; see recoverPending
+	rederived  int          // stored records read to be derived again (tests)
 
 	afterRemovals func() error // tests: a write's step between its removals and additions
 }
