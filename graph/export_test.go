@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 
+	bolt "github.com/boltdb/bolt"
 	cgraph "github.com/cayleygraph/cayley/graph"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"claimgraph/graph/queryindex"
 	"google.golang.org/protobuf/proto"
@@ -124,6 +126,30 @@ func (s *Store) MapAddress() (addr uintptr, size int64, err error) {
 		return db.DB().Info().Data, st.Size(), nil
 	}
 	return 0, 0, fmt.Errorf("store %s is not bolt or bbolt", s.Backend())
+}
+
+// LogFill is how full the pages of a bolt or bbolt store's quad log are:
+// the bytes its leaves use over the bytes of their pages.
+func (s *Store) LogFill() (float64, error) {
+	switch db := s.kv.(type) {
+	case *hbbolt.DB:
+		var fill float64
+		err := db.DB().View(func(tx *bbolt.Tx) error {
+			st := tx.Bucket(logBucketName).Stats()
+			fill = float64(st.LeafInuse) / float64(st.LeafAlloc)
+			return nil
+		})
+		return fill, err
+	case *hbolt.DB:
+		var fill float64
+		err := db.DB().View(func(tx *bolt.Tx) error {
+			st := tx.Bucket(logBucketName).Stats()
+			fill = float64(st.LeafInuse) / float64(st.LeafAlloc)
+			return nil
+		})
+		return fill, err
+	}
+	return 0, fmt.Errorf("store %s is not bolt or bbolt", s.Backend())
 }
 
 // FailAfterRemovals makes every write that removes quads fail with err

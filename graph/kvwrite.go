@@ -704,11 +704,17 @@ func (s *Store) beginKV() (*kvTx, error) {
 		tx.bucket = func(name []byte) (kvBucket, error) {
 			// Looked up first: CreateBucketIfNotExists searches twice
 			// for a bucket that exists, as nearly all do.
-			if b := btx.Bucket(name); b != nil {
-				return boltBucket{b}, nil
+			b := btx.Bucket(name)
+			if b == nil {
+				var err error
+				if b, err = btx.CreateBucket(name); err != nil {
+					return nil, err
+				}
 			}
-			b, err := btx.CreateBucket(name)
-			return boltBucket{b}, err
+			if bytes.Equal(name, logBucketName) {
+				b.FillPercent = appendFill
+			}
+			return boltBucket{b}, nil
 		}
 		if btx.Size() >= releaseInTxFrom {
 			tx.release = func() { boltmap.ReleaseTx(btx) }
@@ -721,11 +727,17 @@ func (s *Store) beginKV() (*kvTx, error) {
 			return nil, err
 		}
 		tx.bucket = func(name []byte) (kvBucket, error) {
-			if b := btx.Bucket(name); b != nil {
-				return bboltBucket{b}, nil
+			b := btx.Bucket(name)
+			if b == nil {
+				var err error
+				if b, err = btx.CreateBucket(name); err != nil {
+					return nil, err
+				}
 			}
-			b, err := btx.CreateBucket(name)
-			return bboltBucket{b}, err
+			if bytes.Equal(name, logBucketName) {
+				b.FillPercent = appendFill
+			}
+			return bboltBucket{b}, nil
 		}
 		if btx.Size() >= releaseInTxFrom {
 			tx.release = func() { boltmap.ReleaseTx(btx) }
@@ -746,6 +758,11 @@ func (s *Store) beginKV() (*kvTx, error) {
 	}
 	return tx, nil
 }
+
+// appendFill is how full bolt leaves the log bucket's pages when it
+// splits them. The log's keys are ids, always appended: at the default
+// (half full) every page of the log stayed half empty.
+const appendFill = 1.0
 
 type boltBucket struct{ b *bolt.Bucket }
 

@@ -258,3 +258,28 @@ func TestStoreMappedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestLogPagesFull: the quad log's keys only grow, so its pages are
+// filled before they split, not left half empty (a fifth of a store).
+func TestLogPagesFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := gen.Write(dir, gen.Config{Sources: 300, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	changes := readChanges(t, dir)
+	for _, backend := range []string{"bolt", "bbolt"} {
+		t.Run(backend, func(t *testing.T) {
+			st, _ := newStore(t, backend)
+			for i := 0; i < len(changes); i += 100 {
+				apply(t, st, changes[i:min(i+100, len(changes))]...)
+			}
+			fill, err := st.LogFill()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fill < 0.9 {
+				t.Errorf("the log's pages are %.0f%% full", 100*fill)
+			}
+		})
+	}
+}
