@@ -35,7 +35,7 @@ type tally struct {
 
 // maxKeptValues bounds the values foldedExpandStage keeps for reuse; past
 // it, a node reached again is expanded again.
-var maxKeptValues = 1 << 22
+const maxKeptValues = 1 << 22
 
 // folding switches foldExpansions on (tests compare with it off).
 var folding = true
