@@ -438,6 +438,7 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		if rerr := s.reopen(); rerr != nil {
 			return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
 		}
+		s.names.forget()
 		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records, and the records it was replacing are written again when the store is next opened or written: load it again)", s.where(), err)
 	}
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
@@ -485,6 +486,7 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	res.Deleted += len(del)
 	res.Added += len(add)
 	s.updateCounts(rws)
+	s.names.update(rws)
 	return nil
 }
 
@@ -621,17 +623,26 @@ func (o *overlay) prefetch(records []*Record) error {
 	return o.fetch(keys)
 }
 
-// fetch reads the best stored candidate of each key.
+// fetch reads the best stored candidate of each key, from the store's
+// names when it holds the key.
 func (o *overlay) fetch(keys map[string]bool) error {
 	var values []quad.Value
 	for k := range keys {
-		if _, ok := o.stored[k]; !ok {
-			values = append(values, quad.String(k))
-			o.stored[k] = candidate{rank: len(keyRanks)}
-			o.before[k] = candidate{rank: len(keyRanks)}
+		if _, ok := o.stored[k]; ok {
+			continue
 		}
+		o.stored[k] = candidate{rank: len(keyRanks)}
+		o.before[k] = candidate{rank: len(keyRanks)}
+		if cs, ok := o.s.names.get(k); ok {
+			for _, c := range cs {
+				o.consider(k, c)
+			}
+			continue
+		}
+		values = append(values, quad.String(k))
 	}
-	return o.s.matchAny(o.ctx, quad.Object, values, nil, func(q quad.Quad) {
+	read := map[string][]candidate{}
+	err := o.s.matchAny(o.ctx, quad.Object, values, nil, func(q quad.Quad) {
 		r := rankOf(q.Predicate)
 		id, ok := IDOf(q.Label)
 		if r < 0 || !ok {
@@ -639,13 +650,26 @@ func (o *overlay) fetch(keys map[string]bool) error {
 		}
 		k := quad.NativeOf(q.Object).(string)
 		c := candidate{r, id}
-		if c.better(o.before[k]) {
-			o.before[k] = c
-		}
-		if !o.hidden[id] && c.better(o.stored[k]) {
-			o.stored[k] = c
-		}
+		read[k] = append(read[k], c)
+		o.consider(k, c)
 	})
+	if err == nil {
+		for _, v := range values {
+			k := string(v.(quad.String))
+			o.s.names.put(k, read[k])
+		}
+	}
+	return err
+}
+
+// consider counts c among key k's stored candidates.
+func (o *overlay) consider(k string, c candidate) {
+	if c.better(o.before[k]) {
+		o.before[k] = c
+	}
+	if !o.hidden[c.id] && c.better(o.stored[k]) {
+		o.stored[k] = c
+	}
 }
 
 func (o *overlay) lookup(k string) (string, bool) {

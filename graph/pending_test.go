@@ -34,6 +34,11 @@ func TestWriteStoppedAfterRemovals(t *testing.T) {
 		t.Fatal("renaming an author re-derived no source: the test shows nothing")
 	}
 	want := dump(t, mem, false)
+	// A source naming the old name afterwards names no one: the store
+	// must not answer it from what it held before the stopped write.
+	oldName := parseText(t, "source · blog\nAfter the rename\nsrc_after_rename\nauthors: Timnit Gebru\n")
+	apply(t, mem, oldName...)
+	wantAfter := dump(t, mem, false)
 	for _, backend := range []string{"bbolt", "leveldb"} {
 		for _, reopen := range []bool{true, false} {
 			st, dir := newStore(t, backend)
@@ -64,6 +69,10 @@ func TestWriteStoppedAfterRemovals(t *testing.T) {
 			verify(t, st)
 			if _, err := os.Stat(filepath.Join(dir, graph.PendingName)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("%s: the list of rewrites is still there: %v", backend, err)
+			}
+			apply(t, st, oldName...)
+			if diff := cmp.Diff(wantAfter, dump(t, st, false)); diff != "" {
+				t.Fatalf("%s, reopened %v: a source naming the old name (-want +got):\n%s", backend, reopen, diff)
 			}
 		}
 	}

@@ -46,6 +46,7 @@ type Store struct {
 	reads      atomic.Int64 // reads of quadsWith; see readPages
 	recovering bool         // writing the records of a pending list; see recoverPending
 	rederived  int          // stored records read to be derived again (tests)
+	names      *names       // the stored records answering names; nil for a SQL store
 
 	afterRemovals func() error // tests: a write's step between its removals and additions
 }
@@ -153,7 +154,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: b, path: path}
+	s := &Store{backend: b, path: path, names: newNames()}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}
@@ -217,7 +218,7 @@ func syncDir(path string) error {
 // OpenMemory returns an empty store held in memory, backed by Cayley's
 // memstore.
 func OpenMemory() *Store {
-	return &Store{qs: memstore.New(), opened: true}
+	return &Store{qs: memstore.New(), opened: true, names: newNames()}
 }
 
 // reopen (re)opens the quad store. Cayley's KV stores keep caches that a
