@@ -643,15 +643,10 @@ func (o *overlay) fetch(keys map[string]bool) error {
 	}
 	read := map[string][]candidate{}
 	err := o.s.matchAny(o.ctx, quad.Object, values, nil, func(q quad.Quad) {
-		r := rankOf(q.Predicate)
-		id, ok := IDOf(q.Label)
-		if r < 0 || !ok {
-			return
+		if k, c, ok := keyCandidate(q); ok {
+			read[k] = append(read[k], c)
+			o.consider(k, c)
 		}
-		k := quad.NativeOf(q.Object).(string)
-		c := candidate{r, id}
-		read[k] = append(read[k], c)
-		o.consider(k, c)
 	})
 	if err == nil {
 		for _, v := range values {

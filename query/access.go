@@ -251,7 +251,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 	var col *column
 	if ref != 0 && !graph.ListProps[key] {
 		col = r.column(key)
-		switch c := col.get(ref); {
+		switch c := col.get(uint32(ref)); {
 		case c == colNone:
 			return nil, nil
 		case c >= colValue:
@@ -271,11 +271,11 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 	if col != nil {
 		switch len(nums) {
 		case 0:
-			col.set(ref, colNone)
+			col.set(uint32(ref), colNone)
 		case 1:
-			col.set(ref, nums[0]+colValue)
+			col.set(uint32(ref), nums[0]+colValue)
 		default:
-			col.set(ref, colSeveral)
+			col.set(uint32(ref), colSeveral)
 		}
 	}
 	switch {
@@ -300,15 +300,7 @@ func (r *reader) nativeOf(num uint32) (Value, error) {
 	if r.natives == nil {
 		r.natives = r.st.IndexMemo(nativesKey{}, func() any { return &natives{} }).(*natives)
 	}
-	pages := &r.natives.pages
-	page, at := num/nativePage, num%nativePage
-	if int(page) >= len(*pages) {
-		*pages = append(*pages, make([][]Value, int(page)+1-len(*pages))...)
-	}
-	if (*pages)[page] == nil {
-		(*pages)[page] = make([]Value, nativePage)
-	}
-	if v := (*pages)[page][at]; v != nil {
+	if v := r.natives.get(num); v != nil {
 		return v, nil
 	}
 	qv, err := r.st.IndexValue(num)
@@ -316,13 +308,12 @@ func (r *reader) nativeOf(num uint32) (Value, error) {
 		return nil, err
 	}
 	v := native(qv)
-	(*pages)[page][at] = v
+	r.natives.set(num, v)
 	return v, nil
 }
 
-// natives are the query values of the index's values, by number, in
-// pages allocated as touched.
-type natives struct{ pages [][]Value }
+// natives are the query values of the index's values, by number.
+type natives = paged[Value]
 
 // columns hold, per property, the number of each node's value of it in the
 // query index, by the node's NodeRef, as read; like natives they are kept
@@ -342,26 +333,8 @@ const (
 	colValue
 )
 
-type column struct{ pages [][]uint32 }
-
-func (c *column) get(ref graph.NodeRef) uint32 {
-	page := int(ref / nativePage)
-	if page >= len(c.pages) || c.pages[page] == nil {
-		return colUnread
-	}
-	return c.pages[page][ref%nativePage]
-}
-
-func (c *column) set(ref graph.NodeRef, v uint32) {
-	page := int(ref / nativePage)
-	if page >= len(c.pages) {
-		c.pages = append(c.pages, make([][]uint32, page+1-len(c.pages))...)
-	}
-	if c.pages[page] == nil {
-		c.pages[page] = make([]uint32, nativePage)
-	}
-	c.pages[page][ref%nativePage] = v
-}
+// column holds a property's entries by NodeRef.
+type column = paged[uint32]
 
 // column returns the column of property key.
 func (r *reader) column(key string) *column {
@@ -381,9 +354,6 @@ func (r *reader) column(key string) *column {
 }
 
 type nativesKey struct{}
-
-// nativePage is how many values nativeOf allocates room for together.
-const nativePage = 1024
 
 // properties returns every property of a node (or edge node), with list
 // properties as sorted lists and the id as "id" for nodes.

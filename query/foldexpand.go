@@ -19,7 +19,7 @@ import "slices"
 type foldedExpandStage struct {
 	e       *expandStage
 	a       *aggregateStage
-	tallies [][]*tally        // by the NodeRef of the node expanded from, in pages
+	tallies paged[*tally]     // by the NodeRef of the node expanded from
 	byID    map[string]*tally // the same, for nodes without a NodeRef
 	kept    int               // values held in tallies
 	row     Row               // the row the arguments are evaluated on
@@ -144,12 +144,9 @@ func (s *foldedExpandStage) flush(x *exec, emit func(Row) error) error {
 func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	var t *tally
 	if from.ref != 0 {
-		// In pages, not a map: nodes of a label have neighbouring
-		// NodeRefs (ids sort together), and a map lookup was a sixth of
-		// the aggregate per organisation.
-		if page := int(from.ref / nativePage); page < len(s.tallies) && s.tallies[page] != nil {
-			t = s.tallies[page][from.ref%nativePage]
-		}
+		// In pages, not a map: a map lookup was a sixth of the
+		// aggregate per organisation.
+		t = s.tallies.get(uint32(from.ref))
 	} else {
 		t = s.byID[from.ID]
 	}
@@ -192,14 +189,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	if s.kept+len(t.vals) <= maxKeptValues {
 		s.kept += len(t.vals)
 		if from.ref != 0 {
-			page := int(from.ref / nativePage)
-			if page >= len(s.tallies) {
-				s.tallies = append(s.tallies, make([][]*tally, page+1-len(s.tallies))...)
-			}
-			if s.tallies[page] == nil {
-				s.tallies[page] = make([]*tally, nativePage)
-			}
-			s.tallies[page][from.ref%nativePage] = t
+			s.tallies.set(uint32(from.ref), t)
 		} else {
 			if s.byID == nil {
 				s.byID = map[string]*tally{}
