@@ -435,10 +435,10 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	s.prepareCounts()
 	failed := func(err error) error {
 		s.forgetCounts()
+		s.names.forget()
 		if rerr := s.reopen(); rerr != nil {
 			return fmt.Errorf("%v (and reopening the store failed: %v)", err, rerr)
 		}
-		s.names.forget()
 		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records, and the records it was replacing are written again when the store is next opened or written: load it again)", s.where(), err)
 	}
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
