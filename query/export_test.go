@@ -1,6 +1,9 @@
 package query
 
-import "claimgraph/query/syntax"
+import (
+	"claimgraph/graph"
+	"claimgraph/query/syntax"
+)
 
 // CachedRels bounds the relationship caches at n entries, until the
 // returned function restores the default.
@@ -23,4 +26,10 @@ func Folding(on bool) (restore func()) {
 	old := folding
 	folding = on
 	return func() { folding = old }
+}
+
+// SampledDegrees returns how many fan-outs the planner has sampled and
+// keeps with the store's query index.
+func SampledDegrees(st *graph.Store) int {
+	return len(st.IndexMemo(degreesKey{}, func() any { return map[string]float64{} }).(map[string]float64))
 }

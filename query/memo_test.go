@@ -131,3 +131,26 @@ func TestDegreesAfterWrite(t *testing.T) {
 		t.Fatalf("after adding a source of 40 quotes: quotes per source estimated %v, want %v (was %v)", after, wantAfter, got)
 	}
 }
+
+// TestSamplesOnlyForChoices: the planner samples fan-outs only where it
+// chooses which side of a pattern to grow; a pattern grown from the node
+// known by id at its end samples nothing, one anchored in its middle
+// samples both sides.
+func TestSamplesOnlyForChoices(t *testing.T) {
+	st := loadStore(t, "bbolt", filepath.Join("..", "testdata", "corpus"))
+	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+		t.Fatalf("no query index: %v", err)
+	}
+	if _, err := Prepare(t.Context(), st, `MATCH (q:Quote)-[:QUOTED_IN]->(:Source)-[:AUTHORED_BY]->(:Person {id: 'per_timnit_gebru'}) RETURN q.text`); err != nil {
+		t.Fatal(err)
+	}
+	if n := SampledDegrees(st); n != 0 {
+		t.Errorf("a pattern grown from its end sampled %d fan-outs", n)
+	}
+	if _, err := Prepare(t.Context(), st, `MATCH (q:Quote)-[:QUOTED_IN]->(:Source {id: 'src_dair_ai_pause_statement_2023'})-[:AUTHORED_BY]->(p:Person) RETURN q.text, p.name`); err != nil {
+		t.Fatal(err)
+	}
+	if n := SampledDegrees(st); n < 2 {
+		t.Errorf("a pattern grown from its middle sampled %d fan-outs, want both sides", n)
+	}
+}
