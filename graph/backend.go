@@ -15,11 +15,11 @@ import (
 	hkv "github.com/hidal-go/hidalgo/kv"
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
-	"github.com/hidal-go/hidalgo/kv/flat"
-	hleveldb "github.com/hidal-go/hidalgo/kv/flat/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	bbolt "go.etcd.io/bbolt"
+
+	"claimgraph/graph/levelkv"
 )
 
 // backend opens one of Cayley's key-value quad stores directly, without
@@ -80,12 +80,11 @@ func openLevelDB(path string, _ cgraph.Options) (hkv.KV, error) {
 }
 
 func levelDB(path string, o *opt.Options) (hkv.KV, error) {
-	db, err := hleveldb.Open(path, o)
+	db, err := levelkv.Open(path, o)
 	if err != nil {
 		return nil, err
 	}
-	db.SetWriteOptions(&opt.WriteOptions{Sync: true})
-	return flat.Upgrade(db), nil
+	return db, nil
 }
 
 func backendNames() string {

@@ -20,10 +20,12 @@ import (
 	hkv "github.com/hidal-go/hidalgo/kv"
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
+	"github.com/syndtr/goleveldb/leveldb"
 	bbolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	"claimgraph/graph/boltmap"
+	"claimgraph/graph/levelkv"
 )
 
 // This file adds quads to a key-value store in Cayley's own layout,
@@ -744,6 +746,25 @@ func (s *Store) beginKV() (*kvTx, error) {
 		}
 		tx.pageSize = btx.DB().Info().PageSize
 		tx.commit, tx.rollback = btx.Commit, btx.Rollback
+	case *levelkv.DB:
+		ltx, err := db.LevelDB.OpenTransaction()
+		if err != nil {
+			return nil, err
+		}
+		var scratch []byte // leveldb copies what is put
+		tx.bucket = func(name []byte) (kvBucket, error) {
+			return levelBucket{ltx, slices.Clone(name), &scratch}, nil
+		}
+		tx.commit = func() error {
+			// A transaction whose commit failed stays open, holding the
+			// database's write lock.
+			if err := ltx.Commit(); err != nil {
+				ltx.Discard()
+				return err
+			}
+			return nil
+		}
+		tx.rollback = func() error { ltx.Discard(); return nil }
 	default:
 		ctx := context.Background()
 		htx, err := s.kv.Tx(ctx, true)
@@ -788,8 +809,33 @@ func (b bboltBucket) cost(pageSize int) int {
 	return b.b.Stats().InlineBucketInuse
 }
 
-// flatBucket is a bucket of a store without buckets (leveldb), reached
-// through hidalgo's two-part keys as Cayley reaches it.
+// levelBucket is a bucket of leveldb, whose keys are the bucket's name
+// and the key as hidalgo joins them.
+type levelBucket struct {
+	tx      *leveldb.Transaction
+	name    []byte
+	scratch *[]byte
+}
+
+func (b levelBucket) key(key []byte) []byte {
+	*b.scratch = levelkv.AppendKey((*b.scratch)[:0], b.name, key)
+	return *b.scratch
+}
+
+func (b levelBucket) Get(key []byte) ([]byte, error) {
+	v, err := b.tx.Get(b.key(key), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (b levelBucket) Put(key, value []byte) error { return b.tx.Put(b.key(key), value, nil) }
+
+func (b levelBucket) cost(int) int { return 0 }
+
+// flatBucket is a bucket of a store without buckets, reached through
+// hidalgo's two-part keys as Cayley reaches it.
 type flatBucket struct {
 	tx   hkv.Tx
 	name []byte

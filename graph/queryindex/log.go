@@ -12,9 +12,11 @@ import (
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	"github.com/hidal-go/hidalgo/kv/options"
+	"github.com/syndtr/goleveldb/leveldb/util"
 	bbolt "go.etcd.io/bbolt"
 
 	"claimgraph/graph/boltmap"
+	"claimgraph/graph/levelkv"
 )
 
 var logBucket = []byte("log")
@@ -52,6 +54,21 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 			}
 			return nil
 		})
+	case *levelkv.DB:
+		prefix := levelkv.Prefix(logBucket)
+		it := db.LevelDB.NewIterator(util.BytesPrefix(prefix), nil)
+		defer it.Release()
+		var id []byte
+		for it.Next() {
+			var ok bool
+			id, ok = levelkv.AppendUnescaped(id[:0], it.Key()[len(prefix):])
+			if ok && len(id) == 8 && binary.BigEndian.Uint64(id) > h {
+				if err := fn(it.Value()); err != nil {
+					return err
+				}
+			}
+		}
+		return it.Error()
 	}
 	return hkv.View(ctx, l.kv, func(tx hkv.Tx) error {
 		it := tx.Scan(ctx, options.WithPrefixKV(hkv.Key{logBucket}))
