@@ -60,6 +60,9 @@ func (x *exec) regexp(pat string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid regular expression %q: %v", pat, err)
 	}
+	if x.regexps == nil {
+		x.regexps = map[string]*regexp.Regexp{}
+	}
 	x.regexps[pat] = re
 	return re, nil
 }

@@ -151,11 +151,11 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		}
 	}
 	var (
-		names               []string
-		slots               []int
+		names               = make([]string, 0, len(items))
+		slots               = make([]int, 0, len(items))
 		keyFns, postFns     []evalFn
 		keySlots, postSlots []int
-		plainFns            []evalFn
+		plainFns            = make([]evalFn, 0, len(items))
 		aggs                []*aggSpec
 		aggItems, keyItems  []*syntax.ProjItem
 		keyDeps             []int               // slots the grouping keys read
@@ -188,6 +188,9 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 			postFns, postSlots = append(postFns, f), append(postSlots, slot)
 			aggItems = append(aggItems, it)
 		} else {
+			if keyFns == nil {
+				keyFns, keySlots = make([]evalFn, 0, len(items)), make([]int, 0, len(items))
+			}
 			keyFns, keySlots = append(keyFns, f), append(keySlots, slot)
 			keyItems = append(keyItems, it)
 		}

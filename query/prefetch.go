@@ -81,6 +81,9 @@ func (r *reader) prefetchLabels(ids []string) error {
 		return nil
 	}
 	var todo []quad.Value
+	if r.labelCache == nil {
+		r.labelCache = map[string][]string{}
+	}
 	for _, id := range ids {
 		if _, ok := r.labelCache[id]; !ok {
 			r.labelCache[id] = nil // also marks it seen
@@ -183,6 +186,9 @@ func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []strin
 			r.cacheRels(relsKey{id, t, out}, unknownRefs(list))
 		}
 		sort.Strings(types)
+		if r.fetched == nil {
+			r.fetched = map[relsSide]*[]string{}
+		}
 		r.fetched[side] = &types
 	}
 }
@@ -224,7 +230,7 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 		id, _ := graph.IDOf(n)
 		ls := labels[id]
 		sort.Strings(ls)
-		if len(r.labelCache) >= maxCachedNodes {
+		if r.labelCache == nil || len(r.labelCache) >= maxCachedNodes {
 			r.labelCache = map[string][]string{}
 		}
 		r.labelCache[id] = append([]string{}, ls...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -228,9 +227,5 @@ func (x *exec) describe(v Value) (Value, error) {
 }
 
 func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *exec {
-	x := &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, regexps: map[string]*regexp.Regexp{}, limits: o.Limits, nslots: p.nslots}
-	if x.params == nil {
-		x.params = map[string]Value{}
-	}
-	return x
+	return &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
 }

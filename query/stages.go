@@ -60,8 +60,8 @@ func run(x *exec, stages []stage, seed Row, sink func(Row) error) error {
 	}
 	err := emits[0](seed)
 	next := 0
+	var s *stopErr // declared once: errors.As makes it escape
 	for {
-		var s *stopErr
 		if errors.As(err, &s) {
 			next, err = max(next, s.at+1), nil
 		} else if err != nil {
