@@ -49,25 +49,7 @@ ORDER BY quotes DESC LIMIT 10`},
 //	go test ./query -run '^$' -bench Queries -bench.db STORE -cpuprofile q.prof
 //	  (an existing store, loaded with claimgraph load: profiles without the load)
 func BenchmarkQueries(b *testing.B) {
-	var st *graph.Store
-	if *benchDB != "" {
-		var err error
-		if st, err = graph.Open(context.Background(), *benchDB, graph.Options{NoCreate: true}); err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-	} else {
-		dir := b.TempDir()
-		if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
-			b.Fatal(err)
-		}
-		st = loadStore(b, *benchBackend, filepath.Join(dir, "corpus"))
-	}
-	if *benchIndex && *benchDB == "" {
-		if _, err := st.Index(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
+	st := benchStore(b)
 	for _, bq := range BenchQueries {
 		b.Run(bq.Name, func(b *testing.B) {
 			ctx := context.Background()
@@ -85,4 +67,43 @@ func BenchmarkQueries(b *testing.B) {
 			b.ReportMetric(float64(rows), "rows")
 		})
 	}
+}
+
+// benchStore opens -bench.db, or loads a generated corpus of
+// -bench.sources into a new store of -bench.backend (indexed unless
+// -bench.index=false), closed when the benchmark ends.
+func benchStore(b *testing.B) *graph.Store {
+	if *benchDB != "" {
+		st, err := graph.Open(context.Background(), *benchDB, graph.Options{NoCreate: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
+	}
+	dir := b.TempDir()
+	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: *benchSources, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	st := loadStore(b, *benchBackend, filepath.Join(dir, "corpus"))
+	if *benchIndex {
+		if _, err := st.Index(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return st
+}
+
+// countRows runs a query once and returns its rows.
+func countRows(b *testing.B, st *graph.Store, q string) int {
+	ctx := context.Background()
+	p, err := Prepare(ctx, st, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	if err := p.Run(ctx, st, Options{}, func([]Value) error { rows++; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	return rows
 }
