@@ -416,14 +416,10 @@ func sameQuads(a, b []quad.Quad) bool {
 // additions, in one transaction or several (see Apply). After a failed write the quad store is
 // reopened, since Cayley's KV caches are not rolled back.
 func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
-	var del []cgraph.Delta
 	var add, removed []quad.Quad
 	for _, rw := range rws {
 		if sameQuads(rw.old, rw.new) {
 			continue
-		}
-		for _, q := range rw.old {
-			del = append(del, cgraph.Delta{Quad: q, Action: cgraph.Delete})
 		}
 		removed = append(removed, rw.old...)
 		add = append(add, rw.new...)
@@ -442,7 +438,7 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		return fmt.Errorf("write to store %s failed: %w (the records written before are whole; this batch was not written, or only some of its records, and the records it was replacing are written again when the store is next opened or written: load it again)", s.where(), err)
 	}
 	opts := cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}
-	pending := len(del) > 0 && s.path != ""
+	pending := len(removed) > 0 && s.path != ""
 	if pending {
 		if err := s.writePending(pendingRecords(rws)); err != nil {
 			if removal != nil {
@@ -451,8 +447,8 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 			return failed(err)
 		}
 	}
-	if len(del) > 0 {
-		if err := s.qs.ApplyDeltas(del, opts); err != nil {
+	if len(removed) > 0 {
+		if err := s.removeAll(removed); err != nil {
 			if removal != nil {
 				removal.Close() // unmarked: the base is built over
 			}
@@ -483,17 +479,32 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 		// the next write with deletions lists its own.
 		s.clearPending()
 	}
-	res.Deleted += len(del)
+	res.Deleted += len(removed)
 	res.Added += len(add)
 	s.updateCounts(rws)
 	s.names.update(rws)
 	return nil
 }
 
+// removeAll deletes quads as Cayley's ApplyDeltas does with
+// IgnoreMissing, in one transaction: on a key-value store with the writer
+// of kvdelete.go, in memory (and in tests comparing the two) with
+// ApplyDeltas.
+func (s *Store) removeAll(quads []quad.Quad) error {
+	if s.kv != nil && !s.cayleyWrites {
+		return s.removeQuads(quads)
+	}
+	ds := make([]cgraph.Delta, len(quads))
+	for i, q := range quads {
+		ds[i] = cgraph.Delta{Quad: q, Action: cgraph.Delete}
+	}
+	return s.qs.ApplyDeltas(ds, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
+}
+
 // addAll adds quads: on a key-value store with the writer of kvwrite.go,
 // in memory (and in tests comparing the two) with Cayley's ApplyDeltas.
 func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreOpts) error {
-	if s.kv != nil && !s.cayleyAdds {
+	if s.kv != nil && !s.cayleyWrites {
 		return s.addQuads(ctx, add)
 	}
 	ends := recordEnds(add)

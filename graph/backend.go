@@ -87,6 +87,11 @@ func levelDB(path string, o *opt.Options) (hkv.KV, error) {
 	return db, nil
 }
 
+// quadStoreOptions open Cayley's quad store without its in-memory bloom
+// filters: they would not see what the writer of kvwrite.go adds, and only
+// ever sped up Cayley's own writes into an empty store.
+var quadStoreOptions = cgraph.Options{ckv.OptNoBloom: true}
+
 func backendNames() string {
 	var names []string
 	for n := range backends {
@@ -140,7 +145,7 @@ func (b backend) open(path string) (cgraph.QuadStore, hkv.KV, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	qs, err := ckv.New(db, cgraph.Options{ckv.OptNoBloom: true})
+	qs, err := ckv.New(db, quadStoreOptions)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

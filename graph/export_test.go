@@ -46,9 +46,9 @@ func LabelSetsAt(n int) (restore func()) {
 	return func() { labelSetAfter = old }
 }
 
-// AddThroughCayley makes the store add quads as Cayley's ApplyDeltas does
-// instead of with its own writer.
-func (s *Store) AddThroughCayley() { s.cayleyAdds = true }
+// WriteThroughCayley makes the store add and delete quads with Cayley's
+// ApplyDeltas instead of with its own writer.
+func (s *Store) WriteThroughCayley() { s.cayleyWrites = true }
 
 // TxRecords makes the store write n records per transaction (n > 0).
 func (s *Store) TxRecords(n int) { s.adds.fixed = n }
@@ -69,6 +69,9 @@ func TxBudget(bytes int) (restore func()) {
 func (s *Store) AddQuads(qs []quad.Quad) error {
 	return s.addAll(context.Background(), qs, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
 }
+
+// RemoveQuads deletes quads as a write deletes a batch's old quads.
+func (s *Store) RemoveQuads(qs []quad.Quad) error { return s.removeAll(qs) }
 
 // RawKV returns every key and value of the key-value store under an
 // on-disk store, one per line, with the write times in Cayley's log zeroed.

@@ -13,7 +13,6 @@ import (
 
 	bolt "github.com/boltdb/bolt"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
-	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/cayley/graph/refs"
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/pquads"
@@ -22,7 +21,6 @@ import (
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	"github.com/syndtr/goleveldb/leveldb"
 	bbolt "go.etcd.io/bbolt"
-	"google.golang.org/protobuf/proto"
 
 	"claimgraph/graph/boltmap"
 	"claimgraph/graph/levelkv"
@@ -490,43 +488,10 @@ func openInOrder(tx *kvTx, indexes []ckv.QuadIndex, nodes []*kvNode) (cost int, 
 	return cost, nil
 }
 
-// storedLive reports whether a live quad with these ids is stored. Any
-// index lists every quad with the ids it is keyed by; the one with the
-// most directions lists the fewest.
+// storedLive reports whether a live quad with these ids is stored.
 func storedLive(tx *kvTx, indexes []ckv.QuadIndex, ids [4]uint64) (bool, error) {
-	best := indexes[0]
-	for _, ind := range indexes[1:] {
-		if len(ind.Dirs) > len(best.Dirs) {
-			best = ind
-		}
-	}
-	key := make([]byte, 8*len(best.Dirs))
-	for j, d := range best.Dirs {
-		binary.BigEndian.PutUint64(key[8*j:], ids[dirSlot(d)])
-	}
-	list, err := tx.get(indexBucket(best), key)
-	if err != nil {
-		return false, err
-	}
-	for len(list) > 0 {
-		id, n := binary.Uvarint(list)
-		if n <= 0 {
-			return false, fmt.Errorf("store damaged: index %s entry %x does not decode", indexBucket(best), key)
-		}
-		list = list[n:]
-		raw, err := tx.get(logBucketName, binary.BigEndian.AppendUint64(nil, id))
-		if err != nil {
-			return false, err
-		}
-		var p cproto.Primitive
-		if err := proto.Unmarshal(raw, &p); err != nil {
-			return false, fmt.Errorf("store damaged: log entry %d: %w", id, err)
-		}
-		if !p.Deleted && p.Subject == ids[0] && p.Predicate == ids[1] && p.Object == ids[2] && p.Label == ids[3] {
-			return true, nil
-		}
-	}
-	return false, nil
+	_, p, err := liveQuad(tx, indexes, ids)
+	return p != nil, err
 }
 
 // readIndexes reads the store's list of quad indexes.
@@ -564,12 +529,16 @@ func indexBucket(ind ckv.QuadIndex) []byte {
 // kvTx is one write transaction on the key-value store under Cayley,
 // addressed by bucket and key.
 type kvTx struct {
-	bucket   func(name []byte) (kvBucket, error)
-	commit   func() error
-	rollback func() error
-	buckets  map[string]kvBucket
-	pageSize int
-	slab     []byte // backs the keys and values put; see alloc
+	bucket func(name []byte) (kvBucket, error) // creates an absent one
+	// hasBucket tells whether a bucket exists (nil: every bucket does,
+	// as in a store without buckets)
+	hasBucket func(name []byte) bool
+	commit    func() error
+	rollback  func() error
+	buckets   map[string]kvBucket
+	pageSize  int
+	slab      []byte // backs the keys and values put; see alloc
+	live      liveScratch
 	// release lets go of the store's pages the transaction has read
 	// through bolt's map, as it goes (see package boltmap): a batch opens
 	// most of the 131,072 value buckets, each on pages of its own, and
@@ -595,6 +564,7 @@ var (
 type kvBucket interface {
 	Get(key []byte) ([]byte, error)
 	Put(key, value []byte) error
+	Delete(key []byte) error
 	// cost is how many bytes of pages a write to the bucket changes: a
 	// page, for a bucket with pages of its own, or its size, for one held
 	// in its parent's page (none for a store without buckets).
@@ -607,6 +577,23 @@ func (tx *kvTx) get(bucket, key []byte) ([]byte, error) {
 		return nil, err
 	}
 	return b.Get(key)
+}
+
+// getExisting is get without creating an absent bucket: a deletion leaves
+// no bucket that Cayley's would not.
+func (tx *kvTx) getExisting(bucket, key []byte) ([]byte, error) {
+	if _, ok := tx.buckets[string(bucket)]; !ok && tx.hasBucket != nil && !tx.hasBucket(bucket) {
+		return nil, nil
+	}
+	return tx.get(bucket, key)
+}
+
+func (tx *kvTx) del(bucket, key []byte) error {
+	b, err := tx.open(bucket)
+	if err != nil {
+		return err
+	}
+	return b.Delete(key)
 }
 
 func (tx *kvTx) put(bucket, key, value []byte) error {
@@ -718,6 +705,7 @@ func (s *Store) beginKV() (*kvTx, error) {
 			}
 			return boltBucket{b}, nil
 		}
+		tx.hasBucket = func(name []byte) bool { return btx.Bucket(name) != nil }
 		if btx.Size() >= releaseInTxFrom {
 			tx.release = func() { boltmap.ReleaseTx(btx) }
 		}
@@ -741,6 +729,7 @@ func (s *Store) beginKV() (*kvTx, error) {
 			}
 			return bboltBucket{b}, nil
 		}
+		tx.hasBucket = func(name []byte) bool { return btx.Bucket(name) != nil }
 		if btx.Size() >= releaseInTxFrom {
 			tx.release = func() { boltmap.ReleaseTx(btx) }
 		}
@@ -789,6 +778,7 @@ type boltBucket struct{ b *bolt.Bucket }
 
 func (b boltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b boltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
+func (b boltBucket) Delete(key []byte) error        { return b.b.Delete(key) }
 
 func (b boltBucket) cost(pageSize int) int {
 	if b.b.Root() != 0 {
@@ -801,6 +791,7 @@ type bboltBucket struct{ b *bbolt.Bucket }
 
 func (b bboltBucket) Get(key []byte) ([]byte, error) { return b.b.Get(key), nil }
 func (b bboltBucket) Put(key, value []byte) error    { return b.b.Put(key, value) }
+func (b bboltBucket) Delete(key []byte) error        { return b.b.Delete(key) }
 
 func (b bboltBucket) cost(pageSize int) int {
 	if b.b.Root() != 0 {
@@ -831,6 +822,7 @@ func (b levelBucket) Get(key []byte) ([]byte, error) {
 }
 
 func (b levelBucket) Put(key, value []byte) error { return b.tx.Put(b.key(key), value, nil) }
+func (b levelBucket) Delete(key []byte) error     { return b.tx.Delete(b.key(key), nil) }
 
 func (b levelBucket) cost(int) int { return 0 }
 
@@ -853,4 +845,8 @@ func (b flatBucket) cost(int) int { return 0 }
 
 func (b flatBucket) Put(key, value []byte) error {
 	return b.tx.Put(context.Background(), hkv.Key{b.name, key}, value)
+}
+
+func (b flatBucket) Delete(key []byte) error {
+	return b.tx.Del(context.Background(), hkv.Key{b.name, key})
 }

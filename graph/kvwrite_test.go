@@ -17,20 +17,21 @@ import (
 )
 
 // TestAddQuadsAsCayley writes the same batches into two stores of each
-// backend, one adding quads with Cayley's ApplyDeltas and one with
-// claimgraph's own writer, and requires every key and value of the two
-// key-value stores to be equal (but the write times Cayley logs) after
+// backend, one adding and deleting quads with Cayley's ApplyDeltas and one
+// with claimgraph's own writers, and requires every key and value of the
+// two key-value stores to be equal (but the write times Cayley logs) after
 // every batch: the seed and the corpus, random loads, replacements and
-// removals (which leave dead quads in the index lists), and quads that
-// Apply never writes (already stored, repeated in a batch, without a
-// label, values that print alike).
+// removals (which leave dead quads in the index lists and values without
+// references), and quads that Apply never writes (already stored, repeated
+// in a batch, without a label, values that print alike) or never deletes
+// (not stored, repeated).
 func TestAddQuadsAsCayley(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "per_0", "per_1", "org_0", "org_1"}
 	for i, backend := range []string{"bolt", "bbolt", "leveldb", "bbolt/3 records per transaction", "bolt/releasing pages", "bbolt/releasing pages"} {
 		t.Run(backend, func(t *testing.T) {
 			backend, variant, _ := strings.Cut(backend, "/")
 			cayley, _ := newStore(t, backend)
-			cayley.AddThroughCayley()
+			cayley.WriteThroughCayley()
 			own, _ := newStore(t, backend)
 			switch variant {
 			case "3 records per transaction":
@@ -95,6 +96,24 @@ func TestAddQuadsAsCayley(t *testing.T) {
 					}
 				}
 				same("quads added directly")
+			}
+
+			// Quads removed directly: stored ones, ones never stored (of
+			// stored values, and of a value never stored), ones whose
+			// removal leaves a value without references; then the same
+			// again, no longer stored live. (Not one quad twice in a
+			// batch: ApplyDeltas then marks it dead twice and takes its
+			// references away twice, which Apply never asks for.)
+			gone := append(append([]quad.Quad(nil), again[:5]...), odd[0], odd[2],
+				quad.Quad{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("never stored")},
+				quad.Quad{Subject: again[0].Subject, Predicate: again[1].Predicate, Object: again[2].Object, Label: again[3].Label})
+			for _, step := range []string{"quads removed directly", "quads removed again"} {
+				for _, st := range []*graph.Store{cayley, own} {
+					if err := st.RemoveQuads(gone); err != nil {
+						t.Fatal(err)
+					}
+				}
+				same(step)
 			}
 		})
 	}

@@ -32,8 +32,8 @@ type Store struct {
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
 	kv      hkv.KV // the key-value store under qs, for the query index
 
-	cayleyAdds bool // add quads with Cayley's ApplyDeltas (tests compare)
-	adds       txSplit
+	cayleyWrites bool // add and delete quads with Cayley's ApplyDeltas (tests compare)
+	adds         txSplit
 
 	index        *queryindex.Index // mapped on first read; see indexName
 	indexState   indexState
