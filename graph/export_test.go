@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -199,3 +200,29 @@ func ReleaseInTxAlways() (restore func()) {
 // Rederived returns how many stored records the store's writes have read
 // to derive again, as dependents of the names they wrote.
 func (s *Store) Rederived() int { return s.rederived }
+
+// LabelQuads returns the live quads labelled with a record's node, read
+// by labelQuads and through Cayley's iterators, each sorted.
+func (s *Store) LabelQuads(ctx context.Context, id string) (own, cayley []quad.Quad, err error) {
+	ok, err := s.labelQuads(ctx, Node(id), func(q quad.Quad) { own = append(own, q) })
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, errors.New("the store has no index by label")
+	}
+	ref, err := s.qs.ValueOf(Node(id))
+	if err != nil || ref == nil {
+		return normalise(own), nil, err
+	}
+	it := s.qs.QuadIterator(quad.Label, ref).Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := s.qs.Quad(it.Result())
+		if err != nil {
+			return nil, nil, err
+		}
+		cayley = append(cayley, q)
+	}
+	return normalise(own), normalise(cayley), it.Err()
+}

@@ -47,6 +47,7 @@ type Store struct {
 	recovering bool         // writing the records of a pending list; see recoverPending
 	rederived  int          // stored records read to be derived again (tests)
 	names      *names       // the stored records answering names; nil for a SQL store
+	values     valuesByID   // values by id, read by labelQuads
 
 	afterRemovals func() error // tests: a write's step between its removals and additions
 }
@@ -346,6 +347,11 @@ func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, f
 	s.readPages()
 	if ok, err := s.Match(ctx, map[quad.Direction]quad.Value{d: v}, func(q quad.Quad) error { fn(q); return nil }); ok {
 		return err
+	}
+	if d == quad.Label && s.kv != nil && !s.cayleyWrites {
+		if ok, err := s.labelQuads(ctx, v, fn); ok || err != nil {
+			return err
+		}
 	}
 	ref, err := s.qs.ValueOf(v)
 	if err != nil {
