@@ -29,10 +29,10 @@ import (
 // twice. Apply never deletes a quad twice in a batch.
 //
 // ApplyDeltas found each quad by reading and intersecting the lists of
-// every index, a batch's values one at a time, and was 12.6 s of the 44 s
-// of a reload renaming all 2,000 persons of the 10k store. Here a batch's
-// values are resolved once, in bucket order, and each quad is found in the
-// one index that lists fewest.
+// every index, a batch's values one at a time, and was 14 s of the 41 s of
+// a reload renaming all 2,000 persons of the 10k store. Here a batch's
+// values are resolved once, in bucket order, and each quad is found from
+// its shortest index list (see liveQuad).
 
 // removeQuads deletes quads in one transaction, as ApplyDeltas would with
 // IgnoreMissing: a quad not stored live is left alone.
@@ -67,9 +67,9 @@ func (s *Store) removeQuads(quads []quad.Quad) error {
 }
 
 // removeQuadsTx deletes quads in tx and returns how many values were
-// deleted with them.
-// Like ApplyDeltas, it is not cancelled: the records being replaced are
-// written again after it whatever happens (see Store.write).
+// deleted with them. Like ApplyDeltas, it is not cancelled: the records
+// being replaced are written again after it whatever happens (see
+// Store.write).
 func removeQuadsTx(tx *kvTx, quads []quad.Quad) (int, error) {
 	indexes, err := readIndexes(tx)
 	if err != nil {
@@ -86,10 +86,7 @@ func removeQuadsTx(tx *kvTx, quads []quad.Quad) (int, error) {
 			n.id, _ = binary.Uvarint(v)
 		}
 	}
-	// Every quad is found before any is marked dead, as ApplyDeltas does:
-	// bolt searches the pages a write has changed much more slowly than
-	// those it has not (a reload interleaving the two took 85 s against
-	// 40 s).
+	// Every quad is found before any is marked dead, as in ApplyDeltas.
 	type death struct {
 		id uint64
 		p  *cproto.Primitive
