@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -35,9 +34,9 @@ func labelIndex(ctx context.Context, tx hkv.Tx) (*ckv.QuadIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	var list []ckv.QuadIndex
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("store damaged: index list: %w", err)
+	list, err := decodeIndexes(raw)
+	if err != nil {
+		return nil, err
 	}
 	for _, ind := range list {
 		if len(ind.Dirs) > 0 && ind.Dirs[0] == quad.Label {

@@ -500,6 +500,12 @@ func readIndexes(tx *kvTx) ([]ckv.QuadIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeIndexes(raw)
+}
+
+// decodeIndexes decodes the store's list of quad indexes, as Cayley keeps
+// it under meta/indexes.
+func decodeIndexes(raw []byte) ([]ckv.QuadIndex, error) {
 	var list []ckv.QuadIndex
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &list); err != nil {

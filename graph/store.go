@@ -32,7 +32,7 @@ type Store struct {
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
 	kv      hkv.KV // the key-value store under qs, for the query index
 
-	cayleyWrites bool // add and delete quads with Cayley's ApplyDeltas (tests compare)
+	cayleyWrites bool // write quads with ApplyDeltas, read records with Cayley's iterators (tests compare)
 	adds         txSplit
 
 	index        *queryindex.Index // mapped on first read; see indexName
