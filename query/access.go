@@ -29,6 +29,7 @@ type reader struct {
 	natives    *natives // query values of index values; see nativeOf
 	columns    *columns // property values by NodeRef; see property
 	colKey     string   // the property of col
+	colKnown   bool     // col is colKey's (nil for a list property)
 	col        *column  // the column last read
 	relCache   map[relsKey][]relHit
 	byRef      *refRels                  // the same, for nodes whose NodeRef is known
@@ -250,8 +251,10 @@ func (r *reader) hasLabel(n Node, label string) (bool, error) {
 // index by reading just that property, else from the cache of whole nodes.
 func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, error) {
 	var col *column
-	if ref != 0 && !graph.ListProps[key] {
+	if ref != 0 {
 		col = r.column(key)
+	}
+	if col != nil {
 		switch c := col.get(uint32(ref)); {
 		case c == colNone:
 			return nil, nil
@@ -338,9 +341,15 @@ const (
 type column = paged[uint32]
 
 // column returns the column of property key.
+// column returns the column of property key, or nil for a list property;
+// the last one asked for is at hand without a map lookup.
 func (r *reader) column(key string) *column {
-	if r.col != nil && r.colKey == key {
+	if r.colKey == key && r.colKnown {
 		return r.col
+	}
+	r.colKey, r.colKnown, r.col = key, true, nil
+	if graph.ListProps[key] {
+		return nil
 	}
 	if r.columns == nil {
 		r.columns = r.st.IndexMemo(columnsKey{}, func() any { return &columns{byKey: map[string]*column{}} }).(*columns)
@@ -350,7 +359,7 @@ func (r *reader) column(key string) *column {
 		c = &column{}
 		r.columns.byKey[key] = c
 	}
-	r.colKey, r.col = key, c
+	r.col = c
 	return c
 }
 

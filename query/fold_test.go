@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,6 +34,10 @@ func TestFoldedExpansions(t *testing.T) {
 		{chain + `RETURN o.name AS organisation, count(q) AS quotes, avg(q.weight) AS mean_weight ORDER BY quotes DESC, organisation`, true},
 		{chain + `RETURN o.id, count(*), count(r), sum(q.weight), min(q.weight), max(q.text), collect(q.weight), sum(1), avg(q.weight) * 2 ORDER BY o.id`, true},
 		{chain + `RETURN count(q), sum(q.weight), collect(q.id)`, true},
+		// Integers, floats and nulls mixed in one sum, more aggregates
+		// than a tally holds inline, count(*) beside count of nulls.
+		{chain + `RETURN o.id, sum([1, 0.5][toInteger(q.weight * 2) % 2]), sum(toInteger(q.weight * 10)), avg(toInteger(q.weight * 10)),
+			avg(q.nothing), count(q.nothing), count(*), sum([null, 1, 0.25][toInteger(q.weight * 3) % 3]) ORDER BY o.id`, true},
 		{chain + `RETURN o, p, size(p.name) + count(q) AS n ORDER BY n DESC, p.id`, true},
 		{chain + `WITH o, sum(q.weight) AS w WHERE w > 1 RETURN o.id, w ORDER BY o.id`, true},
 		{`MATCH (s:Source) WITH s ORDER BY s.id LIMIT 50 MATCH (s)<-[:QUOTED_IN]-(q:Quote) RETURN s.id, collect(q.text), sum(q.weight) ORDER BY s.id`, true},
@@ -146,4 +151,101 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 		return nil
 	})
 	return b.String(), err
+}
+
+// TestFoldedSums: what a tally folds for count, sum and avg adds up to
+// what the values added one by one make, to the bit, for integers,
+// floats and nulls in any mix; a tally with a value sum or avg would
+// reject, or an aggregate it cannot fold, keeps its values.
+func TestFoldedSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	arg := func(*exec, Row) (Value, error) { return nil, nil }
+	value := func() Value {
+		switch rng.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return rng.Int64N(1<<62) - 1<<61
+		}
+		return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(30)-15))
+	}
+	for trial := 0; trial < 2000; trial++ {
+		var specs []*aggSpec
+		for range 1 + rng.IntN(4) {
+			sp := &aggSpec{name: []string{"count", "sum", "avg"}[rng.IntN(3)], arg: arg}
+			if sp.name == "count" && rng.IntN(3) == 0 {
+				sp.arg = nil // count(*)
+			}
+			specs = append(specs, sp)
+		}
+		k := len(specs)
+		rows := rng.IntN(40)
+		vals := make([]Value, 0, rows*k)
+		for range rows * k {
+			vals = append(vals, value())
+		}
+		for i, sp := range specs {
+			if sp.arg == nil {
+				for r := range rows {
+					vals[r*k+i] = nil
+				}
+			}
+		}
+		s := &foldedExpandStage{a: &aggregateStage{aggs: specs}}
+		tl := &tally{hits: int64(rows)}
+		if !s.fold(tl, vals) {
+			t.Fatalf("trial %d: numbers and nulls not folded", trial)
+		}
+		for rep := 0; rep < 2; rep++ { // a tally is added to a group once per row reaching it
+			one, folded := make([]*aggState, k), make([]*aggState, k)
+			for i, sp := range specs {
+				one[i], folded[i] = &aggState{spec: sp}, &aggState{spec: sp}
+			}
+			for i := 0; i < rep+1; i++ {
+				for j, v := range vals {
+					if err := one[j%k].add(v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for j := range tl.sums {
+					folded[j].addFolded(&tl.sums[j], tl.nums)
+				}
+			}
+			for j := range specs {
+				a, b := one[j].result(), folded[j].result()
+				if fa, ok := a.(float64); ok {
+					if fb, ok := b.(float64); !ok || math.Float64bits(fa) != math.Float64bits(fb) {
+						t.Fatalf("trial %d, %s: one by one %v, folded %v", trial, specs[j].name, a, b)
+					}
+				} else if a != b {
+					t.Fatalf("trial %d, %s: one by one %v (%T), folded %v (%T)", trial, specs[j].name, a, a, b, b)
+				}
+			}
+		}
+	}
+	// Not folded: a string for a sum, an aggregate other than count, sum
+	// and avg, or an argument that failed.
+	sum := &aggSpec{name: "sum", arg: arg}
+	for _, c := range []struct {
+		aggs []*aggSpec
+		vals []Value
+		err  error
+	}{
+		{[]*aggSpec{sum}, []Value{int64(1), "x", 2.5}, nil},
+		{[]*aggSpec{{name: "count", arg: arg}, sum}, []Value{"x", 1.5, "y", true}, nil},
+		{[]*aggSpec{{name: "min", arg: arg}}, []Value{int64(1)}, nil},
+		{[]*aggSpec{sum}, []Value{int64(1)}, errors.New("failed")},
+	} {
+		s := &foldedExpandStage{a: &aggregateStage{aggs: c.aggs}}
+		tl := &tally{err: c.err}
+		if s.fold(tl, c.vals) || tl.sums != nil {
+			t.Errorf("%v of %v folded", c.aggs[len(c.aggs)-1].name, c.vals)
+		}
+	}
+	// count of strings folds: it only counts them.
+	s := &foldedExpandStage{a: &aggregateStage{aggs: []*aggSpec{{name: "count", arg: arg}}}}
+	tl := &tally{}
+	if !s.fold(tl, []Value{"x", nil, "y"}) || tl.sums[0].n != 2 {
+		t.Errorf("count of two strings and a null: %+v", tl.sums)
+	}
 }

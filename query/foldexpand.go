@@ -31,6 +31,24 @@ type tally struct {
 	hits int64   // rows the expansion would have made
 	vals []Value // per row, each aggregate's argument (nil for count(*))
 	err  error   // of evaluating the argument after the last of vals
+
+	// When every aggregate is count, sum or avg and every value they read
+	// is a number or null, sums and nums hold the values instead of vals:
+	// a tally is read again once per row reaching its node, and values
+	// read as interfaces cost a cache miss each for the box behind them.
+	sums   []folded
+	nums   []float64 // each sum's and avg's numbers, aggregate by aggregate
+	inline [2]folded // sums of a tally of at most two aggregates
+}
+
+// folded is what count, sum and avg take of one aggregate's values in a
+// tally: how many are not null, the sum of the integers (the same in any
+// order) and every number as a float64 in the rows' order, which the
+// floating-point sum must add one at a time to be the same to the bit.
+type folded struct {
+	n, sumI int64
+	float   bool  // a float among the numbers
+	lo, hi  int32 // the numbers in tally.nums
 }
 
 // maxKeptValues bounds the values foldedExpandStage keeps for reuse; past
@@ -109,6 +127,12 @@ func (s *foldedExpandStage) push(x *exec, r Row, emit func(Row) error) error {
 	if err != nil {
 		return err
 	}
+	if t.sums != nil {
+		for j := range t.sums {
+			g.states[j].addFolded(&t.sums[j], t.nums)
+		}
+		return nil
+	}
 	k := len(g.states)
 	for i, v := range t.vals {
 		if err := g.states[i%k].add(v); err != nil {
@@ -185,9 +209,11 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	if err != nil && err != errStop {
 		return nil, err
 	}
-	t.vals = slices.Clone(vals)
-	if s.kept+len(t.vals) <= maxKeptValues {
-		s.kept += len(t.vals)
+	if !s.fold(t, vals) {
+		t.vals = slices.Clone(vals)
+	}
+	if kept := len(t.vals) + len(t.nums) + len(t.sums); s.kept+kept <= maxKeptValues {
+		s.kept += kept
 		if from.ref != 0 {
 			s.tallies.set(uint32(from.ref), t)
 		} else {
@@ -198,6 +224,75 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 		}
 	}
 	return t, nil
+}
+
+// fold sets t's sums and nums from vals (a row's values after another's,
+// as tally reads them) if every aggregate is count, sum or avg, no
+// argument failed, and every value a sum or avg reads is a number or
+// null; otherwise t keeps vals as they are, and the values are added one
+// by one, with aggState.add's errors.
+func (s *foldedExpandStage) fold(t *tally, vals []Value) bool {
+	k := len(s.a.aggs)
+	if t.err != nil || k == 0 {
+		return false
+	}
+	numbers := 0
+	for _, ag := range s.a.aggs {
+		switch ag.name {
+		case "count":
+		case "sum", "avg":
+			numbers++
+		default:
+			return false
+		}
+	}
+	if numbers > 0 {
+		for j, ag := range s.a.aggs {
+			if ag.name == "count" {
+				continue
+			}
+			for i := j; i < len(vals); i += k {
+				switch vals[i].(type) {
+				case nil, int64, float64:
+				default:
+					return false
+				}
+			}
+		}
+	}
+	sums := t.inline[:0]
+	if k > len(t.inline) {
+		sums = make([]folded, 0, k)
+	}
+	var nums []float64
+	for j, ag := range s.a.aggs {
+		f := folded{lo: int32(len(nums))}
+		for i := j; i < len(vals); i += k {
+			v := vals[i]
+			if v == nil && ag.arg != nil {
+				continue // count, sum and avg skip nulls; count(*) counts rows
+			}
+			f.n++
+			if ag.name == "count" {
+				continue
+			}
+			if nums == nil {
+				nums = make([]float64, 0, len(vals)/k*numbers)
+			}
+			switch n := v.(type) {
+			case int64:
+				f.sumI += n
+				nums = append(nums, float64(n))
+			case float64:
+				f.float = true
+				nums = append(nums, n)
+			}
+		}
+		f.hi = int32(len(nums))
+		sums = append(sums, f)
+	}
+	t.sums, t.nums = sums, nums
+	return true
 }
 
 func (s *foldedExpandStage) String() string {

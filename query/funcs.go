@@ -425,6 +425,19 @@ func (a *aggState) add(v Value) error {
 	return nil
 }
 
+// addFolded adds the values of one aggregate that a tally folded (see
+// folded), as add would add them one by one.
+func (a *aggState) addFolded(f *folded, nums []float64) {
+	a.count += f.n
+	a.sumI += f.sumI
+	if f.float {
+		a.float = true
+	}
+	for _, v := range nums[f.lo:f.hi] {
+		a.sumF += v
+	}
+}
+
 func (a *aggState) result() Value {
 	switch a.spec.name {
 	case "count":
