@@ -84,7 +84,9 @@ quotes that serve as evidence in a graph, and answers chain questions about them
 such as which claims come from commercially interested authors.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion(),
 	}
+	root.SetVersionTemplate("claimgraph version {{.Version}}\n")
 	def := os.Getenv("CLAIMGRAPH_DB")
 	if def == "" {
 		def = "claimgraph.db"
