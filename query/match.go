@@ -21,10 +21,23 @@ type elem struct {
 
 func (e elem) display() string {
 	if e.name == "" {
-		return fmt.Sprintf("anon_%d", e.slot)
+		if e.slot < len(anonNames) {
+			return anonNames[e.slot]
+		}
+		return "anon_" + strconv.Itoa(e.slot)
 	}
 	return e.name
 }
+
+// anonNames are the names plans give unnamed pattern elements, made once:
+// planning a point lookup formatted them each time.
+var anonNames = func() []string {
+	names := make([]string, 32)
+	for i := range names {
+		names[i] = "anon_" + strconv.Itoa(i)
+	}
+	return names
+}()
 
 // conjunct is one AND-ed part of a WHERE, placed as soon as its
 // variables are bound.
@@ -70,19 +83,23 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 		bound[s] = true
 	}
 	type patternElems struct {
-		p     *syntax.Pattern
-		nodes []elem
-		rels  []elem
-		path  int
+		p        *syntax.Pattern
+		nodePats []*syntax.NodePat
+		nodes    []elem
+		rels     []elem
+		path     int
 	}
-	var pes []patternElems
+	pes := make([]patternElems, 0, len(patterns))
 	for _, p := range patterns {
 		pe := patternElems{p: p, path: -1}
-		nodePats := []*syntax.NodePat{p.Start}
+		pe.nodePats = make([]*syntax.NodePat, 0, len(p.Steps)+1)
+		pe.nodePats = append(pe.nodePats, p.Start)
 		for _, st := range p.Steps {
-			nodePats = append(nodePats, st.Node)
+			pe.nodePats = append(pe.nodePats, st.Node)
 		}
-		for _, np := range nodePats {
+		pe.nodes = make([]elem, 0, len(pe.nodePats))
+		pe.rels = make([]elem, 0, len(p.Steps))
+		for _, np := range pe.nodePats {
 			e, err := c.nodeElem(np, bound)
 			if err != nil {
 				return nil, err
@@ -130,11 +147,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	}
 	place()
 	for _, pe := range pes {
-		p := pe.p
-		nodePats := []*syntax.NodePat{p.Start}
-		for _, st := range p.Steps {
-			nodePats = append(nodePats, st.Node)
-		}
+		p, nodePats := pe.p, pe.nodePats
 		checks := make([]nodeCheck, len(nodePats))
 		for i, np := range nodePats {
 			if checks[i], err = c.nodeCheck(np); err != nil {
@@ -155,7 +168,8 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 				back        bool
 				cost        float64
 			}
-			var opts []step
+			var optBuf [2]step
+			opts := optBuf[:0]
 			if R < len(pe.rels) {
 				opts = append(opts, step{j: R, from: R, to: R + 1})
 			}

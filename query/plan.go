@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -187,15 +188,19 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		if len(aggs) > before {
 			postFns, postSlots = append(postFns, f), append(postSlots, slot)
 			aggItems = append(aggItems, it)
-		} else {
-			if keyFns == nil {
-				keyFns, keySlots = make([]evalFn, 0, len(items)), make([]int, 0, len(items))
-			}
-			keyFns, keySlots = append(keyFns, f), append(keySlots, slot)
-			keyItems = append(keyItems, it)
 		}
 	}
 	if len(aggs) > 0 {
+		// The grouping keys are the items without aggregates; a plain
+		// projection needs no list of them.
+		keyFns, keySlots = make([]evalFn, 0, len(items)), make([]int, 0, len(items))
+		for i, it := range items {
+			if slices.Contains(aggItems, it) {
+				continue
+			}
+			keyFns, keySlots = append(keyFns, plainFns[i]), append(keySlots, slots[i])
+			keyItems = append(keyItems, it)
+		}
 		for _, it := range keyItems {
 			keyDeps = append(keyDeps, c.deps(it.Expr)...)
 			if v := exprVar(it.Expr); v != "" {
