@@ -595,6 +595,9 @@ func (t *relTable) set(ref graph.NodeRef, hits []relHit) {
 // (the caches copy what they keep) and makes room to cache them.
 func (r *reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([]found, error) {
 	rels := r.foundBuf[:0]
+	if rels == nil {
+		rels = make([]found, 0, 16) // grown by appends, a point lookup's four allocations
+	}
 	if err := r.collectRels(id, ref, out, typ, func(rel Rel, other graph.NodeRef) error {
 		rels = append(rels, found{rel, other})
 		return nil
