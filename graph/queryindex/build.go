@@ -153,23 +153,14 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 	}
 	number, set = nil, nil
 	slices.SortFunc(spo, byOrder(orderSPO))
-	perm := func(o [4]quad.Direction) []uint32 {
-		p := make([]uint32, len(spo))
-		for i := range p {
-			p[i] = uint32(i)
-		}
-		c := byOrder(o)
-		slices.SortFunc(p, func(a, b uint32) int { return c(spo[a], spo[b]) })
-		return p
-	}
 	// The two permutations sort independently: one on each core.
 	var ops, ls []uint32
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ops = perm(orderOPS)
+		ops = permutation(spo, orderOPS)
 	}()
-	ls = perm(orderLS)
+	ls = permutation(spo, orderLS)
 	<-done
 	starts := func(d quad.Direction) []uint32 {
 		st := make([]uint32, len(nodes)+2)
@@ -313,6 +304,57 @@ func (f *file) abandon() {
 }
 
 // byOrder compares quads (ids in slot order) in order o.
+// permutation returns the positions of quads, which are sorted by
+// orderSPO, in order o (orderOPS or orderLS). Sorting positions by
+// comparing the quads they point to was a cache miss per comparison, and
+// a sixth of building the index of 7 million quads; stable counting sorts
+// by one direction at a time, last key first, read each quad once per
+// pass. The SPO order the quads are in already settles the keys o ends
+// with: (l, s, p, o) is a stable sort by label of (s, p, o, l), and
+// (o, p, s, l) a stable sort by object of a stable sort by predicate.
+func permutation(quads [][4]uint32, o [4]quad.Direction) []uint32 {
+	var passes []quad.Direction
+	switch o {
+	case orderOPS:
+		passes = []quad.Direction{quad.Predicate, quad.Object}
+	case orderLS:
+		passes = []quad.Direction{quad.Label}
+	default:
+		panic(fmt.Sprintf("queryindex: no counting sort for order %v", o))
+	}
+	idx := make([]uint32, len(quads))
+	for i := range idx {
+		idx[i] = uint32(i)
+	}
+	out := make([]uint32, len(quads))
+	var count []uint32
+	for _, d := range passes {
+		k := slot(d)
+		var top uint32
+		for _, q := range quads {
+			top = max(top, q[k])
+		}
+		if cap(count) < int(top)+2 {
+			count = make([]uint32, top+2)
+		}
+		count = count[:top+2]
+		clear(count)
+		for _, i := range idx {
+			count[quads[i][k]+1]++
+		}
+		for v := 1; v < len(count); v++ {
+			count[v] += count[v-1]
+		}
+		for _, i := range idx {
+			v := quads[i][k]
+			out[count[v]] = i
+			count[v]++
+		}
+		idx, out = out, idx
+	}
+	return idx
+}
+
 func byOrder(o [4]quad.Direction) func(a, b [4]uint32) int {
 	return func(a, b [4]uint32) int {
 		for _, d := range o {

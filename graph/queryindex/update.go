@@ -404,21 +404,13 @@ func (m *merge) movedOld(i uint32) uint32 {
 // writePerms writes ops and ls: each the base's permutation, moved, merged
 // with the new quads' in that order (sorted on both cores).
 func (m *merge) writePerms(ctx context.Context, out *file) error {
-	sorted := func(c func(a, b [4]uint32) int) []uint32 {
-		idx := make([]uint32, len(m.quads))
-		for j := range idx {
-			idx[j] = uint32(j)
-		}
-		slices.SortFunc(idx, func(a, b uint32) int { return c(m.quads[a], m.quads[b]) })
-		return idx
-	}
 	var byLS []uint32
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		byLS = sorted(byOrder(orderLS))
+		byLS = permutation(m.quads, orderLS) // m.quads are in SPO order
 	}()
-	byOPS := sorted(byOrder(orderOPS))
+	byOPS := permutation(m.quads, orderOPS)
 	<-done
 	nQuads := m.x.nQuads() - len(m.deadIdx) + len(m.quads)
 	for _, perm := range []struct {
