@@ -67,16 +67,41 @@ func openBBolt(path string, _ cgraph.Options) (hkv.KV, error) {
 }
 
 // createLevelDB and openLevelDB open leveldb as Cayley's leveldb package
-// does (synchronous writes), with bloom filters in its tables: Cayley's
-// layout is read mostly by exact key, and a load asks for many keys that
-// are absent (values and index entries not yet stored), each of which
-// otherwise searched every level of the tree.
+// does (synchronous writes), with levelOptions.
 func createLevelDB(path string, _ cgraph.Options) (hkv.KV, error) {
-	return levelDB(path, &opt.Options{ErrorIfExist: true, Filter: filter.NewBloomFilter(10)})
+	o := levelOptions()
+	o.ErrorIfExist = true
+	return levelDB(path, o)
 }
 
 func openLevelDB(path string, _ cgraph.Options) (hkv.KV, error) {
-	return levelDB(path, &opt.Options{ErrorIfMissing: true, Filter: filter.NewBloomFilter(10)})
+	o := levelOptions()
+	o.ErrorIfMissing = true
+	return levelDB(path, o)
+}
+
+// levelOptions are goleveldb's settings for claimgraph's stores. Bloom
+// filters in the tables: Cayley's layout is read mostly by exact key, and
+// a load asks for many keys that are absent (values and index entries not
+// yet stored), each of which otherwise searched every level of the tree.
+// Larger tables, write buffer and first level, and more tables in level 0
+// before compacting and before writes wait: a batch's keys spread over
+// the whole key space, so with goleveldb's defaults (2 MiB tables, 10 MiB
+// first level, writes paused at 12 level-0 tables) every commit of a
+// 100,000-source load waited for compactions that rewrote most of the
+// store, which took 198 s of CPU against the writer's 132 s
+// (docs/performance.md). The settings apply to each process that opens
+// the store; goleveldb (and Cayley) open it with any.
+func levelOptions() *opt.Options {
+	return &opt.Options{
+		Filter:                 filter.NewBloomFilter(10),
+		CompactionTableSize:    8 << 20,
+		CompactionTotalSize:    64 << 20,
+		WriteBuffer:            16 << 20,
+		CompactionL0Trigger:    8,
+		WriteL0SlowdownTrigger: 16,
+		WriteL0PauseTrigger:    24,
+	}
 }
 
 func levelDB(path string, o *opt.Options) (hkv.KV, error) {
