@@ -48,7 +48,7 @@ type tally struct {
 type folded struct {
 	n, sumI int64
 	float   bool  // a float among the numbers
-	lo, hi  int32 // the numbers in tally.nums
+	lo, hi  int   // the numbers in tally.nums
 }
 
 // maxKeptValues bounds the values foldedExpandStage keeps for reuse; past
@@ -266,7 +266,7 @@ func (s *foldedExpandStage) fold(t *tally, vals []Value) bool {
 	}
 	var nums []float64
 	for j, ag := range s.a.aggs {
-		f := folded{lo: int32(len(nums))}
+		f := folded{lo: len(nums)}
 		for i := j; i < len(vals); i += k {
 			v := vals[i]
 			if v == nil && ag.arg != nil {
@@ -288,7 +288,7 @@ func (s *foldedExpandStage) fold(t *tally, vals []Value) bool {
 				nums = append(nums, n)
 			}
 		}
-		f.hi = int32(len(nums))
+		f.hi = len(nums)
 		sums = append(sums, f)
 	}
 	t.sums, t.nums = sums, nums
