@@ -47,8 +47,8 @@ type tally struct {
 // floating-point sum must add one at a time to be the same to the bit.
 type folded struct {
 	n, sumI int64
-	float   bool  // a float among the numbers
-	lo, hi  int   // the numbers in tally.nums
+	float   bool // a float among the numbers
+	lo, hi  int  // the numbers in tally.nums
 }
 
 // maxKeptValues bounds the values foldedExpandStage keeps for reuse; past
