@@ -340,7 +340,6 @@ const (
 // column holds a property's entries by NodeRef.
 type column = paged[uint32]
 
-// column returns the column of property key.
 // column returns the column of property key, or nil for a list property;
 // the last one asked for is at hand without a map lookup.
 func (r *reader) column(key string) *column {

@@ -303,7 +303,6 @@ func (f *file) abandon() {
 	os.Remove(f.tmp)
 }
 
-// byOrder compares quads (ids in slot order) in order o.
 // permutation returns the positions of quads, which are sorted by
 // orderSPO, in order o (orderOPS or orderLS). Sorting positions by
 // comparing the quads they point to was a cache miss per comparison, and
@@ -355,6 +354,7 @@ func permutation(quads [][4]uint32, o [4]quad.Direction) []uint32 {
 	return idx
 }
 
+// byOrder compares quads (ids in slot order) in order o.
 func byOrder(o [4]quad.Direction) func(a, b [4]uint32) int {
 	return func(a, b [4]uint32) int {
 		for _, d := range o {
