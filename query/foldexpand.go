@@ -164,6 +164,13 @@ func (s *foldedExpandStage) flush(x *exec, emit func(Row) error) error {
 	return s.a.flush(x, emit)
 }
 
+func (s *foldedExpandStage) reset() {
+	s.a.reset()
+	s.tallies, s.byID, s.kept = paged[*tally]{}, nil, 0
+	clear(s.row)
+	clear(s.vals[:cap(s.vals)])
+}
+
 // tally expands node from (reached by row r), or returns its kept tally.
 func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	var t *tally

@@ -154,3 +154,104 @@ func TestSamplesOnlyForChoices(t *testing.T) {
 		t.Errorf("a pattern grown from its middle sampled %d fan-outs, want both sides", n)
 	}
 }
+
+// TestPlansKept: a plan that has run is what the next Prepare of its text
+// returns, emptied of that run: its aggregation's tallies, its sort's
+// rows, its LIMIT's count, even when the run was stopped midway; a plan
+// being used is never handed out twice; and a write lets go of them all.
+func TestPlansKept(t *testing.T) {
+	st := loadStore(t, "bbolt", filepath.Join("..", "testdata", "corpus"))
+	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+		t.Fatalf("no query index: %v", err)
+	}
+	// sum($w) reads nothing of the rows it folds, so it is folded into
+	// the tallies of the expansion before it; a tally kept from the run
+	// before would sum the last run's $w.
+	const src = `MATCH (s:Source)<-[:QUOTED_IN]-(q:Quote) RETURN s.id AS id, sum($w) AS w ORDER BY w DESC, id LIMIT 3`
+	run := func(p *Plan, w int64, stopAfter int) []string {
+		t.Helper()
+		var out []string
+		err := p.Run(t.Context(), st, Options{Params: map[string]Value{"w": w}}, func(row []Value) error {
+			out = append(out, fmt.Sprint(row[0], " ", row[1]))
+			if len(out) == stopAfter {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			t.Fatal(err)
+		}
+		return out
+	}
+	prepare := func() *Plan {
+		t.Helper()
+		p, err := Prepare(t.Context(), st, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := prepare()
+	if !slices.ContainsFunc(first.stages, func(s stage) bool { _, ok := s.(*foldedExpandStage); return ok }) {
+		t.Fatalf("the test query is not folded:\n%s", first.Explain())
+	}
+	ones := run(first, 1, 0)
+	if len(ones) != 3 {
+		t.Fatalf("rows: %q", ones)
+	}
+	if err := first.Run(t.Context(), st, Options{}, func([]Value) error { return nil }); err != errRanTwice {
+		t.Fatalf("a plan ran twice: %v", err)
+	}
+
+	again := prepare()
+	if &again.stages[0] != &first.stages[0] {
+		t.Fatal("the plan that ran is not the one prepared again")
+	}
+	other := prepare() // while again is in use
+	if &other.stages[0] == &again.stages[0] {
+		t.Fatal("a plan in use was handed out again")
+	}
+	if got := run(again, 1, 1); !slices.Equal(got, ones[:1]) {
+		t.Fatalf("stopped run: %q, want %q", got, ones[:1])
+	}
+	var twos []string
+	for _, one := range ones {
+		id, n, _ := strings.Cut(one, " ")
+		var k int
+		fmt.Sscan(n, &k)
+		twos = append(twos, fmt.Sprint(id, " ", 2*k))
+	}
+	for range 2 {
+		if got := run(prepare(), 2, 0); !slices.Equal(got, twos) {
+			t.Fatalf("run again with $w = 2: %q, want %q", got, twos)
+		}
+	}
+	if got := run(other, 1, 0); !slices.Equal(got, ones) {
+		t.Fatalf("the second plan: %q, want %q", got, ones)
+	}
+
+	kept := prepare()
+	run(kept, 1, 0)
+	var text strings.Builder
+	text.WriteString("source · blog\nMany quotes\nsrc_many\nauthors: Ann Lee\nEvidence from this source (40)\n")
+	for i := range 40 {
+		fmt.Fprintf(&text, "- weight0.5\nmethod: m\n“quote %d”\n", i)
+	}
+	item, err := loader.NewTextReader("many.txt", strings.NewReader(text.String()), nil).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+		t.Fatalf("no query index: %v", err)
+	}
+	after := prepare()
+	if &after.stages[0] == &kept.stages[0] {
+		t.Fatal("a plan outlived a write")
+	}
+	if got := run(after, 1, 1); !slices.Equal(got, []string{"src_many 40"}) {
+		t.Fatalf("after adding a source of 40 quotes: %q", got)
+	}
+}

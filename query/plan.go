@@ -56,11 +56,103 @@ type Plan struct {
 	nslots   int
 	mode     string // "", "EXPLAIN" or "PROFILE"
 	warnings []Warning
+
+	cache *planCache // where the plan goes after its run, or nil
+	key   planKey
 }
 
 // Prepare parses, checks and plans a query against a store. Errors are
 // *syntax.Error values with positions.
+//
+// On a store with a query index, a plan that has run is kept by its text
+// until the next write, and a later Prepare of the same text returns it,
+// emptied of its run's state (see planCache).
 func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
+	if !st.HasIndex() {
+		return prepare(ctx, st, src)
+	}
+	cache := st.IndexMemo(plansKey{}, func() any { return &planCache{} }).(*planCache)
+	key := planKey{src: src, unfolded: !folding}
+	if p := cache.take(key); p != nil {
+		return p, nil
+	}
+	p, err := prepare(ctx, st, src)
+	if err != nil {
+		return nil, err
+	}
+	p.cache, p.key = cache, key
+	return p, nil
+}
+
+// planCache holds plans that have run, by their query's text, for the
+// next Prepare of the text. It is kept with the query index (IndexMemo),
+// so it goes before any write: a plan rests on the store's counts and
+// the fan-outs sampled from it. Parsing and planning were a third of the
+// time of a point lookup run again, as the REPL, or a program running
+// one query with other parameters, does.
+//
+// A plan is in the cache or with one caller, never both: take removes
+// it, and only the run that ends its caller's use of it puts it back.
+type planCache struct {
+	sync.Mutex
+	idle map[planKey]*Plan
+}
+
+type planKey struct {
+	src      string
+	unfolded bool // see folding
+}
+
+type plansKey struct{}
+
+// maxPlans is how many plans a planCache keeps.
+const maxPlans = 256
+
+func (c *planCache) take(k planKey) *Plan {
+	c.Lock()
+	defer c.Unlock()
+	p := c.idle[k]
+	delete(c.idle, k)
+	return p
+}
+
+func (c *planCache) put(p *Plan) {
+	c.Lock()
+	defer c.Unlock()
+	if c.idle == nil || len(c.idle) >= maxPlans {
+		c.idle = map[planKey]*Plan{}
+	}
+	if c.idle[p.key] == nil {
+		c.idle[p.key] = p
+	}
+}
+
+// A resetter is a stage that keeps state during a run.
+type resetter interface {
+	// reset empties the stage as if it had never run, letting go of
+	// what it holds.
+	reset()
+}
+
+// recycle empties the stages after a run and hands them, as a new Plan,
+// to the cache the plan came from. The caller's Plan has run and keeps
+// nothing it could run again with.
+func (p *Plan) recycle() {
+	if p.cache == nil {
+		return
+	}
+	for _, s := range p.stages {
+		if r, ok := s.(resetter); ok {
+			r.reset()
+		}
+	}
+	again := *p
+	again.ran = false
+	p.cache.put(&again)
+	p.cache = nil
+}
+
+func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	q, err := parse(src)
 	if err != nil {
 		return nil, err

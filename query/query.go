@@ -96,6 +96,7 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = ctx.Err()
 	}
+	p.recycle()
 	var result []StageProfile
 	for _, pr := range profs {
 		self := pr.total - pr.downstream

@@ -337,6 +337,13 @@ func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
 
 func (s *aggregateStage) String() string { return "Aggregate " + strings.Join(s.names, ", ") }
 
+func (s *aggregateStage) reset() {
+	s.groups, s.order, s.last = nil, nil, nil
+	clear(s.lastKeys[:cap(s.lastKeys)])
+	s.lastKeys = s.lastKeys[:0]
+	clear(s.keyBuf[:cap(s.keyBuf)])
+}
+
 // distinctStage drops rows whose projected slots repeat an earlier row's.
 type distinctStage struct {
 	streaming
@@ -361,6 +368,8 @@ func (s *distinctStage) push(x *exec, r Row, emit func(Row) error) error {
 }
 
 func (s *distinctStage) String() string { return "Distinct" }
+
+func (s *distinctStage) reset() { s.seen = nil }
 
 // sortStage holds every row, then emits them ordered by its keys; ties
 // keep their input order.
@@ -704,6 +713,13 @@ func (c *sortColumn) compare(a, b int32) int {
 
 func (s *sortStage) String() string { return "Sort " + strings.Join(s.texts, ", ") }
 
+func (s *sortStage) reset() {
+	s.vals.release()
+	s.kept.release()
+	s.rows, s.n = nil, 0
+	clear(s.out.row)
+}
+
 // skipLimitStage drops the first skip rows and stops after limit more.
 type skipLimitStage struct {
 	streaming
@@ -713,6 +729,10 @@ type skipLimitStage struct {
 	resolved          bool
 	lim               int64
 	sk                int64
+}
+
+func (s *skipLimitStage) reset() {
+	s.n, s.k, s.resolved, s.lim, s.sk = 0, 0, false, 0, 0
 }
 
 func (s *skipLimitStage) push(x *exec, r Row, emit func(Row) error) error {
