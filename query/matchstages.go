@@ -133,7 +133,9 @@ func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
 	if err != nil || !exists {
 		return err
 	}
-	n := Node{ID: id}
+	// With its number in the query index, the node's relationships are
+	// read from (and kept in) the lists by NodeRef, which outlive the run.
+	n := Node{ID: id, ref: x.rd.st.NodeRef(id)}
 	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
