@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,6 +111,81 @@ func TestFoldedExpansions(t *testing.T) {
 			}
 			if limit < all && ferr == nil {
 				t.Errorf("limit %d below the %d rows expanded: no error", limit, all)
+			}
+		}
+	}
+}
+
+// TestFoldedPastBound: past maxKeptValues, tallies are made for each row
+// reaching their node and not kept; results, errors and limits are the
+// same, and what the stage holds does not grow with the rows.
+func TestFoldedPastBound(t *testing.T) {
+	dir := t.TempDir()
+	if err := gen.Write(filepath.Join(dir, "corpus"), gen.Config{Sources: 300, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st := loadStore(t, "bbolt", filepath.Join(dir, "corpus"))
+	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+		t.Fatalf("no query index: %v", err)
+	}
+	const chain = `MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(p:Person)<-[:AUTHORED_BY]-(s:Source)<-[r:QUOTED_IN]-(q:Quote) `
+	var all int64
+	out, _ := foldRun(t, st, chain+`RETURN count(*)`, false, Limits{})
+	fmt.Sscan(strings.Fields(out)[0], &all)
+	defer func(old int) { maxKeptValues = old }(maxKeptValues)
+	for _, q := range []string{
+		// numbers, kept as sums and floats
+		chain + `RETURN o.id, count(q), sum(q.weight), avg(toInteger(q.weight * 10)) ORDER BY o.id`,
+		// values, kept as they are
+		chain + `RETURN o.id, count(*), collect(q.id) ORDER BY o.id`,
+	} {
+		unfolded, err := foldRun(t, st, q, false, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bound := range []int{0, 50, 1 << 22} {
+			maxKeptValues = bound
+			folded, err := foldRun(t, st, q, true, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if folded != unfolded {
+				t.Errorf("%s, at most %d values kept:\nfolded:\n%.2000s\nunfolded:\n%.2000s", q, bound, folded, unfolded)
+			}
+			for _, limit := range []int64{all, 2 * all, 3 * all, 4 * all} {
+				_, ferr := foldRun(t, st, q, true, Limits{MaxIntermediate: limit})
+				_, uerr := foldRun(t, st, q, false, Limits{MaxIntermediate: limit})
+				if (ferr == nil) != (uerr == nil) {
+					t.Errorf("%s, at most %d values kept, limit %d: folded %v, unfolded %v", q, bound, limit, ferr, uerr)
+				}
+			}
+			p, err := Prepare(t.Context(), st, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(p.stages, func(s stage) bool { _, ok := s.(*foldedExpandStage); return ok })
+			if i < 0 {
+				t.Fatalf("not folded:\n%s", p.Explain())
+			}
+			f := p.stages[i].(*foldedExpandStage)
+			err = p.Run(t.Context(), st, Options{}, func([]Value) error {
+				// The aggregation emits once the expansion is done.
+				kept, nums := 0, 0
+				for _, page := range f.tallies.pages {
+					for _, t := range page {
+						if t != nil {
+							kept++
+							nums += cap(t.nums)
+						}
+					}
+				}
+				if f.made != kept || f.madeNums != nums {
+					t.Fatalf("%s, at most %d values kept: %d tallies made and %d numbers, %d and %d kept", q, bound, f.made, f.madeNums, kept, nums)
+				}
+				return errStop
+			})
+			if err != nil && err != errStop {
+				t.Fatal(err)
 			}
 		}
 	}
