@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-var lex = lexer.MustSimple([]lexer.SimpleRule{
+var lexRules = []lexer.SimpleRule{
 	{Name: "Comment", Pattern: `//[^\n]*`},
 	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
 	{Name: "String", Pattern: `'(\\.|[^'\\])*'|"(\\.|[^"\\])*"`},
@@ -20,7 +21,7 @@ var lex = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Param", Pattern: `\$[A-Za-z_][A-Za-z0-9_]*`},
 	{Name: "Ident", Pattern: "[A-Za-z_][A-Za-z0-9_]*|`[^`]+`"},
 	{Name: "Op", Pattern: `<>|<=|>=|=~|\.\.|->|<-|[-+*/%^=<>(){}\[\],.:|;]`},
-})
+}
 
 // Keywords are reserved: they cannot name variables.
 var keywords = []string{"EXPLAIN", "PROFILE", "OPTIONAL", "MATCH", "WHERE", "UNWIND", "AS", "WITH",
@@ -31,16 +32,21 @@ var keywords = []string{"EXPLAIN", "PROFILE", "OPTIONAL", "MATCH", "WHERE", "UNW
 // expression may open a pattern predicate, WHERE (a)-[:X]->(b), or a
 // parenthesised expression, WHERE (a.x) > 1 (TestPatternPredicateOrParen).
 // More lookahead moves errors away from the real fault.
-var parser = participle.MustBuild[Query](
-	participle.Lexer(lex),
-	participle.Elide("Comment", "Whitespace"),
-	participle.CaseInsensitive("Ident"),
-	participle.UseLookahead(2),
-)
+//
+// The grammar is built on first use: building it took 1–2 ms of every
+// process's start, and a load, say, parses no query.
+var parser = sync.OnceValue(func() *participle.Parser[Query] {
+	return participle.MustBuild[Query](
+		participle.Lexer(lexer.MustSimple(lexRules)),
+		participle.Elide("Comment", "Whitespace"),
+		participle.CaseInsensitive("Ident"),
+		participle.UseLookahead(2),
+	)
+})
 
 // Parse parses one query. Errors are *Error values with a position.
 func Parse(name, src string) (*Query, error) {
-	q, err := parser.ParseString(name, src)
+	q, err := parser().ParseString(name, src)
 	if err != nil {
 		var perr participle.Error
 		if errors.As(err, &perr) {
