@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,8 +23,14 @@ var (
 // FuzzQuery plans and runs arbitrary queries — mutations of the
 // conformance cases — on the small knowledge base, under limits. Whatever
 // the query, Prepare and Run must not panic, must stop within their limits,
-// and must fail only with positioned errors or limit errors.
+// and must fail only with positioned errors or limit errors. On a store
+// with a query index, where a plan that has run is kept for the next
+// Prepare of its text, the query runs twice and must give the same rows.
 func FuzzQuery(f *testing.F) {
+	indexed := loadStore(f, "bbolt", "testdata/kb.txt")
+	if _, err := indexed.Index(context.Background()); err != nil || !indexed.HasIndex() {
+		f.Fatalf("no query index: %v", err)
+	}
 	files, _ := filepath.Glob("testdata/conformance/*.txtar")
 	for _, file := range files {
 		ar, err := txtar.ParseFile(file)
@@ -53,5 +60,30 @@ func FuzzQuery(f *testing.F) {
 		if err != nil && !errors.As(err, &le) && !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), ":") {
 			t.Fatalf("unpositioned error: %v", err)
 		}
+		first, ferr := fuzzRows(ctx, indexed, src)
+		again, aerr := fuzzRows(ctx, indexed, src)
+		if errors.Is(ferr, context.DeadlineExceeded) || errors.Is(aerr, context.DeadlineExceeded) {
+			return
+		}
+		if first != again || fmt.Sprint(ferr) != fmt.Sprint(aerr) {
+			t.Fatalf("run again on its kept plan:\n%s%v\nthe first time:\n%s%v", again, aerr, first, ferr)
+		}
 	})
+}
+
+// fuzzRows runs src and renders its rows, up to the run's error.
+func fuzzRows(ctx context.Context, st *graph.Store, src string) (string, error) {
+	p, err := Prepare(ctx, st, src)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	err = p.Run(ctx, st, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func(row []Value) error {
+		for _, v := range row {
+			b.WriteString(Text(v) + "\t")
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	return b.String(), err
 }
