@@ -100,6 +100,9 @@ type rewrite struct {
 // writes them first.
 func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
+	if s.readOnly {
+		return res, ErrReadOnly
+	}
 	if s.path != "" && s.sql == nil && !s.recovering {
 		if _, err := s.recoverPending(ctx); err != nil {
 			return res, err

@@ -58,13 +58,20 @@ func inNewDir(open func(string, cgraph.Options) (hkv.KV, error)) func(string, cg
 	}
 }
 
-func openBolt(path string, _ cgraph.Options) (hkv.KV, error) {
-	return hbolt.Open(boltFile(path), &bolt.Options{InitialMmapSize: boltMapSize})
+func openBolt(path string, o cgraph.Options) (hkv.KV, error) {
+	ro, _ := o.BoolKey(optReadOnly, false)
+	return hbolt.Open(boltFile(path), &bolt.Options{InitialMmapSize: boltMapSize, ReadOnly: ro})
 }
 
-func openBBolt(path string, _ cgraph.Options) (hkv.KV, error) {
-	return hbbolt.Open(boltFile(path), &bbolt.Options{InitialMmapSize: boltMapSize})
+func openBBolt(path string, o cgraph.Options) (hkv.KV, error) {
+	ro, _ := o.BoolKey(optReadOnly, false)
+	return hbbolt.Open(boltFile(path), &bbolt.Options{InitialMmapSize: boltMapSize, ReadOnly: ro})
 }
+
+// optReadOnly asks openKV for a store opened for reading only (see
+// Options.ReadOnly). leveldb opens for writing all the same: goleveldb
+// keeps no list of free pages to skip.
+const optReadOnly = "read_only"
 
 // createLevelDB and openLevelDB open leveldb as Cayley's leveldb package
 // does (synchronous writes), with levelOptions.
@@ -165,8 +172,8 @@ func (b backend) init(path string) error {
 
 // open opens the quad store without Cayley's write-side bloom filters (see
 // Store.reopen).
-func (b backend) open(path string) (cgraph.QuadStore, hkv.KV, error) {
-	db, err := b.openKV(path, nil)
+func (b backend) open(path string, readOnly bool) (cgraph.QuadStore, hkv.KV, error) {
+	db, err := b.openKV(path, cgraph.Options{optReadOnly: readOnly})
 	if err != nil {
 		return nil, nil, err
 	}

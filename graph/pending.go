@@ -105,6 +105,17 @@ func (s *Store) writeList(name string, lines [][]byte) error {
 
 // clearPending removes the list once every listed record is written. It
 // need not be durable: writing the records again changes nothing.
+// hasPendingWrites reports whether a stopped write left records in the
+// store at path for the next Open to finish.
+func hasPendingWrites(path string) bool {
+	for _, name := range []string{pendingName, pendingName + ".recovering", refreshName, refreshName + ".recovering"} {
+		if _, err := os.Stat(filepath.Join(path, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Store) clearPending() { os.Remove(filepath.Join(s.path, pendingName)) }
 
 // recoverPending finishes a write that stopped: it writes again the

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.etcd.io/bbolt"
 
 	"claimgraph/graph"
 )
@@ -158,5 +160,79 @@ func TestRefreshAfterBatch(t *testing.T) {
 			}
 			st.Close()
 		}
+	}
+}
+
+// TestReadOnly: a store opened for reading only reads as it was written,
+// refuses writes, and holds its bbolt file read-only (so bbolt reads no
+// free-page list at open; another read-only handle on the file opens
+// beside it, which bbolt's exclusive lock of a writer would not let it
+// do); a store that a stopped write left records to finish opens for
+// writing all the same, and finishes them.
+func TestReadOnly(t *testing.T) {
+	corpus := readChanges(t, filepath.Join(root, "corpus"))
+	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
+	mem := graph.OpenMemory()
+	apply(t, mem, corpus...)
+	before := dump(t, mem, false)
+	apply(t, mem, renamed...)
+	after := dump(t, mem, false)
+	for _, backend := range []string{"bbolt", "leveldb"} {
+		st, dir := newStore(t, backend)
+		apply(t, st, corpus...)
+		st.Close()
+		openRO := func() *graph.Store {
+			t.Helper()
+			st, err := graph.Open(t.Context(), dir, graph.Options{ReadOnly: true, NoCreate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		// bbolt's own lock on its file, tried by another handle.
+		boltBeside := func() error {
+			db, err := bbolt.Open(filepath.Join(dir, "data", "indexes.bolt"), 0o644, &bbolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
+			if err == nil {
+				db.Close()
+			}
+			return err
+		}
+		ro := openRO()
+		if diff := cmp.Diff(before, dump(t, ro, false)); diff != "" {
+			t.Fatalf("%s: read only (-want +got):\n%s", backend, diff)
+		}
+		if _, err := ro.Apply(t.Context(), renamed); !errors.Is(err, graph.ErrReadOnly) {
+			t.Fatalf("%s: a write to a store opened for reading: %v", backend, err)
+		}
+		if backend == "bbolt" {
+			if err := boltBeside(); err != nil {
+				t.Errorf("bbolt file not opened read-only: %v", err)
+			}
+		}
+		ro.Close()
+
+		st = openDisk(t, dir)
+		if backend == "bbolt" {
+			if err := boltBeside(); err == nil {
+				t.Error("a writer's bbolt file opened beside it: the test shows nothing")
+			}
+		}
+		st.FailAfterRemovals(errors.New("stopped"))
+		if _, err := st.Apply(t.Context(), renamed); err == nil {
+			t.Fatalf("%s: the write did not stop", backend)
+		}
+		st.Close()
+		ro = openRO()
+		if diff := cmp.Diff(after, dump(t, ro, false)); diff != "" {
+			t.Fatalf("%s: read only after a stopped write (-want +got):\n%s", backend, diff)
+		}
+		if _, err := os.Stat(filepath.Join(dir, graph.PendingName)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: the list of rewrites is still there: %v", backend, err)
+		}
+		ro.Close()
 	}
 }

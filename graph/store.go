@@ -32,6 +32,7 @@ type Store struct {
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
 	kv      hkv.KV // the key-value store under qs, for the query index
 
+	readOnly     bool // see Options.ReadOnly
 	cayleyWrites bool // write quads with ApplyDeltas, read records with Cayley's iterators (tests compare)
 	adds         txSplit
 
@@ -63,7 +64,17 @@ type Options struct {
 	Wait time.Duration
 	// NoCreate makes Open fail on a store that does not exist.
 	NoCreate bool
+	// ReadOnly opens an embedded store for reading only: Apply fails with
+	// ErrReadOnly. A bbolt or bolt store is then opened read-only, which
+	// skips reading its list of free pages into memory (a tenth of a point
+	// lookup as a whole process). A store that a stopped write left records
+	// to finish is opened for writing all the same, to finish them. The
+	// store's lock is taken as for writing either way.
+	ReadOnly bool
 }
+
+// ErrReadOnly is Apply's error on a store opened with Options.ReadOnly.
+var ErrReadOnly = errors.New("the store was opened for reading only")
 
 // DefaultBackend is the backend of new stores. See the README for the
 // measurements that chose it.
@@ -111,6 +122,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.ReadOnly = o.ReadOnly && !hasPendingWrites(path)
 	s, err := openLocked(path, o, lockErr == nil || len(entries) == 0)
 	if err != nil {
 		lock.release()
@@ -121,6 +133,9 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	// disk, say), the store still opens for reading; its next write tries
 	// again, and reports why it cannot. Once they are, the query index is
 	// brought up to date, as a load does at its end.
+	if s.readOnly {
+		return s, nil // no records to finish: see hasPendingWrites
+	}
 	if recovered, err := s.recoverPending(ctx); recovered && err == nil {
 		s.Index(ctx)
 	}
@@ -132,6 +147,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 // even with NoCreate, so that a store always opens after a crash.
 func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	var d descriptor
+	created := false
 	raw, err := os.ReadFile(filepath.Join(path, descriptorName))
 	switch {
 	case err == nil:
@@ -148,6 +164,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 		if d, err = create(path, o.Backend); err != nil {
 			return nil, err
 		}
+		created = true
 	default:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -155,7 +172,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: b, path: path, names: newNames()}
+	s := &Store{backend: b, path: path, names: newNames(), readOnly: o.ReadOnly && !created}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}
@@ -236,7 +253,7 @@ func (s *Store) reopen() error {
 	// Cayley's in-memory bloom filters would not see what the writer of
 	// kvwrite.go adds, and only ever sped up Cayley's own writes into an
 	// empty store; they are left off.
-	qs, db, err := s.backend.open(filepath.Join(s.path, dataDir))
+	qs, db, err := s.backend.open(filepath.Join(s.path, dataDir), s.readOnly)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}

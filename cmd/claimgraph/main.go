@@ -132,10 +132,16 @@ func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, er
 	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create})
 }
 
+// openRead opens the store named by --db, which must exist, for commands
+// that only read it (see graph.Options.ReadOnly).
+func (g *globalOptions) openRead(ctx context.Context) (*graph.Store, error) {
+	return graph.Open(ctx, g.db, graph.Options{Wait: g.wait, NoCreate: true, ReadOnly: true})
+}
+
 // openReading opens the store named by --db for reads that must see one
 // state of it throughout (see graph.Store.ReadLock); done releases both.
 func (g *globalOptions) openReading(ctx context.Context) (st *graph.Store, done func(), err error) {
-	if st, err = g.open(ctx, false); err != nil {
+	if st, err = g.openRead(ctx); err != nil {
 		return nil, nil, err
 	}
 	release, err := st.ReadLock(ctx)

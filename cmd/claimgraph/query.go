@@ -172,7 +172,7 @@ func fromJSON(v any) query.Value {
 }
 
 func runQuery(ctx context.Context, o *queryOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
-	st, err := o.open(ctx, false)
+	st, err := o.openRead(ctx)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func newStatsCmd(g *globalOptions) *cobra.Command {
 }
 
 func runStats(ctx context.Context, g *globalOptions, format string, w io.Writer) error {
-	st, err := g.open(ctx, false)
+	st, err := g.openRead(ctx)
 	if err != nil {
 		return err
 	}
