@@ -157,8 +157,8 @@ func (s *Store) saveCounts() { s.writeCounts(false) }
 func (s *Store) saveCountsSynced() { s.writeCounts(true) }
 
 func (s *Store) writeCounts(synced bool) {
-	if s.path == "" {
-		return
+	if s.path == "" || s.readOnly {
+		return // (readers may share the store: they leave its files alone)
 	}
 	raw, err := json.Marshal(s.counts.counts)
 	if err != nil {

@@ -28,12 +28,17 @@ func (e *BusyError) Error() string {
 // fileLock is an advisory lock on a file inside the store directory. The
 // kernel drops it when its holder dies, so a killed load never leaves a
 // stale lock.
-type fileLock struct{ f *os.File }
+type fileLock struct {
+	f      *os.File
+	shared bool
+}
 
 const lockName = "claimgraph.lock"
 
-// acquire takes the store's lock, retrying until wait has passed.
-func acquire(ctx context.Context, path string, wait time.Duration) (*fileLock, error) {
+// acquire takes the store's lock, retrying until wait has passed: shared
+// by processes that only read, or for one process alone. Only the latter
+// writes its pid in the lock file, for the BusyError of others.
+func acquire(ctx context.Context, path string, wait time.Duration, shared bool) (*fileLock, error) {
 	name := filepath.Join(path, lockName)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -41,7 +46,11 @@ func acquire(ctx context.Context, path string, wait time.Duration) (*fileLock, e
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		how := syscall.LOCK_EX
+		if shared {
+			how = syscall.LOCK_SH
+		}
+		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
 			break
 		}
@@ -61,10 +70,12 @@ func acquire(ctx context.Context, path string, wait time.Duration) (*fileLock, e
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	if !shared {
+		if err := f.Truncate(0); err == nil {
+			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		}
 	}
-	return &fileLock{f: f}, nil
+	return &fileLock{f: f, shared: shared}, nil
 }
 
 func readPID(name string) int {
@@ -73,10 +84,16 @@ func readPID(name string) int {
 		return 0
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid > 0 && syscall.Kill(pid, 0) == syscall.ESRCH {
+		return 0 // left by a writer gone, while readers hold the lock
+	}
 	return pid
 }
 
 func (l *fileLock) release() {
+	if !l.shared {
+		l.f.Truncate(0) // no pid of a process gone, should readers hold it next
+	}
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
 }

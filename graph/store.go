@@ -67,9 +67,9 @@ type Options struct {
 	// ReadOnly opens an embedded store for reading only: Apply fails with
 	// ErrReadOnly. A bbolt or bolt store is then opened read-only, which
 	// skips reading its list of free pages into memory (a tenth of a point
-	// lookup as a whole process). A store that a stopped write left records
-	// to finish is opened for writing all the same, to finish them. The
-	// store's lock is taken as for writing either way.
+	// lookup as a whole process), and processes that open it read-only
+	// share it. A store that a stopped write left records to finish is
+	// opened for writing all the same, to finish them.
 	ReadOnly bool
 }
 
@@ -97,7 +97,9 @@ const (
 )
 
 // Open opens the store at path, a directory, creating it if needed. Only
-// one process may have a store open at a time; another gets a *BusyError.
+// one process may have a store open at a time, except that processes
+// opening a bbolt or bolt store with Options.ReadOnly share it; another
+// gets a *BusyError.
 //
 // A path that is a postgres:// (or postgresql://) or cockroach:// URL opens
 // the graph in that database instead. Any number of processes may use it
@@ -118,9 +120,16 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	// descriptor was written.
 	entries, _ := os.ReadDir(path)
 	_, lockErr := os.Stat(filepath.Join(path, lockName))
-	lock, err := acquire(ctx, path, o.Wait)
+	lock, err := acquire(ctx, path, o.Wait, o.ReadOnly && sharable(path))
 	if err != nil {
 		return nil, err
+	}
+	if lock.shared && hasPendingWrites(path) {
+		// A stopped write left records to finish: as a writer.
+		lock.release()
+		if lock, err = acquire(ctx, path, o.Wait, false); err != nil {
+			return nil, err
+		}
 	}
 	o.ReadOnly = o.ReadOnly && !hasPendingWrites(path)
 	s, err := openLocked(path, o, lockErr == nil || len(entries) == 0)
@@ -141,6 +150,22 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// sharable reports whether processes that only read the store at path
+// may hold it at once: it exists, and its backend opens read-only (bbolt
+// and bolt; goleveldb locks its files for one process, reading or not).
+func sharable(path string) bool {
+	raw, err := os.ReadFile(filepath.Join(path, descriptorName))
+	var d descriptor
+	if err != nil || json.Unmarshal(raw, &d) != nil || d.Format != formatVersion {
+		return false
+	}
+	return d.Backend == "bbolt" || d.Backend == "bolt"
+}
+
+// ReadOnly reports whether the store was opened for reading only (see
+// Options.ReadOnly).
+func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // openLocked opens or creates the store. A store whose creation was
 // interrupted (by a kill, say) holds no records yet, and is created afresh

@@ -184,6 +184,63 @@ func TestBusyStore(t *testing.T) {
 	}
 }
 
+// TestReadersShare: processes that open a bbolt store for reading only
+// share it, and a writer waits for them all (and they for it); on
+// leveldb, whose files goleveldb locks for one process, readers take turns.
+func TestReadersShare(t *testing.T) {
+	ro := graph.Options{ReadOnly: true, NoCreate: true}
+	for _, backend := range []string{"bbolt", "leveldb"} {
+		st, dir := newStore(t, backend)
+		apply(t, st, corpus(t)...)
+		want := dump(t, st, false)
+		if _, err := graph.Open(t.Context(), dir, ro); !isBusy(err) {
+			t.Fatalf("%s: a reader beside a writer: %v", backend, err)
+		}
+		st.Close()
+		first, err := graph.Open(t.Context(), dir, ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := graph.Open(t.Context(), dir, ro)
+		if backend == "leveldb" {
+			if !isBusy(err) {
+				t.Fatalf("leveldb: two readers at once: %v", err)
+			}
+			first.Close()
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: a second reader: %v", backend, err)
+		}
+		for _, r := range []*graph.Store{first, second} {
+			if diff := cmp.Diff(want, dump(t, r, false)); diff != "" {
+				t.Fatalf("%s: a reader beside another (-want +got):\n%s", backend, diff)
+			}
+		}
+		// As a killed writer leaves it: its pid, of no process.
+		if err := os.WriteFile(filepath.Join(dir, "claimgraph.lock"), []byte("4194303\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = graph.Open(t.Context(), dir, graph.Options{})
+		var busy *graph.BusyError
+		if !errors.As(err, &busy) || busy.PID != 0 {
+			t.Fatalf("%s: a writer beside readers: %v (the pid of a writer gone would be wrong)", backend, err)
+		}
+		first.Close()
+		if _, err := graph.Open(t.Context(), dir, graph.Options{}); !isBusy(err) {
+			t.Fatalf("%s: a writer beside one reader: %v", backend, err)
+		}
+		second.Close()
+		w := openDisk(t, dir)
+		w.Close()
+	}
+}
+
+func isBusy(err error) bool {
+	var busy *graph.BusyError
+	return errors.As(err, &busy)
+}
+
 func TestEmptyStoreStats(t *testing.T) {
 	st, _ := tempStore(t)
 	s, err := st.Stats(context.Background())

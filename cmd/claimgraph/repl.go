@@ -83,12 +83,18 @@ type session struct {
 }
 
 func runRepl(ctx context.Context, o *replOptions, stdin io.Reader, stdout, stderr io.Writer) error {
-	st, err := o.open(ctx, true)
+	// Read-only between loads: other processes may read the store while
+	// the session waits for input (see session.load).
+	st, err := graph.Open(ctx, o.db, graph.Options{Backend: o.backend, Wait: o.wait, ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	s := &session{o: o, st: st, stdout: stdout, stderr: stderr, format: o.format, timing: true, timeout: o.timeout, params: map[string]query.Value{}}
+	defer func() {
+		if s.st != nil {
+			s.st.Close()
+		}
+	}()
 	if len(o.load) > 0 {
 		if err := s.load(ctx, o.load); err != nil && !errors.Is(err, errFailed) {
 			return err
@@ -313,6 +319,16 @@ func cancellable(ctx context.Context, fn func(context.Context) error) error {
 
 // exec runs one statement: a meta-command or a query.
 func (s *session) exec(ctx context.Context, stmt string) error {
+	if s.st == nil {
+		// Let go of for a load, and not opened again (another process
+		// took it meanwhile): try again.
+		st, err := s.o.openRead(ctx)
+		if err != nil {
+			fmt.Fprintln(s.stderr, err)
+			return errFailed
+		}
+		s.st = st
+	}
 	if strings.HasPrefix(stmt, ":") {
 		return s.meta(ctx, stmt)
 	}
@@ -340,6 +356,21 @@ func (s *session) load(ctx context.Context, paths []string) error {
 	if err != nil {
 		fmt.Fprintln(s.stderr, err)
 		return errFailed
+	}
+	if s.st.ReadOnly() {
+		// Held for writing for the load alone, then for reading again.
+		s.st.Close()
+		if s.st, err = s.o.open(ctx, true); err != nil {
+			s.st = nil // (exec opens it again)
+			fmt.Fprintln(s.stderr, err)
+			return errFailed
+		}
+		defer func() {
+			s.st.Close()
+			if s.st, err = s.o.openRead(ctx); err != nil {
+				s.st = nil
+			}
+		}()
 	}
 	lo := &loadOptions{globalOptions: s.o.globalOptions, batch: 2000}
 	return cancellable(ctx, func(ctx context.Context) error {
