@@ -112,7 +112,11 @@ func (s *Store) savedCounts() *Counts {
 	if s.path == "" {
 		return nil
 	}
-	raw, err := os.ReadFile(filepath.Join(s.path, countsName))
+	return readSavedCounts(s.path)
+}
+
+func readSavedCounts(path string) *Counts {
+	raw, err := os.ReadFile(filepath.Join(path, countsName))
 	if err != nil {
 		return nil
 	}

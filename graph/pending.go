@@ -105,6 +105,15 @@ func (s *Store) writeList(name string, lines [][]byte) error {
 
 // clearPending removes the list once every listed record is written. It
 // need not be durable: writing the records again changes nothing.
+// needsWriter reports whether the store at path needs writing before it
+// is read: a stopped write left records in it to finish, or its counts
+// are not saved (missing, or left dirty by a stopped write), which a
+// reader would count from every quad each time, since readers save
+// nothing.
+func needsWriter(path string) bool {
+	return hasPendingWrites(path) || readSavedCounts(path) == nil
+}
+
 // hasPendingWrites reports whether a stopped write left records in the
 // store at path for the next Open to finish.
 func hasPendingWrites(path string) bool {

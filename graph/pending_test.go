@@ -167,8 +167,9 @@ func TestRefreshAfterBatch(t *testing.T) {
 // refuses writes, and holds its bbolt file read-only (so bbolt reads no
 // free-page list at open; another read-only handle on the file opens
 // beside it, which bbolt's exclusive lock of a writer would not let it
-// do); a store that a stopped write left records to finish opens for
-// writing all the same, and finishes them.
+// do); a store that a stopped write left records to finish, or without
+// saved counts, opens for writing all the same, and finishes them or
+// saves its counts.
 func TestReadOnly(t *testing.T) {
 	corpus := readChanges(t, filepath.Join(root, "corpus"))
 	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
@@ -214,6 +215,22 @@ func TestReadOnly(t *testing.T) {
 			}
 		}
 		ro.Close()
+
+		// Without saved counts, which readers do not save, a reader
+		// would count every quad each time: it opens as a writer, once.
+		if err := os.Remove(filepath.Join(dir, "counts.json")); err != nil {
+			t.Fatal(err)
+		}
+		for _, wantRO := range []bool{false, true} {
+			ro = openRO()
+			if ro.ReadOnly() != wantRO {
+				t.Errorf("%s: opened read-only %v, want %v", backend, ro.ReadOnly(), wantRO)
+			}
+			if _, err := ro.Counts(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			ro.Close()
+		}
 
 		st = openDisk(t, dir)
 		if backend == "bbolt" {

@@ -68,8 +68,9 @@ type Options struct {
 	// ErrReadOnly. A bbolt or bolt store is then opened read-only, which
 	// skips reading its list of free pages into memory (a tenth of a point
 	// lookup as a whole process), and processes that open it read-only
-	// share it. A store that a stopped write left records to finish is
-	// opened for writing all the same, to finish them.
+	// share it. A store that a stopped write left records to finish, or
+	// without saved counts, is opened for writing all the same, to finish
+	// them or save its counts.
 	ReadOnly bool
 }
 
@@ -124,14 +125,13 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lock.shared && hasPendingWrites(path) {
-		// A stopped write left records to finish: as a writer.
+	if lock.shared && needsWriter(path) {
 		lock.release()
 		if lock, err = acquire(ctx, path, o.Wait, false); err != nil {
 			return nil, err
 		}
 	}
-	o.ReadOnly = o.ReadOnly && !hasPendingWrites(path)
+	o.ReadOnly = o.ReadOnly && !needsWriter(path)
 	s, err := openLocked(path, o, lockErr == nil || len(entries) == 0)
 	if err != nil {
 		lock.release()
@@ -143,7 +143,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	// again, and reports why it cannot. Once they are, the query index is
 	// brought up to date, as a load does at its end.
 	if s.readOnly {
-		return s, nil // no records to finish: see hasPendingWrites
+		return s, nil // no records to finish: see needsWriter
 	}
 	if recovered, err := s.recoverPending(ctx); recovered && err == nil {
 		s.Index(ctx)
