@@ -23,12 +23,7 @@ import (
 // (or the next write) writes every rewritten record, and the graph is the
 // one the whole write makes.
 func TestWriteStoppedAfterRemovals(t *testing.T) {
-	corpus := readChanges(t, filepath.Join(root, "corpus"))
-	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	renamed := parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
+	corpus, renamed := renamingCorpus(t)
 	mem := graph.OpenMemory()
 	apply(t, mem, corpus...)
 	res := apply(t, mem, renamed...)
@@ -78,6 +73,17 @@ func TestWriteStoppedAfterRemovals(t *testing.T) {
 			}
 		}
 	}
+}
+
+// renamingCorpus returns the bundled corpus and its person records with
+// one author renamed, which re-derives the stored sources naming her.
+func renamingCorpus(t *testing.T) (corpus, renamed []graph.Change) {
+	t.Helper()
+	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readChanges(t, filepath.Join(root, "corpus")), parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
 }
 
 // TestDamagedPendingList: a list of rewrites that cannot be read is
@@ -171,12 +177,7 @@ func TestRefreshAfterBatch(t *testing.T) {
 // saved counts, opens for writing all the same, and finishes them or
 // saves its counts.
 func TestReadOnly(t *testing.T) {
-	corpus := readChanges(t, filepath.Join(root, "corpus"))
-	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	renamed := parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
+	corpus, renamed := renamingCorpus(t)
 	mem := graph.OpenMemory()
 	apply(t, mem, corpus...)
 	before := dump(t, mem, false)

@@ -114,18 +114,7 @@ func TestDegreesAfterWrite(t *testing.T) {
 	if got != want {
 		t.Fatalf("quotes per source estimated %v, want %v", got, want)
 	}
-	var text strings.Builder
-	text.WriteString("source · blog\nMany quotes\nsrc_many\nauthors: Ann Lee\nEvidence from this source (40)\n")
-	for i := range 40 {
-		fmt.Fprintf(&text, "- weight0.5\nmethod: m\n“quote %d”\n", i)
-	}
-	item, err := loader.NewTextReader("many.txt", strings.NewReader(text.String()), nil).Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
-		t.Fatal(err)
-	}
+	addManyQuotes(t, st)
 	after, wantAfter := estimate()
 	if after != wantAfter || after == got {
 		t.Fatalf("after adding a source of 40 quotes: quotes per source estimated %v, want %v (was %v)", after, wantAfter, got)
@@ -232,6 +221,22 @@ func TestPlansKept(t *testing.T) {
 
 	kept := prepare()
 	run(kept, 1, 0)
+	addManyQuotes(t, st)
+	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
+		t.Fatalf("no query index: %v", err)
+	}
+	after := prepare()
+	if &after.stages[0] == &kept.stages[0] {
+		t.Fatal("a plan outlived a write")
+	}
+	if got := run(after, 1, 1); !slices.Equal(got, []string{"src_many 40"}) {
+		t.Fatalf("after adding a source of 40 quotes: %q", got)
+	}
+}
+
+// addManyQuotes writes src_many, a source of 40 quotes by Ann Lee.
+func addManyQuotes(t *testing.T, st *graph.Store) {
+	t.Helper()
 	var text strings.Builder
 	text.WriteString("source · blog\nMany quotes\nsrc_many\nauthors: Ann Lee\nEvidence from this source (40)\n")
 	for i := range 40 {
@@ -243,15 +248,5 @@ func TestPlansKept(t *testing.T) {
 	}
 	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := st.Index(t.Context()); err != nil || !st.HasIndex() {
-		t.Fatalf("no query index: %v", err)
-	}
-	after := prepare()
-	if &after.stages[0] == &kept.stages[0] {
-		t.Fatal("a plan outlived a write")
-	}
-	if got := run(after, 1, 1); !slices.Equal(got, []string{"src_many 40"}) {
-		t.Fatalf("after adding a source of 40 quotes: %q", got)
 	}
 }
