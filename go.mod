@@ -50,3 +50,5 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 )
+
+replace github.com/syndtr/goleveldb => ./graph/levelkv/goleveldb
