@@ -67,6 +67,7 @@ type DB struct {
 
 	// Compaction.
 	compCommitLk     sync.Mutex
+	rangeCompacting  int32 // see placeSorted
 	tcompCmdC        chan cCmd
 	tcompPauseC      chan chan<- struct{}
 	mcompCmdC        chan cCmd

@@ -8,6 +8,7 @@ package leveldb
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/syndtr/goleveldb/leveldb/errors"
@@ -396,6 +397,13 @@ func (b *tableCompactionBuilder) appendKV(key, value []byte) error {
 	return b.tw.append(key, value)
 }
 
+// split tells whether ukey must start a table of its own (see
+// opt.Options.TableSplit).
+func (b *tableCompactionBuilder) split(ukey []byte) bool {
+	f := b.s.o.GetTableSplit()
+	return f != nil && f(internalKey(b.tw.first).ukey(), ukey)
+}
+
 func (b *tableCompactionBuilder) needFlush() bool {
 	return b.tw.tw.BytesLen() >= b.tableSize
 }
@@ -461,7 +469,7 @@ func (b *tableCompactionBuilder) run(cnt *compactionTransactCounter) error {
 				// First occurrence of this user key.
 
 				// Only rotate tables if ukey doesn't hop across.
-				if b.tw != nil && (shouldStop || b.needFlush()) {
+				if b.tw != nil && (shouldStop || b.needFlush() || b.split(ukey)) {
 					if err := b.flush(); err != nil {
 						return err
 					}
@@ -592,6 +600,13 @@ func (db *DB) tableCompaction(c *compaction, noTrivial bool) {
 
 func (db *DB) tableRangeCompaction(level int, umin, umax []byte) error {
 	db.logf("table@compaction range L%d %q:%q", level, umin, umax)
+	// Its inputs may leave gaps in its range (see placeSorted); a
+	// transaction that placed tables before it is flagged has committed
+	// once the commit lock is free.
+	atomic.AddInt32(&db.rangeCompacting, 1)
+	defer atomic.AddInt32(&db.rangeCompacting, -1)
+	db.compCommitLk.Lock()
+	db.compCommitLk.Unlock()
 	if level >= 0 {
 		if c := db.s.getCompactionRange(level, umin, umax, true); c != nil {
 			db.tableCompaction(c, true)

@@ -25,6 +25,7 @@ type Transaction struct {
 	seq       uint64
 	mem       *memDB
 	tables    tFiles
+	sorted    tFiles // tables of PutSorted, placed at commit
 	ikScratch []byte
 	rec       sessionRecord
 	stats     cStatStaging
@@ -206,6 +207,8 @@ func (tr *Transaction) Commit() error {
 		// Committing transaction.
 		tr.rec.setSeqNum(tr.seq)
 		tr.db.compCommitLk.Lock()
+		// Placed as committed: no compaction commits in between.
+		tr.placeSorted()
 		tr.stats.startTimer()
 		var cerr error
 		for retry := 0; retry < 3; retry++ {
@@ -216,6 +219,7 @@ func (tr *Transaction) Commit() error {
 				case <-time.After(time.Second):
 				case <-tr.db.closeC:
 					tr.db.logf("transaction@commit exiting")
+					tr.unplaceSorted()
 					tr.db.compCommitLk.Unlock()
 					return cerr
 				}
@@ -227,6 +231,7 @@ func (tr *Transaction) Commit() error {
 		}
 		tr.stats.stopTimer()
 		if cerr != nil {
+			tr.unplaceSorted()
 			// Return error, lets user decide either to retry or discard
 			// transaction.
 			return cerr

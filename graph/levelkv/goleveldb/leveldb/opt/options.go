@@ -139,6 +139,14 @@ const (
 
 // Options holds the optional parameters for the DB at large.
 type Options struct {
+	// TableSplit, where set, tells whether user key next, which follows
+	// first in order, must not share a table with it, in the tables that
+	// compaction and Transaction.PutSorted write (not in flushes of the
+	// memory database). Tables that end where the user's own divisions
+	// of the key space do leave gaps between them, where keys put in
+	// order can be placed below level 0.
+	TableSplit func(first, next []byte) bool
+
 	// AltFilters defines one or more 'alternative filters'.
 	// 'alternative filters' will be used during reads if a filter block
 	// does not match with the 'effective filter'.
@@ -694,4 +702,11 @@ func GetStrict(o *Options, ro *ReadOptions, strict Strict) bool {
 	} else {
 		return o.GetStrict(strict) || ro.GetStrict(strict)
 	}
+}
+
+func (o *Options) GetTableSplit() func(first, next []byte) bool {
+	if o == nil {
+		return nil
+	}
+	return o.TableSplit
 }
