@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -176,15 +179,9 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	}
 	changedKeys := map[string]bool{}
 	var rws []rewrite
-	for _, i := range todo {
-		c := changes[i]
-		rw := rewrite{id: ids[i], old: olds[ids[i]]}
-		switch {
-		case c.Record != nil:
-			rw.new = c.Record.facts(ov)
-		case c.Quads != nil:
-			rw.new = c.Quads.facts()
-		}
+	derived := deriveAll(ov, changes, todo)
+	for j, i := range todo {
+		rw := rewrite{id: ids[i], old: olds[ids[i]], new: derived[j]}
 		for _, q := range append(append([]quad.Quad(nil), rw.old...), rw.new...) {
 			if rankOf(q.Predicate) >= 0 {
 				changedKeys[quad.NativeOf(q.Object).(string)] = true
@@ -276,6 +273,58 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	}
 	s.clearRefreshList()
 	return res, nil
+}
+
+// deriveAll returns the facts of the changes todo, derived on every core
+// for a large batch: deriving is a sixth of a load. The overlay's lookups
+// take turns; a record's facts depend only on it and on what its lookups
+// answer, which does not depend on their order.
+func deriveAll(ov *overlay, changes []Change, todo []int) [][]quad.Quad {
+	out := make([][]quad.Quad, len(todo))
+	derive := func(j int, res resolver) {
+		switch c := changes[todo[j]]; {
+		case c.Record != nil:
+			out[j] = c.Record.facts(res)
+		case c.Quads != nil:
+			out[j] = c.Quads.facts()
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(todo)/deriveShare)
+	if workers < 2 {
+		for j := range todo {
+			derive(j, ov)
+		}
+		return out
+	}
+	res := &lockedResolver{r: ov}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < len(todo); j = int(next.Add(1) - 1) {
+				derive(j, res)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// deriveShare is the fewest records worth a core of its own.
+const deriveShare = 64
+
+// lockedResolver lets goroutines take turns at a resolver.
+type lockedResolver struct {
+	mu sync.Mutex
+	r  resolver
+}
+
+func (l *lockedResolver) lookup(k string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.lookup(k)
 }
 
 // refreshChunk is how many changed dependents of a batch are written in
@@ -420,6 +469,11 @@ func sameQuads(a, b []quad.Quad) bool {
 // reopened, since Cayley's KV caches are not rolled back.
 func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 	var add, removed []quad.Quad
+	nadd := 0
+	for _, rw := range rws {
+		nadd += len(rw.new)
+	}
+	add = make([]quad.Quad, 0, nadd) // grown by appends, it was copied again and again
 	for _, rw := range rws {
 		if sameQuads(rw.old, rw.new) {
 			continue
