@@ -108,6 +108,7 @@ func levelOptions() *opt.Options {
 		CompactionL0Trigger:    8,
 		WriteL0SlowdownTrigger: 16,
 		WriteL0PauseTrigger:    24,
+		TableSplit:             func(a, b []byte) bool { return a[0] != b[0] },
 	}
 }
 

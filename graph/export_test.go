@@ -16,6 +16,7 @@ import (
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	bbolt "go.etcd.io/bbolt"
 
+	"claimgraph/graph/levelkv"
 	"claimgraph/graph/queryindex"
 	"google.golang.org/protobuf/proto"
 )
@@ -225,4 +226,10 @@ func (s *Store) LabelQuads(ctx context.Context, id string) (own, cayley []quad.Q
 		cayley = append(cayley, q)
 	}
 	return normalise(own), normalise(cayley), it.Err()
+}
+
+// LevelTables returns leveldb's list of a leveldb store's tables, level by
+// level (its "leveldb.sstables" property).
+func (s *Store) LevelTables() (string, error) {
+	return s.kv.(*levelkv.DB).LevelDB.GetProperty("leveldb.sstables")
 }

@@ -35,6 +35,7 @@ type Store struct {
 	readOnly     bool // see Options.ReadOnly
 	cayleyWrites bool // write quads with ApplyDeltas, read records with Cayley's iterators (tests compare)
 	adds         txSplit
+	sorted       sortedPuts // leveldb: a transaction's puts, kept for the next
 
 	index        *queryindex.Index // mapped on first read; see indexName
 	indexState   indexState

@@ -1,0 +1,181 @@
+package graph
+
+import (
+	"bytes"
+	"slices"
+	"sync/atomic"
+
+	"github.com/syndtr/goleveldb/leveldb"
+)
+
+// sortedPuts writes what a batch adds to leveldb straight into tables, in
+// order, rather than through leveldb's transaction, which puts each key
+// into a skip list (a fifth of a load), writes it out from there on the
+// writer's core, and leaves every table in level 0 for compaction to
+// rewrite level after level. Written in order, a table of keys that fall
+// between those stored (a batch's new ids) goes to the deepest level,
+// where no compaction rewrites it (Transaction.PutSorted, in the fork of
+// goleveldb in levelkv/goleveldb).
+//
+// The keys are held as put until their stage of the batch ends (its
+// values, its quads, each index); then another goroutine sorts them and
+// writes their tables while the batch goes on. The last stage is written
+// by the committing goroutine while the others finish. This takes a
+// transaction that never reads what it puts, as addQuadsTx, and that puts
+// each key once: each bucket's keys are put in one stage, but for the
+// log's, whose values and quads have ids of their own. Meta keys, which a
+// batch reads after it writes them, go to leveldb's transaction as they
+// are put.
+type sortedPuts struct {
+	on     bool
+	tx     *leveldb.Transaction
+	blocks [][]byte // the keys; blocks[used-1] is being filled
+	used   int
+	cur    []sortedPair   // the stage's puts
+	spare  [][]sortedPair // the memory of stages written
+	work   chan []sortedPair
+	done   chan stagesWritten
+	stop   atomic.Bool // set by abandon: the stages left are not written
+}
+
+type sortedPair struct{ key, value []byte }
+
+// stagesWritten is what the writing goroutine hands back.
+type stagesWritten struct {
+	err    error // the first
+	stages [][]sortedPair
+}
+
+// sortPuts has leveldb's puts of the transaction written in order (see
+// sortedPuts), some four keys for each of quads; a no-op on other stores.
+func (tx *kvTx) sortPuts(quads int) {
+	if p := tx.sorted; p != nil {
+		p.on = true
+		p.cur = slices.Grow(p.cur, 4*quads)
+	}
+}
+
+// endStage hands the puts so far to be sorted and written.
+func (tx *kvTx) endStage() {
+	if p := tx.sorted; p != nil && p.on {
+		p.stage()
+	}
+}
+
+// begin readies p for a transaction, keeping the memory of the last one:
+// fresh memory costs a page fault per page.
+func (p *sortedPuts) begin(tx *leveldb.Transaction) {
+	p.on, p.tx, p.used = false, tx, 0
+	p.stop.Store(false)
+	p.cur = p.takeSpare()
+}
+
+func (p *sortedPuts) takeSpare() []sortedPair {
+	if n := len(p.spare); n > 0 {
+		s := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		return s[:0]
+	}
+	return nil
+}
+
+// put copies the key; the value stays the transaction's until it ends.
+func (p *sortedPuts) put(key, value []byte) {
+	if p.used == 0 || len(p.blocks[p.used-1])+len(key) > cap(p.blocks[p.used-1]) {
+		if p.used == len(p.blocks) {
+			p.blocks = append(p.blocks, make([]byte, 0, max(len(key), 1<<20)))
+		}
+		p.blocks[p.used] = p.blocks[p.used][:0]
+		p.used++
+	}
+	b := &p.blocks[p.used-1]
+	n := len(*b)
+	*b = append(*b, key...)
+	p.cur = append(p.cur, sortedPair{(*b)[n:len(*b):len(*b)], value})
+}
+
+func (p *sortedPuts) stage() {
+	if len(p.cur) == 0 {
+		return
+	}
+	if p.work == nil {
+		p.work, p.done = make(chan []sortedPair, 8), make(chan stagesWritten, 1)
+		go p.write(p.tx, p.work, p.done)
+	}
+	p.work <- p.cur
+	p.cur = p.takeSpare()
+}
+
+// write sorts and writes each stage it receives, then, once the stages
+// end, hands them back.
+func (p *sortedPuts) write(tx *leveldb.Transaction, work <-chan []sortedPair, done chan<- stagesWritten) {
+	var w stagesWritten
+	for pairs := range work {
+		if w.err == nil && !p.stop.Load() {
+			w.err = writeSorted(tx, pairs)
+		}
+		clear(pairs) // the values are the transaction's
+		w.stages = append(w.stages, pairs)
+	}
+	done <- w
+}
+
+// end writes the last stage and waits for the others: the transaction
+// can then commit.
+func (p *sortedPuts) end() error {
+	if !p.on {
+		return nil
+	}
+	p.on = false
+	var err error
+	if len(p.cur) > 0 {
+		err = writeSorted(p.tx, p.cur)
+		clear(p.cur)
+	}
+	if werr := p.wait(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// abandon drops what is not written yet and waits for what is being
+// written: the transaction is to be discarded.
+func (p *sortedPuts) abandon() {
+	if !p.on {
+		return
+	}
+	p.on = false
+	clear(p.cur)
+	p.cur = p.cur[:0]
+	p.stop.Store(true)
+	p.wait()
+}
+
+func (p *sortedPuts) wait() error {
+	if p.work == nil {
+		return nil
+	}
+	close(p.work)
+	w := <-p.done
+	p.spare = append(p.spare, w.stages...)
+	p.work, p.done = nil, nil
+	return w.err
+}
+
+// writeSorted writes pairs in order; of equal keys the last put wins (a
+// stable sort keeps them in the order they were put).
+func writeSorted(tx *leveldb.Transaction, pairs []sortedPair) error {
+	slices.SortStableFunc(pairs, func(x, y sortedPair) int { return bytes.Compare(x.key, y.key) })
+	i := 0
+	return tx.PutSorted(func() ([]byte, []byte, bool) {
+		for i < len(pairs) {
+			e := pairs[i]
+			i++
+			if i < len(pairs) && bytes.Equal(e.key, pairs[i].key) {
+				continue
+			}
+			return e.key, e.value, true
+		}
+		return nil, nil, false
+	})
+}
