@@ -265,10 +265,21 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 	hashes := make(map[quad.Value]refs.ValueHash, len(quads))
 	byHash := make(map[refs.ValueHash]*kvNode, len(quads))
 	dirs := make([]*kvNode, 4*len(quads))
+	// A record's quads follow each other, with its label and often the
+	// same subject or predicate: the last IRI of each direction is
+	// compared before the maps are asked.
+	var lastIRI [4]quad.IRI
+	var lastNode [4]*kvNode
 	for i, q := range quads {
 		for j, d := range quad.Directions {
 			v := q.Get(d)
 			if v == nil {
+				continue
+			}
+			iri, isIRI := v.(quad.IRI)
+			if isIRI && lastNode[j] != nil && iri == lastIRI[j] {
+				lastNode[j].count++
+				dirs[4*i+j] = lastNode[j]
 				continue
 			}
 			h, ok := hashes[v]
@@ -284,6 +295,9 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 			}
 			n.count++
 			dirs[4*i+j] = n
+			if isIRI {
+				lastIRI[j], lastNode[j] = iri, n
+			}
 		}
 	}
 	slices.SortFunc(b.nodes, func(x, y *kvNode) int { return bytes.Compare(x.hash[:], y.hash[:]) })
@@ -862,7 +876,7 @@ func (b levelBucket) Get(key []byte) ([]byte, error) {
 
 func (b levelBucket) Put(key, value []byte) error {
 	if b.sorted.on && !bytes.Equal(b.name, metaBucketName) {
-		b.sorted.put(b.key(key), value)
+		b.sorted.put(b.name, key, value)
 		return nil
 	}
 	return b.tx.Put(b.key(key), value, nil)

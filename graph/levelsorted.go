@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/syndtr/goleveldb/leveldb"
+
+	"claimgraph/graph/levelkv"
 )
 
 // sortedPuts writes what a batch adds to leveldb straight into tables, in
@@ -79,19 +81,21 @@ func (p *sortedPuts) takeSpare() []sortedPair {
 	return nil
 }
 
-// put copies the key; the value stays the transaction's until it ends.
-func (p *sortedPuts) put(key, value []byte) {
-	if p.used == 0 || len(p.blocks[p.used-1])+len(key) > cap(p.blocks[p.used-1]) {
-		if p.used == len(p.blocks) {
-			p.blocks = append(p.blocks, make([]byte, 0, max(len(key), 1<<20)))
+// put keeps bucket's key as hidalgo lays it out, in p's blocks, and the
+// value as it is: it stays the transaction's until it ends.
+func (p *sortedPuts) put(bucket, key, value []byte) {
+	n := 2*(len(bucket)+len(key)) + 1 // the longest the key can be, escaped
+	if p.used == 0 || len(p.blocks[p.used-1])+n > cap(p.blocks[p.used-1]) {
+		if p.used == len(p.blocks) || cap(p.blocks[p.used]) < n {
+			p.blocks = slices.Insert(p.blocks, p.used, make([]byte, 0, max(n, 1<<20)))
 		}
 		p.blocks[p.used] = p.blocks[p.used][:0]
 		p.used++
 	}
 	b := &p.blocks[p.used-1]
-	n := len(*b)
-	*b = append(*b, key...)
-	p.cur = append(p.cur, sortedPair{(*b)[n:len(*b):len(*b)], value})
+	start := len(*b)
+	*b = levelkv.AppendKey(*b, bucket, key)
+	p.cur = append(p.cur, sortedPair{(*b)[start:len(*b):len(*b)], value})
 }
 
 func (p *sortedPuts) stage() {
