@@ -1,6 +1,7 @@
 package queryindex
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -36,8 +37,10 @@ func (l kvLog) inOrder() bool {
 }
 
 // since calls fn with every record whose id exceeds h, in id order where
-// inOrder.
-func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error {
+// inOrder. On leveldb it may stop after the records with ids up to upTo
+// (0: no bound), and it reads only the keys between the least and the
+// greatest that ids in (h, upTo] have (see escapedOrder).
+func (l kvLog) since(ctx context.Context, h, upTo uint64, fn func([]byte) error) error {
 	from := binary.BigEndian.AppendUint64(nil, h+1)
 	switch db := l.kv.(type) {
 	case *hbolt.DB:
@@ -56,7 +59,16 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 		})
 	case *levelkv.DB:
 		prefix := levelkv.Prefix(logBucket)
-		it := db.LevelDB.NewIterator(util.BytesPrefix(prefix), nil)
+		r := util.BytesPrefix(prefix)
+		if h < 1<<64-1 {
+			r.Start = logKey(leastKeyFrom(h + 1))
+		}
+		if upTo > 0 {
+			// the greatest key itself, and nothing after it: no key
+			// extends another
+			r.Limit = append(logKey(greatestKeyUpTo(upTo)), 0)
+		}
+		it := db.LevelDB.NewIterator(r, nil)
 		defer it.Release()
 		var id []byte
 		for it.Next() {
@@ -91,7 +103,7 @@ func (l kvLog) since(ctx context.Context, h uint64, fn func([]byte) error) error
 // h), and returns the largest id read.
 func (l kvLog) records(ctx context.Context, h, upTo uint64, value func(id uint32, enc []byte), quad func(q [4]uint32)) (last uint64, err error) {
 	errEnough := errors.New("enough")
-	err = l.since(ctx, h, func(rec []byte) error {
+	err = l.since(ctx, h, upTo, func(rec []byte) error {
 		p, enc, err := decodePrimitive(rec)
 		if err != nil {
 			return fmt.Errorf("read the store's log: %w", err)
@@ -197,4 +209,73 @@ func Horizon(ctx context.Context, db hkv.KV) (uint64, error) {
 		return nil
 	})
 	return h, err
+}
+
+// hidalgo escapes the bytes '/' and '\' of a leveldb key with a '\' before the
+// byte, so the log's keys (big-endian ids) are not in id order: an id
+// holding such a byte sorts after greater ids. Byte by byte, the escaped
+// keys are in the order of escapedOrder, a byte's rank in which is
+// escapedRank; of all the ids in a range, the least and the greatest key
+// follow from it digit by digit.
+var escapedOrder, escapedRank = func() (order [256]byte, rank [256]int) {
+	code := func(b byte) []byte { return levelkv.AppendKey(nil, nil, []byte{b})[1:] }
+	for i := range order {
+		order[i] = byte(i)
+	}
+	slices.SortFunc(order[:], func(a, b byte) int { return bytes.Compare(code(a), code(b)) })
+	for r, b := range order {
+		rank[b] = r
+	}
+	return order, rank
+}()
+
+// greatestKeyUpTo returns the id, of those up to u, whose log key sorts
+// last.
+func greatestKeyUpTo(u uint64) uint64 {
+	var ub, out [8]byte
+	binary.BigEndian.PutUint64(ub[:], u)
+	for k := range 8 {
+		best := ub[k]
+		for b := 0; b < int(ub[k]); b++ {
+			if escapedRank[b] > escapedRank[best] {
+				best = byte(b)
+			}
+		}
+		out[k] = best
+		if best != ub[k] { // below u from here: the rest anything
+			for j := k + 1; j < 8; j++ {
+				out[j] = escapedOrder[255]
+			}
+			break
+		}
+	}
+	return binary.BigEndian.Uint64(out[:])
+}
+
+// leastKeyFrom returns the id, of those from l on, whose log key sorts
+// first.
+func leastKeyFrom(l uint64) uint64 {
+	var lb, out [8]byte
+	binary.BigEndian.PutUint64(lb[:], l)
+	for k := range 8 {
+		best := lb[k]
+		for b := int(lb[k]) + 1; b < 256; b++ {
+			if escapedRank[b] < escapedRank[best] {
+				best = byte(b)
+			}
+		}
+		out[k] = best
+		if best != lb[k] { // above l from here: the rest anything
+			for j := k + 1; j < 8; j++ {
+				out[j] = escapedOrder[0]
+			}
+			break
+		}
+	}
+	return binary.BigEndian.Uint64(out[:])
+}
+
+// logKey is the leveldb key of the log record of id.
+func logKey(id uint64) []byte {
+	return levelkv.AppendKey(nil, logBucket, binary.BigEndian.AppendUint64(nil, id))
 }
