@@ -231,43 +231,41 @@ var escapedOrder, escapedRank = func() (order [256]byte, rank [256]int) {
 
 // greatestKeyUpTo returns the id, of those up to u, whose log key sorts
 // last.
-func greatestKeyUpTo(u uint64) uint64 {
-	var ub, out [8]byte
-	binary.BigEndian.PutUint64(ub[:], u)
-	for k := range 8 {
-		best := ub[k]
-		for b := 0; b < int(ub[k]); b++ {
-			if escapedRank[b] > escapedRank[best] {
-				best = byte(b)
-			}
-		}
-		out[k] = best
-		if best != ub[k] { // below u from here: the rest anything
-			for j := k + 1; j < 8; j++ {
-				out[j] = escapedOrder[255]
-			}
-			break
-		}
-	}
-	return binary.BigEndian.Uint64(out[:])
-}
+func greatestKeyUpTo(u uint64) uint64 { return extremeKey(u, true) }
 
 // leastKeyFrom returns the id, of those from l on, whose log key sorts
 // first.
-func leastKeyFrom(l uint64) uint64 {
-	var lb, out [8]byte
-	binary.BigEndian.PutUint64(lb[:], l)
+func leastKeyFrom(l uint64) uint64 { return extremeKey(l, false) }
+
+// extremeKey returns the id whose log key sorts last of the ids up to
+// bound (greatest), or first of those from bound on: digit by digit, the
+// bound's own byte, unless another on the range's side of it sorts
+// further; past the first such, the byte that sorts furthest.
+func extremeKey(bound uint64, greatest bool) uint64 {
+	further := func(a, b byte) bool {
+		if greatest {
+			return escapedRank[a] > escapedRank[b]
+		}
+		return escapedRank[a] < escapedRank[b]
+	}
+	rest := escapedOrder[0]
+	if greatest {
+		rest = escapedOrder[255]
+	}
+	var bb, out [8]byte
+	binary.BigEndian.PutUint64(bb[:], bound)
 	for k := range 8 {
-		best := lb[k]
-		for b := int(lb[k]) + 1; b < 256; b++ {
-			if escapedRank[b] < escapedRank[best] {
+		best := bb[k]
+		for b := range 256 {
+			inside := greatest && b < int(bb[k]) || !greatest && b > int(bb[k])
+			if inside && further(byte(b), best) {
 				best = byte(b)
 			}
 		}
 		out[k] = best
-		if best != lb[k] { // above l from here: the rest anything
+		if best != bb[k] {
 			for j := k + 1; j < 8; j++ {
-				out[j] = escapedOrder[0]
+				out[j] = rest
 			}
 			break
 		}
