@@ -97,7 +97,7 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 	if err != nil {
 		return 0, err
 	}
-	tx.sortPuts(len(quads))
+	tx.sortPuts()
 	if tx.release != nil {
 		tx.release() // what the reads before the write mapped
 	}
@@ -253,7 +253,9 @@ func (b *kvBatch) write(ctx context.Context, dirs []*kvNode, nquads int) error {
 		if err := b.writeIndex(ind, <-sorted[i]); err != nil {
 			return err
 		}
-		tx.endStage()
+		if i < len(b.indexes)-1 {
+			tx.endStage() // the last is written as the transaction commits
+		}
 	}
 	return b.writeMeta()
 }

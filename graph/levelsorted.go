@@ -49,11 +49,10 @@ type stagesWritten struct {
 }
 
 // sortPuts has leveldb's puts of the transaction written in order (see
-// sortedPuts), some four keys for each of quads; a no-op on other stores.
-func (tx *kvTx) sortPuts(quads int) {
+// sortedPuts); a no-op on other stores.
+func (tx *kvTx) sortPuts() {
 	if p := tx.sorted; p != nil {
 		p.on = true
-		p.cur = slices.Grow(p.cur, 4*quads)
 	}
 }
 
@@ -69,16 +68,25 @@ func (tx *kvTx) endStage() {
 func (p *sortedPuts) begin(tx *leveldb.Transaction) {
 	p.on, p.tx, p.used = false, tx, 0
 	p.stop.Store(false)
+	p.keep()
 	p.cur = p.takeSpare()
 }
 
+// takeSpare returns the largest slice of those kept, emptied: after a few
+// transactions each has grown to the largest stage, and none grows again.
 func (p *sortedPuts) takeSpare() []sortedPair {
-	if n := len(p.spare); n > 0 {
-		s := p.spare[n-1]
-		p.spare = p.spare[:n-1]
-		return s[:0]
+	if len(p.spare) == 0 {
+		return nil
 	}
-	return nil
+	largest := 0
+	for i, s := range p.spare {
+		if cap(s) > cap(p.spare[largest]) {
+			largest = i
+		}
+	}
+	s := p.spare[largest]
+	p.spare = slices.Delete(p.spare, largest, largest+1)
+	return s[:0]
 }
 
 // put keeps bucket's key as hidalgo lays it out, in p's blocks, and the
@@ -134,8 +142,8 @@ func (p *sortedPuts) end() error {
 	var err error
 	if len(p.cur) > 0 {
 		err = writeSorted(p.tx, p.cur)
-		clear(p.cur)
 	}
+	p.keep()
 	if werr := p.wait(); err == nil {
 		err = werr
 	}
@@ -149,10 +157,18 @@ func (p *sortedPuts) abandon() {
 		return
 	}
 	p.on = false
-	clear(p.cur)
-	p.cur = p.cur[:0]
+	p.keep()
 	p.stop.Store(true)
 	p.wait()
+}
+
+// keep keeps the memory of the current stage for the next transaction.
+func (p *sortedPuts) keep() {
+	if p.cur != nil {
+		clear(p.cur) // the values are the transaction's
+		p.spare = append(p.spare, p.cur[:0])
+		p.cur = nil
+	}
 }
 
 func (p *sortedPuts) wait() error {
@@ -170,16 +186,13 @@ func (p *sortedPuts) wait() error {
 // stable sort keeps them in the order they were put).
 func writeSorted(tx *leveldb.Transaction, pairs []sortedPair) error {
 	slices.SortStableFunc(pairs, func(x, y sortedPair) int { return bytes.Compare(x.key, y.key) })
-	i := 0
-	return tx.PutSorted(func() ([]byte, []byte, bool) {
-		for i < len(pairs) {
-			e := pairs[i]
-			i++
-			if i < len(pairs) && bytes.Equal(e.key, pairs[i].key) {
-				continue
-			}
-			return e.key, e.value, true
+	n := 0
+	for i, p := range pairs {
+		if i+1 < len(pairs) && bytes.Equal(p.key, pairs[i+1].key) {
+			continue
 		}
-		return nil, nil, false
-	})
+		pairs[n] = p
+		n++
+	}
+	return tx.PutSorted(n, func(i int) ([]byte, []byte) { return pairs[i].key, pairs[i].value })
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,7 @@ type globalOptions struct {
 	wait    time.Duration
 	verbose bool
 	cpuprof string
+	trace   string
 	stdin   io.Reader
 }
 
@@ -97,6 +99,8 @@ such as which claims come from commercially interested authors.`,
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")
 	root.PersistentFlags().StringVar(&g.cpuprof, "cpuprofile", "", "write a CPU profile of the command to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&g.trace, "trace", "", "write an execution trace of the command to this file")
+	root.PersistentFlags().MarkHidden("trace")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if queryCommands[cmd.Name()] && os.Getenv("GOGC") == "" {
 			// A query allocates short-lived rows over a live heap of
@@ -104,6 +108,15 @@ such as which claims come from commercially interested authors.`,
 			// heap instead of 2× made the chain queries 15–30% faster for
 			// about 10% more peak memory (docs/performance.md).
 			debug.SetGCPercent(200)
+		}
+		if g.trace != "" {
+			f, err := os.Create(g.trace)
+			if err != nil {
+				return err
+			}
+			if err := trace.Start(f); err != nil {
+				return err
+			}
 		}
 		if g.cpuprof == "" {
 			return nil
@@ -117,6 +130,9 @@ such as which claims come from commercially interested authors.`,
 	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
 		if g.cpuprof != "" {
 			pprof.StopCPUProfile()
+		}
+		if g.trace != "" {
+			trace.Stop()
 		}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

@@ -35,14 +35,8 @@ func smallTables() *opt.Options {
 
 // putSorted puts keys (in order) with their values from m by PutSorted.
 func putSorted(tx *leveldb.Transaction, keys []string, m map[string]string) error {
-	i := 0
-	return tx.PutSorted(func() ([]byte, []byte, bool) {
-		if i == len(keys) {
-			return nil, nil, false
-		}
-		k := keys[i]
-		i++
-		return []byte(k), []byte(m[k]), true
+	return tx.PutSorted(len(keys), func(i int) ([]byte, []byte) {
+		return []byte(keys[i]), []byte(m[keys[i]])
 	})
 }
 

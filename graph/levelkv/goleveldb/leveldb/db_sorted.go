@@ -15,16 +15,16 @@ import (
 
 var errNotAscending = errors.New("leveldb: PutSorted keys are not in strictly ascending order")
 
-// PutSorted puts every pair next yields into tables of the transaction.
-// Keys must come in strictly ascending order, and none may have been put
-// or deleted before in the transaction. What next returns must stay
+// PutSorted puts the n pairs pair returns, in tables of the transaction.
+// Keys must come in strictly ascending order of i, and none may have been
+// put or deleted before in the transaction. What pair returns must stay
 // unchanged until PutSorted returns.
 //
 // A run of keys that falls in a gap between the tables of the database,
 // large enough for a table of its own, is written to tables of its own,
 // which the commit places deep; the other keys go to tables that cover
 // ranges in use, which it places at level 0.
-func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error {
+func (tr *Transaction) PutSorted(n int, pair func(i int) (key, value []byte)) error {
 	// The lock is held only to take a sequence number and to add each
 	// table: Get goes on meanwhile.
 	tr.lk.Lock()
@@ -41,9 +41,9 @@ func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error
 	used := tr.usedRanges()
 	var (
 		mixed, own *tWriter // tables for keys in used ranges, and for a gap's
-		run        []sortedPair
+		runStart   = -1     // the run of keys in one gap: pairs runStart to i
 		runBytes   int
-		runGap     = -1 // the gap the run is in: before used[runGap]
+		runGap     int // the gap the run is in: before used[runGap]
 		last       []byte
 		scratch    []byte
 	)
@@ -75,30 +75,29 @@ func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error
 		}
 		return nil
 	}
-	// endRun writes the run of keys in one gap: to tables of their own
-	// if they fill a large part of one, else with the other keys.
-	endRun := func() error {
+	// endRun writes the run of keys in one gap, up to end: to tables of
+	// their own if they fill a large part of one, else with the other
+	// keys.
+	endRun := func(end int) error {
 		w := &mixed
 		if runBytes >= limit/8 {
 			w = &own
 		}
-		for _, p := range run {
-			if err := appendTo(w, p.key, p.value); err != nil {
+		for i := runStart; i < end; i++ {
+			key, value := pair(i)
+			if err := appendTo(w, key, value); err != nil {
 				return err
 			}
 		}
-		run, runBytes = run[:0], 0
+		runStart, runBytes = -1, 0
 		if w == &own && own != nil {
 			return tr.finishSorted(&own)
 		}
 		return nil
 	}
 	j := 0 // the first used range not wholly before the key
-	for {
-		key, value, ok := next()
-		if !ok {
-			break
-		}
+	for i := 0; i < n; i++ {
+		key, value := pair(i)
 		if last != nil && icmp.uCompare(key, last) <= 0 {
 			drop()
 			return errNotAscending
@@ -108,8 +107,8 @@ func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error
 			j++
 		}
 		inGap := j == len(used) || icmp.uCompare(key, used[j].min) < 0
-		if len(run) > 0 && (!inGap || j != runGap) {
-			if err := endRun(); err != nil {
+		if runStart >= 0 && (!inGap || j != runGap) {
+			if err := endRun(i); err != nil {
 				drop()
 				return err
 			}
@@ -121,11 +120,13 @@ func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error
 			}
 			continue
 		}
-		run, runGap = append(run, sortedPair{key, value}), j
+		if runStart < 0 {
+			runStart, runGap = i, j
+		}
 		runBytes += len(key) + len(value)
 	}
-	if len(run) > 0 {
-		if err := endRun(); err != nil {
+	if runStart >= 0 {
+		if err := endRun(n); err != nil {
 			drop()
 			return err
 		}
@@ -137,8 +138,6 @@ func (tr *Transaction) PutSorted(next func() (key, value []byte, ok bool)) error
 	}
 	return nil
 }
-
-type sortedPair struct{ key, value []byte }
 
 type ukeyRange struct{ min, max []byte }
 
