@@ -97,7 +97,7 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 	if err != nil {
 		return 0, err
 	}
-	tx.sortPuts()
+	tx.sortPuts(len(quads))
 	if tx.release != nil {
 		tx.release() // what the reads before the write mapped
 	}

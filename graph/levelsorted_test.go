@@ -56,7 +56,7 @@ func TestSortedPuts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx.sortPuts()
+	tx.sortPuts(10)
 	put(tx, "b", "first")
 	put(tx, "a/\\", "escaped") // hidalgo escapes '/' and '\', out of order
 	put(tx, "b", "second")
@@ -78,7 +78,7 @@ func TestSortedPuts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx.sortPuts()
+	tx.sortPuts(10)
 	put(tx, "e", "lost")
 	put(tx, "b", "lost")
 	tx.endStage()
