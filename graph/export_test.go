@@ -10,6 +10,7 @@ import (
 	bolt "github.com/boltdb/bolt"
 	cgraph "github.com/cayleygraph/cayley/graph"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/cayley/graph/refs"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
@@ -51,6 +52,19 @@ func LabelSetsAt(n int) (restore func()) {
 // WriteThroughCayley makes the store add and delete quads with Cayley's
 // ApplyDeltas instead of with its own writer.
 func (s *Store) WriteThroughCayley() { s.cayleyWrites = true }
+
+// WriteOwn makes the store add and delete quads with its own writer again.
+func (s *Store) WriteOwn() { s.cayleyWrites = false }
+
+// FilterHolds tells whether the store's filter of the values written is
+// in use, and holds v.
+func (s *Store) FilterHolds(v quad.Value) (inUse, holds bool) {
+	if s.written == nil {
+		return false, false
+	}
+	h := refs.HashOf(v)
+	return true, s.written.mayHold(&h)
+}
 
 // TxRecords makes the store write n records per transaction (n > 0).
 func (s *Store) TxRecords(n int) { s.adds.fixed = n }
@@ -196,6 +210,15 @@ func ReleaseInTxAlways() (restore func()) {
 	from, every := releaseInTxFrom, releaseAccesses
 	releaseInTxFrom, releaseAccesses = 0, 1
 	return func() { releaseInTxFrom, releaseAccesses = from, every }
+}
+
+// TwoCoresAlways makes every write transaction find and look up its
+// values on two cores, however few, until the returned function restores
+// the defaults.
+func TwoCoresAlways() (restore func()) {
+	values, number := valuesShare, numberShare
+	valuesShare, numberShare = 1, 1
+	return func() { valuesShare, numberShare = values, number }
 }
 
 // Rederived returns how many stored records the store's writes have read

@@ -57,6 +57,9 @@ type kvNode struct {
 	count int    // quad directions of the batch holding it
 	id    uint64 // its id, stored or given now
 	isNew bool
+	// stored is the reference count of a stored value
+	stored uint64
+	into   *kvNode // the node it is one with (see values)
 }
 
 // addQuads writes quads as Cayley's ApplyDeltas with IgnoreDup would: a
@@ -98,6 +101,7 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 		return 0, err
 	}
 	tx.sortPuts(len(quads))
+	tx.written = &s.written
 	if tx.release != nil {
 		tx.release() // what the reads before the write mapped
 	}
@@ -112,6 +116,9 @@ func (s *Store) addQuadsOnce(ctx context.Context, quads []quad.Quad, now int64, 
 	}
 	if err := tx.commit(); err != nil {
 		return cost, err
+	}
+	if tx.committed != nil {
+		tx.committed()
 	}
 	boltmap.Release(s.kv) // see package boltmap
 	return cost, nil
@@ -262,11 +269,51 @@ func (b *kvBatch) write(ctx context.Context, dirs []*kvNode, nquads int) error {
 
 // values finds the batch's distinct values, each hashed once (Cayley
 // hashes v.String(), so values printing alike are one node, the first one
-// seen kept), and returns each quad direction's value, four per quad.
+// seen kept), and returns each quad direction's value, four per quad. A
+// large batch's halves are hashed on two cores, then merged.
 func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
+	dirs := make([]*kvNode, 4*len(quads))
+	if len(quads) < 2*valuesShare {
+		_, b.nodes = findValues(quads, dirs)
+	} else {
+		half := len(quads) / 2
+		var later []*kvNode
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, later = findValues(quads[half:], dirs[4*half:])
+		}()
+		var byHash map[refs.ValueHash]*kvNode
+		byHash, b.nodes = findValues(quads[:half], dirs[:4*half])
+		<-done
+		for _, n := range later {
+			if first := byHash[n.hash]; first != nil {
+				first.count += n.count
+				n.into = first
+				continue
+			}
+			b.nodes = append(b.nodes, n)
+		}
+		for i := 4 * half; i < len(dirs); i++ {
+			if n := dirs[i]; n != nil && n.into != nil {
+				dirs[i] = n.into
+			}
+		}
+	}
+	slices.SortFunc(b.nodes, func(x, y *kvNode) int { return bytes.Compare(x.hash[:], y.hash[:]) })
+	return dirs
+}
+
+// valuesShare is the fewest quads worth a core of their own to hash (a
+// variable for tests).
+var valuesShare = 8192
+
+// findValues finds the distinct values of quads, in the order first
+// seen, and sets each quad direction's value in dirs, four per quad.
+func findValues(quads []quad.Quad, dirs []*kvNode) (map[refs.ValueHash]*kvNode, []*kvNode) {
 	hashes := make(map[quad.Value]refs.ValueHash, len(quads))
 	byHash := make(map[refs.ValueHash]*kvNode, len(quads))
-	dirs := make([]*kvNode, 4*len(quads))
+	var nodes []*kvNode
 	// A record's quads follow each other, with its label and often the
 	// same subject or predicate: the last IRI of each direction is
 	// compared before the maps are asked.
@@ -293,7 +340,7 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 			if n == nil {
 				n = &kvNode{hash: h, val: v}
 				byHash[h] = n
-				b.nodes = append(b.nodes, n)
+				nodes = append(nodes, n)
 			}
 			n.count++
 			dirs[4*i+j] = n
@@ -302,26 +349,97 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 			}
 		}
 	}
-	slices.SortFunc(b.nodes, func(x, y *kvNode) int { return bytes.Compare(x.hash[:], y.hash[:]) })
-	return dirs
+	return byHash, nodes
 }
 
-// number gives stored values their ids and new ones the next ids, in
-// hash order.
+// number gives stored values their ids and reference counts, and new
+// ones the next ids, in hash order. A large batch's values are looked up
+// on two cores where the store lets them (reader).
 func (b *kvBatch) number() error {
+	nodes := b.nodes
+	if f := b.filter(); f != nil {
+		// Only the values the filter may hold are looked up.
+		maybe := nodes[:0:0]
+		for _, n := range nodes {
+			if f.mayHold(&n.hash) {
+				maybe = append(maybe, n)
+			}
+		}
+		nodes = maybe
+	}
+	if b.tx.reader != nil && len(nodes) >= 2*numberShare {
+		half := len(nodes) / 2
+		errc := make(chan error, 1)
+		go func() { errc <- readStored(nodes[half:], b.tx.reader()) }()
+		err := readStored(nodes[:half], b.tx.reader())
+		if werr := <-errc; err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
+	} else if err := readStored(nodes, b.tx.get); err != nil {
+		return err
+	}
 	for _, n := range b.nodes {
-		v, err := b.tx.get(valueBucket('v', n.hash), n.hash[:])
+		if n.id == 0 { // ids start at 1
+			b.fresh = append(b.fresh, n)
+		}
+	}
+	for i, n := range b.fresh {
+		n.id, n.isNew = b.stored+1+uint64(i), true
+	}
+	return nil
+}
+
+// filter returns the store's filter of the values written, if it holds
+// every stored value, and has the transaction's new values added to it
+// once it commits.
+func (b *kvBatch) filter() *valueFilter {
+	tx := b.tx
+	if tx.written == nil {
+		return nil
+	}
+	f := *tx.written
+	switch {
+	case f != nil && f.horizon == b.stored:
+	case b.stored == 0:
+		f = &valueFilter{}
+	default:
+		*tx.written = nil // values were given by another writer
+		return nil
+	}
+	tx.committed = func() {
+		for _, n := range b.fresh {
+			f.add(&n.hash)
+		}
+		f.horizon = b.first - 1 + uint64(len(b.links))
+		*tx.written = f
+	}
+	return f
+}
+
+// numberShare is the fewest values worth a core of their own to look up
+// (a variable for tests).
+var numberShare = 4096
+
+// readStored reads the ids and reference counts of the stored values
+// among nodes.
+func readStored(nodes []*kvNode, get func(bucket, key []byte) ([]byte, error)) error {
+	for _, n := range nodes {
+		v, err := get(valueBucket('v', n.hash), n.hash[:])
 		if err != nil {
 			return err
 		}
 		if len(v) == 0 {
-			b.fresh = append(b.fresh, n)
 			continue
 		}
 		n.id, _ = binary.Uvarint(v)
-	}
-	for i, n := range b.fresh {
-		n.id, n.isNew = b.stored+1+uint64(i), true
+		c, err := get(valueBucket('n', n.hash), n.hash[:])
+		if err != nil {
+			return err
+		}
+		n.stored, _ = binary.Uvarint(c)
 	}
 	return nil
 }
@@ -368,16 +486,7 @@ func (b *kvBatch) writeValues() error {
 		}
 	}
 	for _, n := range b.nodes {
-		count := uint64(n.count)
-		if !n.isNew {
-			old, err := tx.get(valueBucket('n', n.hash), n.hash[:])
-			if err != nil {
-				return err
-			}
-			c, _ := binary.Uvarint(old)
-			count += c
-		}
-		if err := tx.put(valueBucket('n', n.hash), n.hash[:], tx.uvarint(count)); err != nil {
+		if err := tx.put(valueBucket('n', n.hash), n.hash[:], tx.uvarint(n.stored+uint64(n.count))); err != nil {
 			return err
 		}
 	}
@@ -589,6 +698,15 @@ type kvTx struct {
 	accesses int // gets and puts
 	// sorted, where set, holds what leveldb puts, to be written in order
 	sorted *sortedPuts
+	// written is the store's filter of the values written (see
+	// valueFilter), which committed, if set, updates once the transaction
+	// has committed.
+	written   **valueFilter
+	committed func()
+	// reader, where set, returns a get for one goroutine: several can read
+	// the stored keys at once (leveldb). They read no key put in the
+	// transaction.
+	reader func() func(bucket, key []byte) ([]byte, error)
 }
 
 // releaseAccesses is how many gets and puts a transaction makes before it
@@ -790,6 +908,13 @@ func (s *Store) beginKV() (*kvTx, error) {
 		tx.bucket = func(name []byte) (kvBucket, error) {
 			return levelBucket{ltx, slices.Clone(name), &scratch, sorted}, nil
 		}
+		tx.reader = func() func(bucket, key []byte) ([]byte, error) {
+			var scratch []byte
+			return func(bucket, key []byte) ([]byte, error) {
+				scratch = levelkv.AppendKey(scratch[:0], bucket, key)
+				return levelBucket{tx: ltx}.get(scratch)
+			}
+		}
 		tx.commit = func() error {
 			err := sorted.end()
 			if err == nil {
@@ -868,8 +993,11 @@ func (b levelBucket) key(key []byte) []byte {
 	return *b.scratch
 }
 
-func (b levelBucket) Get(key []byte) ([]byte, error) {
-	v, err := b.tx.Get(b.key(key), nil)
+func (b levelBucket) Get(key []byte) ([]byte, error) { return b.get(b.key(key)) }
+
+// get reads a key laid out as hidalgo does.
+func (b levelBucket) get(key []byte) ([]byte, error) {
+	v, err := b.tx.Get(key, nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
 		return nil, nil
 	}

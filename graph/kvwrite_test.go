@@ -27,7 +27,7 @@ import (
 // (not stored, repeated).
 func TestAddQuadsAsCayley(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "per_0", "per_1", "org_0", "org_1"}
-	for i, backend := range []string{"bolt", "bbolt", "leveldb", "bbolt/3 records per transaction", "leveldb/3 records per transaction", "bolt/releasing pages", "bbolt/releasing pages"} {
+	for i, backend := range []string{"bolt", "bbolt", "leveldb", "bbolt/3 records per transaction", "leveldb/3 records per transaction", "bolt/releasing pages", "bbolt/releasing pages", "bbolt/on two cores", "leveldb/on two cores"} {
 		t.Run(backend, func(t *testing.T) {
 			backend, variant, _ := strings.Cut(backend, "/")
 			cayley, _ := newStore(t, backend)
@@ -40,6 +40,9 @@ func TestAddQuadsAsCayley(t *testing.T) {
 			case "releasing pages":
 				// At every get and put, the pages read (see boltmap).
 				defer graph.ReleaseInTxAlways()()
+			case "on two cores":
+				// Every batch's values found and looked up in two halves.
+				defer graph.TwoCoresAlways()()
 			}
 			same := func(step string) {
 				t.Helper()
@@ -89,7 +92,13 @@ func TestAddQuadsAsCayley(t *testing.T) {
 				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("y"), Label: quad.IRI("g")},
 				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("y"), Label: quad.IRI("g")},
 			}
-			for _, batch := range [][]quad.Quad{odd, append(again, odd...)} {
+			// Values printing alike, one in each half of a batch: one node,
+			// the first.
+			alike := []quad.Quad{
+				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.Int(2)},
+				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.TypedString{Value: "2", Type: "xsd:integer"}},
+			}
+			for _, batch := range [][]quad.Quad{odd, append(again, odd...), alike} {
 				for _, st := range []*graph.Store{cayley, own} {
 					if err := st.AddQuads(batch); err != nil {
 						t.Fatal(err)
@@ -114,6 +123,77 @@ func TestAddQuadsAsCayley(t *testing.T) {
 					}
 				}
 				same(step)
+			}
+		})
+	}
+}
+
+// The filter of the values written to a new store is used while every
+// value passes through it, and dropped once another writer gives one: a
+// value given so is then found, not given a second id.
+func TestValueFilter(t *testing.T) {
+	for _, backend := range []string{"bbolt", "leveldb"} {
+		t.Run(backend, func(t *testing.T) {
+			cayley, _ := newStore(t, backend)
+			cayley.WriteThroughCayley()
+			own, _ := newStore(t, backend)
+			changes := readChanges(t, filepath.Join(root, "corpus"))
+			given := quad.String("given by another writer")
+			steps := []struct {
+				name   string
+				cayley bool // own writes through Cayley's writer
+				write  func(st *graph.Store) error
+				inUse  bool
+			}{
+				{"corpus", false, func(st *graph.Store) error { _, err := st.Apply(t.Context(), changes); return err }, true},
+				{"a value given by another writer", true, func(st *graph.Store) error {
+					return st.AddQuads([]quad.Quad{{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: given}})
+				}, true},
+				{"the value again", false, func(st *graph.Store) error {
+					return st.AddQuads([]quad.Quad{{Subject: quad.IRI("y"), Predicate: quad.IRI("p"), Object: given}})
+				}, false},
+			}
+			for _, step := range steps {
+				if step.cayley {
+					own.WriteThroughCayley()
+				}
+				for _, st := range []*graph.Store{cayley, own} {
+					if err := step.write(st); err != nil {
+						t.Fatal(err)
+					}
+				}
+				own.WriteOwn()
+				want, err := cayley.RawKV(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := own.RawKV(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("%s: key-value stores differ (-Cayley's writer +claimgraph's):\n%s", step.name, diff)
+				}
+				if inUse, _ := own.FilterHolds(given); inUse != step.inUse {
+					t.Fatalf("%s: filter in use %v, want %v", step.name, inUse, step.inUse)
+				}
+				if step.name != "corpus" {
+					continue
+				}
+				// It holds every value stored.
+				n := 0
+				err = own.Quads(t.Context(), func(q quad.Quad) error {
+					for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+						if _, holds := own.FilterHolds(v); !holds {
+							return fmt.Errorf("value %v is stored, not held", v)
+						}
+						n++
+					}
+					return nil
+				})
+				if err != nil || n < 1000 {
+					t.Fatalf("%d values checked: %v", n, err)
+				}
 			}
 		})
 	}

@@ -35,7 +35,8 @@ type Store struct {
 	readOnly     bool // see Options.ReadOnly
 	cayleyWrites bool // write quads with ApplyDeltas, read records with Cayley's iterators (tests compare)
 	adds         txSplit
-	sorted       sortedPuts // leveldb: a transaction's puts, kept for the next
+	sorted       sortedPuts   // leveldb: a transaction's puts, kept for the next
+	written      *valueFilter // the values written, while the store has no others
 
 	index        *queryindex.Index // mapped on first read; see indexName
 	indexState   indexState
