@@ -2,7 +2,7 @@ package graph
 
 import (
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -334,37 +334,51 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// normalise sorts quads into a canonical order and drops duplicates. Each
-// quad's sort key is computed once: formatting values dominates otherwise.
+// normalise sorts quads into a canonical order and drops duplicates, of
+// equal quads keeping the first. Each quad's sort key is computed once:
+// formatting values dominates otherwise; and a record's quads mostly share
+// their subject and label, formatted once.
 func normalise(qs []quad.Quad) []quad.Quad {
-	type keyed struct {
-		k [4]string
-		q quad.Quad
-	}
-	ks := make([]keyed, len(qs))
+	keys := make([][4]string, len(qs))
+	var last [4]quad.IRI
+	var lastKey [4]string
 	for i, q := range qs {
-		ks[i] = keyed{quadKey(q), q}
+		for j, d := range quad.Directions {
+			v := q.Get(d)
+			if iri, ok := v.(quad.IRI); ok {
+				if lastKey[j] == "" || iri != last[j] {
+					last[j], lastKey[j] = iri, quad.StringOf(v)
+				}
+				keys[i][j] = lastKey[j]
+				continue
+			}
+			keys[i][j] = quad.StringOf(v)
+		}
 	}
-	sort.Slice(ks, func(i, j int) bool { return keyLess(ks[i].k, ks[j].k) })
-	out := qs[:0]
-	for i, k := range ks {
-		if i > 0 && k.k == ks[i-1].k {
+	order := make([]int32, len(qs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(&keys[a], &keys[b]) })
+	sorted := make([]quad.Quad, 0, len(qs))
+	for n, i := range order {
+		if n > 0 && keys[i] == keys[order[n-1]] {
 			continue
 		}
-		out = append(out, k.q)
+		sorted = append(sorted, qs[i])
 	}
-	return out
+	return append(qs[:0], sorted...)
+}
+
+func compareKeys(ka, kb *[4]string) int {
+	for i := range ka {
+		if c := strings.Compare(ka[i], kb[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func quadKey(q quad.Quad) [4]string {
 	return [4]string{quad.StringOf(q.Subject), quad.StringOf(q.Predicate), quad.StringOf(q.Object), quad.StringOf(q.Label)}
-}
-
-func keyLess(ka, kb [4]string) bool {
-	for i := range ka {
-		if ka[i] != kb[i] {
-			return ka[i] < kb[i]
-		}
-	}
-	return false
 }

@@ -98,7 +98,13 @@ func TestAddQuadsAsCayley(t *testing.T) {
 				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.Int(2)},
 				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.TypedString{Value: "2", Type: "xsd:integer"}},
 			}
-			for _, batch := range [][]quad.Quad{odd, append(again, odd...), alike} {
+			// A quad twice, with another label's between.
+			apart := []quad.Quad{
+				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("a"), Label: quad.IRI("g")},
+				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("b"), Label: quad.IRI("h")},
+				{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: quad.String("a"), Label: quad.IRI("g")},
+			}
+			for _, batch := range [][]quad.Quad{odd, append(again, odd...), alike, apart} {
 				for _, st := range []*graph.Store{cayley, own} {
 					if err := st.AddQuads(batch); err != nil {
 						t.Fatal(err)

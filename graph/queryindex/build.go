@@ -48,9 +48,9 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 	}
 	for h := uint64(buildPart); ; h += buildPart {
 		if h+buildPart >= last {
-			return update(ctx, part, h, 0, kvLog{db}, name, nil)
+			return update(ctx, part, h, 0, kvLog{kv: db}, name, nil)
 		}
-		if err := update(ctx, part, h, h+buildPart, kvLog{db}, next, nil); err != nil {
+		if err := update(ctx, part, h, h+buildPart, kvLog{kv: db}, next, nil); err != nil {
 			return err
 		}
 		if err := os.Rename(next, part); err != nil {
@@ -58,6 +58,10 @@ func Build(ctx context.Context, db hkv.KV, name string) error {
 		}
 	}
 }
+
+// splitFrom is the fewest log records read in two halves at once (a
+// variable for tests).
+var splitFrom uint64 = 1 << 12
 
 // buildPart is how many log records a part of a build reads. At 100k
 // sources (9 million records) a build at once held 505 MiB in 11–13 s;
@@ -72,51 +76,73 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 	// Every value's encoding is copied into an arena of large chunks (a
 	// value is a chunk, an offset and a length), and quads keep Cayley's
 	// ids in 32 bits, renumbered in place; log records are decoded without
-	// allocating. The build holds little more than the index it writes,
-	// and makes almost no garbage, so a large store's build is not
-	// doubled by the collector's headroom.
-	type node struct {
-		id, chunk, off, len uint32
-	}
+	// allocating. The build holds little more than the index it writes
+	// (and its quads twice while it merges them), and makes almost no
+	// garbage, so a large store's build is not doubled by the collector's
+	// headroom. The log is read in two halves at once, each sorted on its
+	// own core, then merged.
 	var (
-		nodes []node
-		arena arena
-		spo   [][4]uint32
-		maxID uint64
+		halves [2]logPart
+		size   uint64
+		maxID  uint64
 	)
 	// Cayley counts the live quads: room for them at once.
 	err := hkv.View(ctx, db, func(tx hkv.Tx) error {
 		if raw, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("size")}); err == nil && len(raw) == 8 {
-			size := binary.LittleEndian.Uint64(raw)
+			size = binary.LittleEndian.Uint64(raw)
 			if upTo > 0 {
 				size = min(size, upTo)
 			}
-			spo = make([][4]uint32, 0, size)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	_, err = kvLog{db}.records(ctx, 0, upTo, func(id uint32, value []byte) {
-		chunk, off := arena.add(value)
-		nodes = append(nodes, node{id, chunk, off, uint32(len(value))})
-		maxID = max(maxID, uint64(id))
-	}, func(q [4]uint32) { spo = append(spo, q) })
+	last := upTo
+	if last == 0 {
+		if last, err = Horizon(ctx, db); err != nil {
+			return err
+		}
+	}
+	parts := kvLog{kv: db}.halves(0, last)
+	if last < splitFrom {
+		parts = [2]logHalf{{kvLog{kv: db}, 0, upTo}}
+	}
+	err = bothHalves(func(i int) error {
+		if parts[i].log.kv == nil {
+			return nil
+		}
+		return halves[i].read(ctx, parts[i], size/2+size/8)
+	})
 	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The second half's values keep their encodings in its own chunks.
+	arena := halves[0].arena
+	for i := range halves[1].nodes {
+		halves[1].nodes[i].chunk += uint32(len(arena.chunks))
+	}
+	arena.chunks = append(arena.chunks, halves[1].arena.chunks...)
 	enc := func(n node) []byte { return arena.chunks[n.chunk][n.off : n.off+n.len] }
-	slices.SortFunc(nodes, func(a, b node) int { return bytes.Compare(enc(a), enc(b)) })
+	byEnc := func(a, b node) int { return bytes.Compare(enc(a), enc(b)) }
+	bothHalves(func(i int) error {
+		slices.SortFunc(halves[i].nodes, byEnc)
+		return nil
+	})
+	nodes := mergeSorted(halves[0].nodes, halves[1].nodes, byEnc)
+	halves[0].nodes, halves[1].nodes = nil, nil
+	maxID = max(halves[0].maxID, halves[1].maxID)
+	nquads := len(halves[0].spo) + len(halves[1].spo)
 	// One number per distinct value, should the log hold a value twice.
 	// Cayley numbers every log record in turn, so ids are dense unless
 	// many records were removed: then a map.
 	var number func(id uint32) uint32
 	var set func(id, n uint32)
-	if maxID <= 4*uint64(len(nodes)+len(spo))+1024 && !sparseIDs {
+	if maxID <= 4*uint64(len(nodes)+nquads)+1024 && !sparseIDs {
 		table := make([]uint32, maxID+1)
 		number = func(id uint32) uint32 {
 			if uint64(id) > maxID {
@@ -138,21 +164,31 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 		set(n.id, uint32(len(unique)))
 	}
 	nodes = unique
-	for i := range spo {
-		for k := range 4 {
-			id := spo[i][k]
-			if id == 0 {
-				continue
+	// The map, if one, is only read from here on.
+	err = bothHalves(func(i int) error {
+		spo := halves[i].spo
+		for j := range spo {
+			for k := range 4 {
+				id := spo[j][k]
+				if id == 0 {
+					continue
+				}
+				d := number(id)
+				if d == 0 {
+					return fmt.Errorf("read the store's log: a quad refers to value %d, which is missing", id)
+				}
+				spo[j][k] = d
 			}
-			d := number(id)
-			if d == 0 {
-				return fmt.Errorf("read the store's log: quad %d refers to value %d, which is missing", i, id)
-			}
-			spo[i][k] = d
 		}
+		slices.SortFunc(spo, byOrder(orderSPO))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	number, set = nil, nil
-	slices.SortFunc(spo, byOrder(orderSPO))
+	spo := mergeSorted(halves[0].spo, halves[1].spo, byOrder(orderSPO))
+	halves[0].spo, halves[1].spo = nil, nil
 	// The two permutations sort independently: one on each core.
 	var ops, ls []uint32
 	done := make(chan struct{})
@@ -205,6 +241,56 @@ func buildPrefix(ctx context.Context, db hkv.KV, name string, upTo uint64) error
 		out.u32s(st)
 	}
 	return out.commit()
+}
+
+// node is a value read from the log: its id, and where its encoding is
+// in the arena.
+type node struct {
+	id, chunk, off, len uint32
+}
+
+// logPart is what is read of a part of the log.
+type logPart struct {
+	nodes []node
+	arena arena
+	spo   [][4]uint32
+	maxID uint64
+}
+
+// read reads the records of half, with room for quads of them.
+func (p *logPart) read(ctx context.Context, half logHalf, quads uint64) error {
+	p.spo = make([][4]uint32, 0, quads)
+	_, err := half.log.records(ctx, half.h, half.upTo, func(id uint32, value []byte) {
+		chunk, off := p.arena.add(value)
+		p.nodes = append(p.nodes, node{id, chunk, off, uint32(len(value))})
+		p.maxID = max(p.maxID, uint64(id))
+	}, func(q [4]uint32) { p.spo = append(p.spo, q) })
+	return err
+}
+
+// bothHalves runs fn(0) and fn(1) at once and returns the first error.
+func bothHalves(fn func(i int) error) error {
+	errc := make(chan error, 1)
+	go func() { errc <- fn(1) }()
+	err := fn(0)
+	if err1 := <-errc; err == nil {
+		err = err1
+	}
+	return err
+}
+
+// mergeSorted returns the elements of a and b, each sorted by cmp, in order; of
+// equal ones, a's first.
+func mergeSorted[T any](a, b []T, cmp func(x, y T) int) []T {
+	out := make([]T, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // file is an index file being written: a temporary file renamed into

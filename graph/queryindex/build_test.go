@@ -94,4 +94,25 @@ func testBuild(t *testing.T, backend string) {
 			t.Fatalf("the index built in parts of %d log records (%d bytes) differs from the one built at once (%d bytes)", n, len(parts), len(dense))
 		}
 	}
+	// The log read whole, or in two halves at once however small, whole
+	// or in parts: the same index.
+	restore = queryindex.SplitLogFrom(1 << 62)
+	whole := build()
+	restore()
+	if !bytes.Equal(dense, whole) {
+		t.Fatalf("the index built from the log read whole (%d bytes) differs from the one built by default (%d bytes)", len(whole), len(dense))
+	}
+	for _, n := range []uint64{0, 500} {
+		restore = queryindex.SplitLogFrom(1)
+		restoreParts := func() {}
+		if n > 0 {
+			restoreParts = queryindex.BuildParts(n)
+		}
+		halves := build()
+		restore()
+		restoreParts()
+		if !bytes.Equal(whole, halves) {
+			t.Fatalf("the index built from the log read in halves, in parts of %d records (0: at once) (%d bytes) differs from the one read whole (%d bytes)", n, len(halves), len(whole))
+		}
+	}
 }

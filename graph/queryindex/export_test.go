@@ -22,3 +22,11 @@ func BuildParts(n uint64) (restore func()) {
 	buildPart = n
 	return func() { buildPart = old }
 }
+
+// SplitLogFrom makes Build read the log in two halves from n records on,
+// until the returned function restores the default.
+func SplitLogFrom(n uint64) (restore func()) {
+	old := splitFrom
+	splitFrom = n
+	return func() { splitFrom = old }
+}

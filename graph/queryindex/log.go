@@ -24,7 +24,12 @@ var logBucket = []byte("log")
 
 // kvLog reads Cayley's log in a key-value store: from a record on, by a
 // seek on bolt and bbolt, elsewhere (leveldb) by scanning the log's keys.
-type kvLog struct{ kv hkv.KV }
+type kvLog struct {
+	kv hkv.KV
+	// keys, where set, bounds the keys a leveldb log is read between:
+	// from keys[0] on, and before keys[1] (see halves)
+	keys [2][]byte
+}
 
 // inOrder tells whether since reads records in id order (bolt and bbolt;
 // leveldb's keys, as hidalgo encodes them, are not in that order).
@@ -68,6 +73,12 @@ func (l kvLog) since(ctx context.Context, h, upTo uint64, fn func([]byte) error)
 			// extends another
 			r.Limit = append(logKey(greatestKeyUpTo(upTo)), 0)
 		}
+		if from := l.keys[0]; from != nil && bytes.Compare(from, r.Start) > 0 {
+			r.Start = from
+		}
+		if to := l.keys[1]; to != nil && bytes.Compare(to, r.Limit) < 0 {
+			r.Limit = to
+		}
 		it := db.LevelDB.NewIterator(r, nil)
 		defer it.Release()
 		var id []byte
@@ -95,6 +106,28 @@ func (l kvLog) since(ctx context.Context, h, upTo uint64, fn func([]byte) error)
 		}
 		return it.Err()
 	})
+}
+
+// logHalf is half of a reading of the log: its records with ids in
+// (h, upTo] that log reads.
+type logHalf struct {
+	log     kvLog
+	h, upTo uint64
+}
+
+// halves splits the reading of the log's records in (h, upTo] (upTo > 0)
+// in two, to be read at once: by id where the log is read in id order,
+// else (leveldb) at the key of the middle id, each half still taking only
+// the ids in the range.
+func (l kvLog) halves(h, upTo uint64) [2]logHalf {
+	mid := h + (upTo-h)/2
+	if _, ok := l.kv.(*levelkv.DB); ok {
+		split := logKey(mid + 1)
+		first, second := l, l
+		first.keys[1], second.keys[0] = split, split
+		return [2]logHalf{{first, h, upTo}, {second, h, upTo}}
+	}
+	return [2]logHalf{{l, h, mid}, {l, mid, upTo}}
 }
 
 // records calls value with the id and encoding (valid during the call) of

@@ -34,7 +34,7 @@ func Update(ctx context.Context, base string, h uint64, db hkv.KV, name string) 
 	if err != nil {
 		return err
 	}
-	return update(ctx, base, h, 0, kvLog{db}, name, removed)
+	return update(ctx, base, h, 0, kvLog{kv: db}, name, removed)
 }
 
 const freshBit = 1 << 31
