@@ -36,12 +36,31 @@ type sortedPuts struct {
 	cur       []sortedPair   // the stage's puts
 	stageSize int            // the puts a stage is expected to hold
 	spare     [][]sortedPair // the memory of stages written
-	work      chan []sortedPair
+	work      chan stage
 	done      chan stagesWritten
 	stop      atomic.Bool // set by abandon: the stages left are not written
 }
 
-type sortedPair struct{ key, value []byte }
+// sortedPair is a key put and its value, which follows it in
+// blocks[block]: it holds no pointer, for the collector to scan in each
+// of its cycles (a batch's stages are a fifth of the heap).
+type sortedPair struct{ block, off, keyLen, valueLen uint32 }
+
+// stage is the puts of a stage, with the blocks they are in.
+type stage struct {
+	pairs  []sortedPair
+	blocks [][]byte
+}
+
+func (st stage) key(p sortedPair) []byte {
+	return st.blocks[p.block][p.off : p.off+p.keyLen]
+}
+
+func (st stage) pair(i int) (key, value []byte) {
+	p := st.pairs[i]
+	b, k := st.blocks[p.block], p.off+p.keyLen
+	return b[p.off:k], b[k : k+p.valueLen]
+}
 
 // stagesWritten is what the writing goroutine hands back.
 type stagesWritten struct {
@@ -94,10 +113,10 @@ func (p *sortedPuts) takeSpare() []sortedPair {
 	return s[:0]
 }
 
-// put keeps bucket's key as hidalgo lays it out, in p's blocks, and the
-// value as it is: it stays the transaction's until it ends.
+// put keeps bucket's key as hidalgo lays it out in p's blocks, and the
+// value after it.
 func (p *sortedPuts) put(bucket, key, value []byte) {
-	n := 2*(len(bucket)+len(key)) + 1 // the longest the key can be, escaped
+	n := 2*(len(bucket)+len(key)) + 1 + len(value) // the longest the key can be, escaped
 	if p.used == 0 || len(p.blocks[p.used-1])+n > cap(p.blocks[p.used-1]) {
 		if p.used == len(p.blocks) || cap(p.blocks[p.used]) < n {
 			p.blocks = slices.Insert(p.blocks, p.used, make([]byte, 0, max(n, 1<<20)))
@@ -108,7 +127,9 @@ func (p *sortedPuts) put(bucket, key, value []byte) {
 	b := &p.blocks[p.used-1]
 	start := len(*b)
 	*b = levelkv.AppendKey(*b, bucket, key)
-	p.cur = append(p.cur, sortedPair{(*b)[start:len(*b):len(*b)], value})
+	keyLen := len(*b) - start
+	*b = append(*b, value...)
+	p.cur = append(p.cur, sortedPair{uint32(p.used - 1), uint32(start), uint32(keyLen), uint32(len(value))})
 }
 
 func (p *sortedPuts) stage() {
@@ -116,25 +137,30 @@ func (p *sortedPuts) stage() {
 		return
 	}
 	if p.work == nil {
-		p.work, p.done = make(chan []sortedPair, 8), make(chan stagesWritten, 1)
+		p.work, p.done = make(chan stage, 8), make(chan stagesWritten, 1)
 		go p.write(p.tx, p.work, p.done)
 	}
-	p.work <- p.cur
+	p.work <- p.ended()
 	p.cur = slices.Grow(p.takeSpare(), p.stageSize)
 }
 
 // write sorts and writes each stage it receives, then, once the stages
 // end, hands them back.
-func (p *sortedPuts) write(tx *leveldb.Transaction, work <-chan []sortedPair, done chan<- stagesWritten) {
+func (p *sortedPuts) write(tx *leveldb.Transaction, work <-chan stage, done chan<- stagesWritten) {
 	var w stagesWritten
-	for pairs := range work {
+	for st := range work {
 		if w.err == nil && !p.stop.Load() {
-			w.err = writeSorted(tx, pairs)
+			w.err = writeSorted(tx, st)
 		}
-		clear(pairs) // the values are the transaction's
-		w.stages = append(w.stages, pairs)
+		w.stages = append(w.stages, st.pairs)
 	}
 	done <- w
+}
+
+// ended returns the current stage. Its blocks are a copy of the slice:
+// the last is filled further as the next stage goes on.
+func (p *sortedPuts) ended() stage {
+	return stage{p.cur, slices.Clone(p.blocks[:p.used])}
 }
 
 // end writes the last stage and waits for the others: the transaction
@@ -146,7 +172,7 @@ func (p *sortedPuts) end() error {
 	p.on = false
 	var err error
 	if len(p.cur) > 0 {
-		err = writeSorted(p.tx, p.cur)
+		err = writeSorted(p.tx, p.ended())
 	}
 	p.keep()
 	if werr := p.wait(); err == nil {
@@ -170,7 +196,6 @@ func (p *sortedPuts) abandon() {
 // keep keeps the memory of the current stage for the next transaction.
 func (p *sortedPuts) keep() {
 	if p.cur != nil {
-		clear(p.cur) // the values are the transaction's
 		p.spare = append(p.spare, p.cur[:0])
 		p.cur = nil
 	}
@@ -187,17 +212,19 @@ func (p *sortedPuts) wait() error {
 	return w.err
 }
 
-// writeSorted writes pairs in order; of equal keys the last put wins (a
-// stable sort keeps them in the order they were put).
-func writeSorted(tx *leveldb.Transaction, pairs []sortedPair) error {
-	slices.SortStableFunc(pairs, func(x, y sortedPair) int { return bytes.Compare(x.key, y.key) })
+// writeSorted writes a stage's puts in order; of equal keys the last put
+// wins (a stable sort keeps them in the order they were put).
+func writeSorted(tx *leveldb.Transaction, st stage) error {
+	pairs := st.pairs
+	slices.SortStableFunc(pairs, func(x, y sortedPair) int { return bytes.Compare(st.key(x), st.key(y)) })
 	n := 0
 	for i, p := range pairs {
-		if i+1 < len(pairs) && bytes.Equal(p.key, pairs[i+1].key) {
+		if i+1 < len(pairs) && bytes.Equal(st.key(p), st.key(pairs[i+1])) {
 			continue
 		}
 		pairs[n] = p
 		n++
 	}
-	return tx.PutSorted(n, func(i int) ([]byte, []byte) { return pairs[i].key, pairs[i].value })
+	st.pairs = pairs[:n]
+	return tx.PutSorted(n, st.pair)
 }
