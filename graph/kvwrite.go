@@ -726,6 +726,7 @@ type kvTx struct {
 	buckets   map[string]kvBucket
 	pageSize  int
 	slab      []byte // backs the keys and values put; see alloc
+	slabChunk []byte // the chunk slab is the rest of
 	live      liveScratch
 	// release lets go of the store's pages the transaction has read
 	// through bolt's map, as it goes (see package boltmap): a batch opens
@@ -796,6 +797,12 @@ func (tx *kvTx) del(bucket, key []byte) error {
 }
 
 func (tx *kvTx) put(bucket, key, value []byte) error {
+	if p := tx.sorted; p != nil && p.on && !bytes.Equal(bucket, metaBucketName) {
+		p.put(bucket, key, value)
+		// It copied what was allocated for it (see alloc).
+		tx.slab = tx.slabChunk
+		return nil
+	}
 	b, err := tx.open(bucket)
 	if err != nil {
 		return err
@@ -820,10 +827,12 @@ func (tx *kvTx) open(name []byte) (kvBucket, error) {
 
 // alloc returns n bytes that stay valid until the transaction ends, as
 // bolt requires of what is put; they come from large slabs, since a batch
-// puts millions of small keys and values.
+// puts millions of small keys and values. Leveldb's sorted puts copy what
+// they are given, so there the slab is used again from put to put.
 func (tx *kvTx) alloc(n int) []byte {
 	if n > len(tx.slab) {
 		tx.slab = make([]byte, max(n, 1<<20))
+		tx.slabChunk = tx.slab
 	}
 	b := tx.slab[:n:n]
 	tx.slab = tx.slab[n:]
