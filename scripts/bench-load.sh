@@ -2,12 +2,16 @@
 # Measures load throughput of claimgraph against Cayley's own loader on the
 # same generated corpus and backend, and prints a table with the ratio.
 #   scripts/bench-load.sh [SOURCES] [BACKEND]     (defaults: 10000 leveldb)
+# The two loads alternate $RUNS times (default 3), each into fresh stores,
+# and the table gives the medians: on a shared machine a load's time drifts
+# by a quarter from minute to minute.
 # BACKEND postgres loads into two fresh databases on the server named by
 # $CLAIMGRAPH_TEST_POSTGRES (e.g. eval "$(scripts/pg-start.sh)"); psql is
 # used to create, measure and drop them.
 set -euo pipefail
 sources=${1:-10000}
 backend=${2:-leveldb}
+runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,14 +44,37 @@ else
   size() { du -sm "$1" | cut -f1; }
 fi
 cg_backend=(--backend "$backend"); [ "$backend" = postgres ] && cg_backend=()
-read -r cg_s cg_kb < <(secs "$work/claimgraph" load "${cg_backend[@]}" --db "$cg_db" "$work/corpus")
-"$work/claimgraph" dump --db "$cg_db" > "$work/quads.nq"
-quads=$(wc -l < "$work/quads.nq")
-read -r cy_s cy_kb < <(secs "$work/cayley" load --init --db "$backend" --dbpath "$cy_db" -i "$work/quads.nq")
+fresh() {
+  if [ "$backend" = postgres ]; then
+    for d in cgbench_cg cgbench_cy; do psql -q "$server" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" -c "CREATE DATABASE $d"; done
+  else
+    rm -rf "$cg_db" "$cy_db"
+  fi
+}
+cg_runs=(); cy_runs=()
+for i in $(seq "$runs"); do
+  fresh
+  cg_runs+=("$(secs "$work/claimgraph" load "${cg_backend[@]}" --db "$cg_db" "$work/corpus")")
+  if [ "$i" = 1 ]; then
+    # Cayley loads the quads claimgraph wrote.
+    "$work/claimgraph" dump --db "$cg_db" > "$work/quads.nq"
+    quads=$(wc -l < "$work/quads.nq")
+  fi
+  cy_runs+=("$(secs "$work/cayley" load --init --db "$backend" --dbpath "$cy_db" -i "$work/quads.nq")")
+  printf 'run %d: claimgraph %s s, cayley %s s\n' "$i" "${cg_runs[-1]%% *}" "${cy_runs[-1]%% *}" >&2
+done
+# the median of the seconds, and of the peak RSS, of a list of "seconds KB"
+median() {
+  local m=$(( ($# + 1) / 2 ))
+  echo "$(printf '%s\n' "$@" | cut -d' ' -f1 | sort -n | sed -n "${m}p")" \
+    "$(printf '%s\n' "$@" | cut -d' ' -f2 | sort -n | sed -n "${m}p")"
+}
+read -r cg_s cg_kb < <(median "${cg_runs[@]}")
+read -r cy_s cy_kb < <(median "${cy_runs[@]}")
 cg_size=$(size "$cg_db")
 cy_size=$(size "$cy_db")
 
-printf '%s sources, %s records, %s quads, backend %s, %s cores\n' "$sources" "$records" "$quads" "$backend" "$(nproc)"
+printf '%s sources, %s records, %s quads, backend %s, %s cores, medians of %s alternating runs\n' "$sources" "$records" "$quads" "$backend" "$(nproc)" "$runs"
 printf '| loader | time | records/s | quads/s | peak RSS | size on disk |\n|---|---|---|---|---|---|\n'
 row() { awk -v n="$1" -v s="$2" -v r="$records" -v q="$quads" -v kb="$3" -v mb="$4" \
   'BEGIN { printf "| %s | %.1f s | %.0f | %.0f | %.0f MiB | %d MiB |\n", n, s, r/s, q/s, kb/1024, mb }'; }
