@@ -7,8 +7,10 @@
 package leveldb
 
 import (
+	"bufio"
 	"fmt"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/syndtr/goleveldb/leveldb/cache"
@@ -305,13 +307,20 @@ func (t *tOps) create() (*tWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	bw := tableBuffers.Get().(*bufio.Writer)
+	bw.Reset(fw)
 	return &tWriter{
 		t:  t,
 		fd: fd,
 		w:  fw,
-		tw: table.NewWriter(fw, t.s.o.Options),
+		bw: bw,
+		tw: table.NewWriter(bw, t.s.o.Options),
 	}, nil
 }
+
+// tableBuffers buffer what the tables being written write: the table
+// writer writes each block (4 KiB) by itself. (An addition to goleveldb.)
+var tableBuffers = sync.Pool{New: func() interface{} { return bufio.NewWriterSize(nil, 256<<10) }}
 
 // Builds table from src iterator.
 func (t *tOps) createFrom(src iterator.Iterator) (f *tFile, n int, err error) {
@@ -476,6 +485,7 @@ type tWriter struct {
 
 	fd storage.FileDesc
 	w  storage.Writer
+	bw *bufio.Writer // buffers w
 	tw *table.Writer
 
 	first, last []byte
@@ -497,6 +507,11 @@ func (w *tWriter) empty() bool {
 
 // Closes the storage.Writer.
 func (w *tWriter) close() {
+	if w.bw != nil {
+		w.bw.Reset(nil)
+		tableBuffers.Put(w.bw)
+		w.bw = nil
+	}
 	if w.w != nil {
 		w.w.Close()
 		w.w = nil
@@ -508,6 +523,9 @@ func (w *tWriter) finish() (f *tFile, err error) {
 	defer w.close()
 	err = w.tw.Close()
 	if err != nil {
+		return
+	}
+	if err = w.bw.Flush(); err != nil {
 		return
 	}
 	if !w.t.noSync {
