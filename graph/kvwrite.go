@@ -277,15 +277,16 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 		_, b.nodes = findValues(quads, dirs)
 	} else {
 		half := len(quads) / 2
-		var later []*kvNode
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_, later = findValues(quads[half:], dirs[4*half:])
-		}()
 		var byHash map[refs.ValueHash]*kvNode
-		byHash, b.nodes = findValues(quads[:half], dirs[:4*half])
-		<-done
+		var later []*kvNode
+		inHalves(func(second bool) error {
+			if second {
+				_, later = findValues(quads[half:], dirs[4*half:])
+			} else {
+				byHash, b.nodes = findValues(quads[:half], dirs[:4*half])
+			}
+			return nil
+		})
 		for _, n := range later {
 			if first := byHash[n.hash]; first != nil {
 				first.count += n.count
@@ -302,6 +303,18 @@ func (b *kvBatch) values(quads []quad.Quad) []*kvNode {
 	}
 	slices.SortFunc(b.nodes, func(x, y *kvNode) int { return bytes.Compare(x.hash[:], y.hash[:]) })
 	return dirs
+}
+
+// inHalves runs fn for the first half of some work here and for the
+// second on another core, and returns the first error.
+func inHalves(fn func(second bool) error) error {
+	errc := make(chan error, 1)
+	go func() { errc <- fn(true) }()
+	err := fn(false)
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
 }
 
 // valuesShare is the fewest quads worth a core of their own to hash (a
@@ -369,12 +382,12 @@ func (b *kvBatch) number() error {
 	}
 	if b.tx.reader != nil && len(nodes) >= 2*numberShare {
 		half := len(nodes) / 2
-		errc := make(chan error, 1)
-		go func() { errc <- readStored(nodes[half:], b.tx.reader()) }()
-		err := readStored(nodes[:half], b.tx.reader())
-		if werr := <-errc; err == nil {
-			err = werr
-		}
+		err := inHalves(func(second bool) error {
+			if second {
+				return readStored(nodes[half:], b.tx.reader())
+			}
+			return readStored(nodes[:half], b.tx.reader())
+		})
 		if err != nil {
 			return err
 		}
@@ -453,9 +466,11 @@ func readStored(nodes []*kvNode, get func(bucket, key []byte) ([]byte, error)) e
 // the batch's quads took half of this).
 func (b *kvBatch) chooseLinks(nquads int, dirs []*kvNode) error {
 	byLabel := labelsTogether(nquads, dirs)
-	seen := make(map[[4]uint64]struct{}, nquads)
+	var seen map[[4]uint64]struct{}
 	if byLabel {
 		seen = make(map[[4]uint64]struct{}, 64)
+	} else {
+		seen = make(map[[4]uint64]struct{}, nquads)
 	}
 	b.links = make([][4]uint64, 0, nquads)
 	for i := range nquads {

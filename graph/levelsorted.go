@@ -31,7 +31,7 @@ import (
 type sortedPuts struct {
 	on        bool
 	tx        *leveldb.Transaction
-	blocks    [][]byte // the keys; blocks[used-1] is being filled
+	blocks    [][]byte // the keys and values; blocks[used-1] is being filled
 	used      int
 	cur       []sortedPair   // the stage's puts
 	stageSize int            // the puts a stage is expected to hold
@@ -116,7 +116,7 @@ func (p *sortedPuts) takeSpare() []sortedPair {
 // put keeps bucket's key as hidalgo lays it out in p's blocks, and the
 // value after it.
 func (p *sortedPuts) put(bucket, key, value []byte) {
-	n := 2*(len(bucket)+len(key)) + 1 + len(value) // the longest the key can be, escaped
+	n := 2*(len(bucket)+len(key)) + 1 + len(value) // the most the key, escaped, and value take
 	if p.used == 0 || len(p.blocks[p.used-1])+n > cap(p.blocks[p.used-1]) {
 		if p.used == len(p.blocks) || cap(p.blocks[p.used]) < n {
 			p.blocks = slices.Insert(p.blocks, p.used, make([]byte, 0, max(n, 1<<20)))
