@@ -52,3 +52,5 @@ require (
 )
 
 replace github.com/syndtr/goleveldb => ./graph/levelkv/goleveldb
+
+replace github.com/boltdb/bolt => ./graph/boltdb

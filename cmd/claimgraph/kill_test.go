@@ -76,7 +76,8 @@ func byRecord(t *testing.T, dir string) map[string][]string {
 // must open and hold only whole records (each exactly as in the
 // uninterrupted load), and re-running the load must converge to exactly
 // the uninterrupted graph. Trials take turns on the default backend,
-// leveldb and PostgreSQL (when a server is configured; see graph/pgtest).
+// leveldb, bolt (whose copy in graph/boltdb writes pages its own way) and
+// PostgreSQL (when a server is configured; see graph/pgtest).
 // More trials: go test ./cmd/claimgraph -run Kill -kill.trials=200.
 func TestKillDuringLoad(t *testing.T) {
 	if testing.Short() {
@@ -93,7 +94,7 @@ func TestKillDuringLoad(t *testing.T) {
 		}
 		return child("load", "--batch", "20", "--backend", backend, "--db", db, corpus)
 	}
-	backends := []string{graph.DefaultBackend, "leveldb"}
+	backends := []string{graph.DefaultBackend, "leveldb", "bolt"}
 	if os.Getenv(pgtest.Env) != "" {
 		backends = append(backends, "postgres")
 	} else {
