@@ -54,3 +54,5 @@ require (
 replace github.com/syndtr/goleveldb => ./graph/levelkv/goleveldb
 
 replace github.com/boltdb/bolt => ./graph/boltdb
+
+replace go.etcd.io/bbolt => ./graph/bbolt
