@@ -15,6 +15,7 @@ type node struct {
 	spilled    bool
 	key        []byte
 	pgid       pgid
+	overflow   uint32 // of the page at pgid, which so need not be read again to free it
 	parent     *node
 	children   nodes
 	inodes     inodes
@@ -174,6 +175,7 @@ func (n *node) del(key []byte) {
 // read initializes the node from a page.
 func (n *node) read(p *page) {
 	n.pgid = p.id
+	n.overflow = p.overflow
 	n.isLeaf = ((p.flags & leafPageFlag) != 0)
 	n.inodes = make(inodes, int(p.count))
 
@@ -199,6 +201,18 @@ func (n *node) read(p *page) {
 	} else {
 		n.key = nil
 	}
+}
+
+// page is the header of the page the node was read from, as the freelist
+// frees it: read when the node was, since a large transaction's reads may
+// have let go of the page itself meanwhile (claimgraph's graph/boltmap),
+// and touching it again at the commit would read it back in.
+func (n *node) page() *page {
+	flags := uint16(branchPageFlag)
+	if n.isLeaf {
+		flags = leafPageFlag
+	}
+	return &page{id: n.pgid, flags: flags, overflow: n.overflow}
 }
 
 // write writes the items onto one or more pages.
@@ -374,7 +388,7 @@ func (n *node) spill() error {
 	for _, node := range nodes {
 		// Add node's page to the freelist if it's not new.
 		if node.pgid > 0 {
-			tx.db.freelist.free(tx.meta.txid, tx.page(node.pgid))
+			tx.db.freelist.free(tx.meta.txid, node.page())
 			node.pgid = 0
 		}
 
@@ -389,6 +403,7 @@ func (n *node) spill() error {
 			panic(fmt.Sprintf("pgid (%d) above high water mark (%d)", p.id, tx.meta.pgid))
 		}
 		node.pgid = p.id
+		node.overflow = p.overflow
 		node.write(p)
 		node.spilled = true
 
@@ -567,7 +582,7 @@ func (n *node) dereference() {
 // free adds the node's underlying page to the freelist.
 func (n *node) free() {
 	if n.pgid != 0 {
-		n.bucket.tx.db.freelist.free(n.bucket.tx.meta.txid, n.bucket.tx.page(n.pgid))
+		n.bucket.tx.db.freelist.free(n.bucket.tx.meta.txid, n.page())
 		n.pgid = 0
 	}
 }
