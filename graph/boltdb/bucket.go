@@ -42,7 +42,7 @@ type Bucket struct {
 	rootNode *node              // materialized node for the root page.
 	nodes    map[pgid]*node     // node cache
 
-	// putCursor is the cursor Put and Delete reuse, so that its stack is
+	// putCursor is the cursor Put and spill reuse, so that its stack is
 	// not allocated anew for every key.
 	putCursor *Cursor
 
@@ -91,7 +91,7 @@ func (b *Bucket) Writable() bool {
 // Cursor creates a cursor associated with the bucket.
 // The cursor is only valid as long as the transaction is open.
 // Do not use a cursor after the transaction is closed.
-// reusedCursor is the bucket's cursor for Put and Delete, its stack
+// reusedCursor is the bucket's cursor for Put and spill, its stack
 // emptied: a cursor's stack is only read while the cursor moves.
 func (b *Bucket) reusedCursor() *Cursor {
 	b.tx.stats.CursorCount++
