@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +20,7 @@ import (
 // quads of one record read from N-Quads (Quads), or the id of a record to
 // remove (Remove). Exactly one field is set.
 type Change struct {
-	Record *Record
+	Record *claim.Record
 	Quads  *QuadSet
 	Remove string
 }
@@ -45,17 +46,17 @@ type QuadSet struct {
 func (qs *QuadSet) facts() []quad.Quad {
 	var out []quad.Quad
 	var text strings.Builder
-	for _, q := range normalise(append([]quad.Quad(nil), qs.Quads...)) {
-		if q.Predicate == PredHash {
+	for _, q := range claim.Normalise(append([]quad.Quad(nil), qs.Quads...)) {
+		if q.Predicate == claim.PredHash {
 			continue
 		}
 		out = append(out, q)
-		k := quadKey(q)
+		k := claim.QuadKey(q)
 		text.WriteString(strings.Join(k[:], "\x00") + "\n")
 	}
-	n := Node(qs.ID)
-	out = append(out, quad.Quad{Subject: n, Predicate: PredHash, Object: quad.String(hashOf([]byte(text.String()))), Label: n})
-	return normalise(out)
+	n := claim.Node(qs.ID)
+	out = append(out, quad.Quad{Subject: n, Predicate: claim.PredHash, Object: quad.String(claim.HashOf([]byte(text.String()))), Label: n})
+	return claim.Normalise(out)
 }
 
 // Outcome says what Apply did with one change.
@@ -157,11 +158,11 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		todo = append(todo, i)
 		ov.hidden[id] = true
 		for _, k := range c.keys() {
-			ov.pending[k.key] = append(ov.pending[k.key], candidate{rankOf(k.pred), id})
+			ov.pending[k.Key] = append(ov.pending[k.Key], candidate{rankOf(k.Pred), id})
 		}
 	}
 	var replaced []string
-	var records []*Record
+	var records []*claim.Record
 	for _, i := range todo {
 		if res.Outcomes[i] != Added {
 			replaced = append(replaced, ids[i])
@@ -197,7 +198,7 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 	// were read and derived again all the same: 17 s of 70 for 10,000
 	// sources into a store of 100,000.)
 	for k := range changedKeys {
-		if after, _ := ov.lookup(k); after == ov.before[k].id {
+		if after, _ := ov.Lookup(k); after == ov.before[k].id {
 			delete(changedKeys, k)
 		}
 	}
@@ -281,10 +282,10 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 // answer, which does not depend on their order.
 func deriveAll(ov *overlay, changes []Change, todo []int) [][]quad.Quad {
 	out := make([][]quad.Quad, len(todo))
-	derive := func(j int, res resolver) {
+	derive := func(j int, res claim.Resolver) {
 		switch c := changes[todo[j]]; {
 		case c.Record != nil:
-			out[j] = c.Record.facts(res)
+			out[j] = c.Record.Facts(res)
 		case c.Quads != nil:
 			out[j] = c.Quads.facts()
 		}
@@ -318,13 +319,13 @@ const deriveShare = 64
 // lockedResolver lets goroutines take turns at a resolver.
 type lockedResolver struct {
 	mu sync.Mutex
-	r  resolver
+	r  claim.Resolver
 }
 
-func (l *lockedResolver) lookup(k string) (string, bool) {
+func (l *lockedResolver) Lookup(k string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.r.lookup(k)
+	return l.r.Lookup(k)
 }
 
 // refreshChunk is how many changed dependents of a batch are written in
@@ -359,10 +360,10 @@ func (s *Store) refresh(ctx context.Context, ids []string, res *Result) error {
 func (c Change) hash() string {
 	switch {
 	case c.Record != nil:
-		return hashOf(c.Record.canonical())
+		return claim.HashOf(c.Record.Canonical())
 	case c.Quads != nil:
 		for _, q := range c.Quads.facts() {
-			if q.Predicate == PredHash {
+			if q.Predicate == claim.PredHash {
 				return quad.NativeOf(q.Object).(string)
 			}
 		}
@@ -370,16 +371,16 @@ func (c Change) hash() string {
 	return ""
 }
 
-func (c Change) keys() []key {
+func (c Change) keys() []claim.Key {
 	switch {
 	case c.Record != nil:
-		return c.Record.keys()
+		return c.Record.Keys()
 	case c.Quads != nil:
-		var out []key
+		var out []claim.Key
 		for _, q := range c.Quads.Quads {
 			if rankOf(q.Predicate) >= 0 {
 				if s, ok := q.Object.(quad.String); ok {
-					out = append(out, key{q.Predicate.(quad.IRI), string(s)})
+					out = append(out, claim.Key{Pred: q.Predicate.(quad.IRI), Key: string(s)})
 				}
 			}
 		}
@@ -393,11 +394,11 @@ func (c Change) keys() []key {
 func (s *Store) dependentIDs(ctx context.Context, ov *overlay, keys map[string]bool) ([]string, error) {
 	var refs []quad.Value
 	for k := range keys {
-		refs = append(refs, refValue(k))
+		refs = append(refs, claim.RefValue(k))
 	}
 	ids := map[string]bool{}
-	err := s.matchAny(ctx, quad.Object, refs, map[quad.Direction]quad.Value{quad.Predicate: PredRef}, func(q quad.Quad) {
-		if id, ok := IDOf(q.Label); ok && !ov.hidden[id] {
+	err := s.matchAny(ctx, quad.Object, refs, map[quad.Direction]quad.Value{quad.Predicate: claim.PredRef}, func(q quad.Quad) {
+		if id, ok := claim.IDOf(q.Label); ok && !ov.hidden[id] {
 			ids[id] = true
 		}
 	})
@@ -431,7 +432,7 @@ func (s *Store) rederive(ctx context.Context, ov *overlay, ids []string) ([]rewr
 		if rec == nil {
 			continue
 		}
-		nw := rec.facts(ov)
+		nw := rec.Facts(ov)
 		if !sameQuads(old, nw) {
 			out = append(out, rewrite{id: id, old: old, new: nw})
 		}
@@ -439,10 +440,10 @@ func (s *Store) rederive(ctx context.Context, ov *overlay, ids []string) ([]rewr
 	return out, nil
 }
 
-func storedRecord(id string, qs []quad.Quad) (*Record, error) {
+func storedRecord(id string, qs []quad.Quad) (*claim.Record, error) {
 	for _, q := range qs {
-		if q.Predicate == PredRecord {
-			var r Record
+		if q.Predicate == claim.PredRecord {
+			var r claim.Record
 			if err := json.Unmarshal([]byte(quad.NativeOf(q.Object).(string)), &r); err != nil {
 				return nil, fmt.Errorf("record %s: stored form damaged: %w", id, err)
 			}
@@ -457,7 +458,7 @@ func sameQuads(a, b []quad.Quad) bool {
 		return false
 	}
 	for i := range a {
-		if quadKey(a[i]) != quadKey(b[i]) {
+		if claim.QuadKey(a[i]) != claim.QuadKey(b[i]) {
 			return false
 		}
 	}
@@ -584,12 +585,12 @@ func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreO
 func (s *Store) storedHashes(ctx context.Context, ids []string) (map[string]string, error) {
 	nodes := make([]quad.Value, len(ids))
 	for i, id := range ids {
-		nodes[i] = Node(id)
+		nodes[i] = claim.Node(id)
 	}
 	out := map[string]string{}
-	err := s.matchAny(ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: PredHash}, func(q quad.Quad) {
+	err := s.matchAny(ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: claim.PredHash}, func(q quad.Quad) {
 		if q.Label == q.Subject {
-			id, _ := IDOf(q.Subject)
+			id, _ := claim.IDOf(q.Subject)
 			out[id], _ = quad.NativeOf(q.Object).(string)
 		}
 	})
@@ -600,15 +601,15 @@ func (s *Store) storedHashes(ctx context.Context, ids []string) (map[string]stri
 func (s *Store) recordsQuads(ctx context.Context, ids []string) (map[string][]quad.Quad, error) {
 	nodes := make([]quad.Value, len(ids))
 	for i, id := range ids {
-		nodes[i] = Node(id)
+		nodes[i] = claim.Node(id)
 	}
 	out := map[string][]quad.Quad{}
 	err := s.matchAny(ctx, quad.Label, nodes, nil, func(q quad.Quad) {
-		id, _ := IDOf(q.Label)
+		id, _ := claim.IDOf(q.Label)
 		out[id] = append(out[id], q)
 	})
 	for id, qs := range out {
-		out[id] = normalise(qs)
+		out[id] = claim.Normalise(qs)
 	}
 	return out, err
 }
@@ -616,13 +617,13 @@ func (s *Store) recordsQuads(ctx context.Context, ids []string) (map[string][]qu
 // recordQuads returns every quad a record produced, sorted.
 func (s *Store) recordQuads(ctx context.Context, id string) ([]quad.Quad, error) {
 	var out []quad.Quad
-	err := s.quadsWith(ctx, quad.Label, Node(id), func(q quad.Quad) { out = append(out, q) })
-	return normalise(out), err
+	err := s.quadsWith(ctx, quad.Label, claim.Node(id), func(q quad.Quad) { out = append(out, q) })
+	return claim.Normalise(out), err
 }
 
 // Record returns the stored version of a record, or nil if it is absent or
 // was loaded from N-Quads.
-func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
+func (s *Store) Record(ctx context.Context, id string) (*claim.Record, error) {
 	qs, err := s.recordQuads(ctx, id)
 	if err != nil {
 		return nil, err
@@ -631,7 +632,7 @@ func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
 }
 
 func rankOf(p quad.Value) int {
-	for i, k := range keyRanks {
+	for i, k := range claim.KeyRanks {
 		if p == k {
 			return i
 		}
@@ -670,7 +671,7 @@ func newOverlay(ctx context.Context, s *Store) *overlay {
 // recorder is a resolver that notes the keys looked up and resolves none.
 type recorder map[string]bool
 
-func (r recorder) lookup(k string) (string, bool) {
+func (r recorder) Lookup(k string) (string, bool) {
 	r[k] = true
 	return "", false
 }
@@ -680,13 +681,13 @@ func (r recorder) lookup(k string) (string, bool) {
 // rather than once per name. The keys are found by deriving the records'
 // facts with nothing resolved; a key only a resolved name would lead to is
 // read when it is looked up.
-func (o *overlay) prefetch(records []*Record) error {
+func (o *overlay) prefetch(records []*claim.Record) error {
 	if o.s.sql == nil {
 		return nil // embedded lookups are cheap one by one
 	}
 	keys := recorder{}
 	for _, r := range records {
-		r.facts(keys)
+		r.Facts(keys)
 	}
 	return o.fetch(keys)
 }
@@ -699,8 +700,8 @@ func (o *overlay) fetch(keys map[string]bool) error {
 		if _, ok := o.stored[k]; ok {
 			continue
 		}
-		o.stored[k] = candidate{rank: len(keyRanks)}
-		o.before[k] = candidate{rank: len(keyRanks)}
+		o.stored[k] = candidate{rank: len(claim.KeyRanks)}
+		o.before[k] = candidate{rank: len(claim.KeyRanks)}
 		if cs, ok := o.s.names.get(k); ok {
 			for _, c := range cs {
 				o.consider(k, c)
@@ -735,7 +736,7 @@ func (o *overlay) consider(k string, c candidate) {
 	}
 }
 
-func (o *overlay) lookup(k string) (string, bool) {
+func (o *overlay) Lookup(k string) (string, bool) {
 	if c, ok := o.cache[k]; ok {
 		return c.id, c.id != ""
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader/gen"
 )
 
@@ -76,14 +77,14 @@ func BenchmarkBackends(b *testing.B) {
 		}
 		b.Run(backend+"/point", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if n := count(quad.Object, graph.Node("src_g42"), graph.RelIRI(graph.RelQuotedIn)); n < 2 {
+				if n := count(quad.Object, claim.Node("src_g42"), claim.RelIRI(claim.RelQuotedIn)); n < 2 {
 					b.Fatalf("source has %d quotes", n)
 				}
 			}
 		})
 		b.Run(backend+"/label-scan", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if n := count(quad.Object, graph.LabelIRI(graph.LabelQuote), graph.PredType); n < *benchSources*2 {
+				if n := count(quad.Object, claim.LabelIRI(claim.LabelQuote), claim.PredType); n < *benchSources*2 {
 					b.Fatalf("%d quotes", n)
 				}
 			}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,14 +43,14 @@ func newCounts() *Counts {
 
 func (c *Counts) add(q quad.Quad, n int) {
 	switch {
-	case q.Predicate == PredType:
-		if l, ok := IDOf(q.Object); ok {
+	case q.Predicate == claim.PredType:
+		if l, ok := claim.IDOf(q.Object); ok {
 			c.Labels[l] += n
 		}
 	default:
-		if t, ok := RelType(q.Predicate); ok {
+		if t, ok := claim.RelType(q.Predicate); ok {
 			c.Relationships[t] += n
-		} else if k, ok := PropKey(q.Predicate); ok {
+		} else if k, ok := claim.PropKey(q.Predicate); ok {
 			c.Properties[k] += n
 		}
 	}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"claimgraph/graph/claim"
 	"context"
 	"errors"
 	"fmt"
@@ -228,16 +229,16 @@ func (s *Store) Rederived() int { return s.rederived }
 // LabelQuads returns the live quads labelled with a record's node, read
 // by labelQuads and through Cayley's iterators, each sorted.
 func (s *Store) LabelQuads(ctx context.Context, id string) (own, cayley []quad.Quad, err error) {
-	ok, err := s.labelQuads(ctx, Node(id), func(q quad.Quad) { own = append(own, q) })
+	ok, err := s.labelQuads(ctx, claim.Node(id), func(q quad.Quad) { own = append(own, q) })
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
 		return nil, nil, errors.New("the store has no index by label")
 	}
-	ref, err := s.qs.ValueOf(Node(id))
+	ref, err := s.qs.ValueOf(claim.Node(id))
 	if err != nil || ref == nil {
-		return normalise(own), nil, err
+		return claim.Normalise(own), nil, err
 	}
 	it := s.qs.QuadIterator(quad.Label, ref).Iterate()
 	defer it.Close()
@@ -248,7 +249,7 @@ func (s *Store) LabelQuads(ctx context.Context, id string) (own, cayley []quad.Q
 		}
 		cayley = append(cayley, q)
 	}
-	return normalise(own), normalise(cayley), it.Err()
+	return claim.Normalise(own), claim.Normalise(cayley), it.Err()
 }
 
 // LevelTables returns leveldb's list of a leveldb store's tables, level by

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // TestFormats: the small graph in testdata/formats is written in every
@@ -66,7 +67,7 @@ func stripLabels(lines []string) []string {
 }
 
 func writeFormats(t *testing.T, dir string, text []graph.Change, facts []string) {
-	var recs []*graph.Record
+	var recs []*claim.Record
 	var jsonl bytes.Buffer
 	for _, c := range text {
 		recs = append(recs, c.Record)

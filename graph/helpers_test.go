@@ -12,6 +12,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 )
@@ -61,8 +62,8 @@ func dump(t testing.TB, st *graph.Store, facts bool) []string {
 	t.Helper()
 	var out []string
 	err := st.Quads(context.Background(), func(q quad.Quad) error {
-		if !facts || !graph.IsMeta(q.Predicate) {
-			out = append(out, graph.FormatQuad(q))
+		if !facts || !claim.IsMeta(q.Predicate) {
+			out = append(out, claim.FormatQuad(q))
 		}
 		return nil
 	})

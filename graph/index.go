@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"cmp"
 	"context"
 	"errors"
@@ -251,13 +252,13 @@ func (s *Store) verifyIndex(ctx context.Context) error {
 		return err
 	}
 	stored := map[[4]string]int{}
-	err = s.cayleyQuads(ctx, func(q quad.Quad) error { stored[quadKey(q)]++; return nil })
+	err = s.cayleyQuads(ctx, func(q quad.Quad) error { stored[claim.QuadKey(q)]++; return nil })
 	if err != nil {
 		return err
 	}
 	extra := 0
 	err = ix.Match(ctx, nil, func(q quad.Quad) error {
-		k := quadKey(q)
+		k := claim.QuadKey(q)
 		if stored[k] == 0 {
 			extra++
 		}
@@ -338,7 +339,7 @@ type indexTerms struct {
 
 func (s *Store) terms(ix *queryindex.Index) *indexTerms {
 	if s.indexTerms == nil {
-		s.indexTerms = &indexTerms{typ: ix.Lookup(PredType), edgeTo: ix.Lookup(PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}, labelTests: map[string]int{}, memos: map[any]any{}}
+		s.indexTerms = &indexTerms{typ: ix.Lookup(claim.PredType), edgeTo: ix.Lookup(claim.PredEdgeTo), props: map[string]uint32{}, labels: map[string]queryindex.Set{}, labelTests: map[string]int{}, memos: map[any]any{}}
 	}
 	return s.indexTerms
 }
@@ -361,7 +362,7 @@ func (s *Store) IndexNodes(label string, fn func(id string, r NodeRef) error) (o
 		if v, err = ix.Value(n); err != nil {
 			return false
 		}
-		if id, isNode := IDOf(v); isNode {
+		if id, isNode := claim.IDOf(v); isNode {
 			err = fn(id, NodeRef(n))
 		}
 		return err == nil
@@ -398,7 +399,7 @@ func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(ot
 		if err == nil {
 			v, err = ix.Value(num)
 		}
-		id, _ := IDOf(v)
+		id, _ := claim.IDOf(v)
 		return id
 	}
 	emit := func(other, edge, label uint32) bool {
@@ -409,7 +410,7 @@ func (s *Store) IndexRels(id string, r NodeRef, typ string, out bool, fn func(ot
 		return err == nil
 	}
 	switch {
-	case !HasEdgeNode(typ):
+	case !claim.HasEdgeNode(typ):
 		hop(n, pred, out, func(other, l uint32) bool { return emit(other, 0, l) })
 	case out: // node -type-> edge -edge/to-> other
 		hop(n, pred, true, func(e, l uint32) bool {
@@ -438,7 +439,7 @@ func (s *Store) IndexPropertyNums(id string, r NodeRef, key string, nums []uint3
 	t := s.terms(ix)
 	pred, known := t.props[key]
 	if !known {
-		pred = ix.Lookup(PropIRI(key))
+		pred = ix.Lookup(claim.PropIRI(key))
 		t.props[key] = pred
 	}
 	ix.Objects(ref(ix, id, r), pred, func(o, _ uint32) bool {
@@ -477,7 +478,7 @@ func (s *Store) IndexValue(num uint32) (quad.Value, error) {
 }
 
 // nodeByID is Node as queryindex.LookupNamed takes it.
-var nodeByID = func(id string) quad.Value { return Node(id) }
+var nodeByID = func(id string) quad.Value { return claim.Node(id) }
 
 // dropBases removes every base, as far as it can: a base whose removal
 // list lacks its mark is built over in any case.

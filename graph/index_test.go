@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/queryindex"
 	"claimgraph/loader/gen"
 )
@@ -22,7 +23,7 @@ func match(t *testing.T, st *graph.Store, fixed map[quad.Direction]quad.Value) [
 	t.Helper()
 	var out []string
 	if ok, err := st.Match(context.Background(), fixed, func(q quad.Quad) error {
-		out = append(out, graph.FormatQuad(q))
+		out = append(out, claim.FormatQuad(q))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func match(t *testing.T, st *graph.Store, fixed map[quad.Direction]quad.Value) [
 		}
 		for d, v := range fixed {
 			if err := st.ThroughCayleyMatch(context.Background(), d, v, func(q quad.Quad) {
-				out = append(out, graph.FormatQuad(q))
+				out = append(out, claim.FormatQuad(q))
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +76,7 @@ func TestQueryIndex(t *testing.T) {
 					}
 				}
 			}
-			probes = append(probes, probe{quad.Subject, graph.Node("not_there")}, probe{quad.Object, quad.String("not there")})
+			probes = append(probes, probe{quad.Subject, claim.Node("not_there")}, probe{quad.Object, quad.String("not there")})
 			viaCayley := map[probe][]string{}
 			for _, p := range probes {
 				viaCayley[p] = match(t, st, map[quad.Direction]quad.Value{p.d: p.v})
@@ -109,12 +110,12 @@ func TestQueryIndex(t *testing.T) {
 					var filtered []string
 					for _, o := range quads {
 						if sameIn(o, q, dirs) {
-							filtered = append(filtered, graph.FormatQuad(o))
+							filtered = append(filtered, claim.FormatQuad(o))
 						}
 					}
 					sort.Strings(filtered)
 					if diff := cmp.Diff(filtered, match(t, st, fixed)); diff != "" {
-						t.Fatalf("quads with %v of %v differ (-Cayley filtered +index):\n%s", dirs, graph.FormatQuad(q), diff)
+						t.Fatalf("quads with %v of %v differ (-Cayley filtered +index):\n%s", dirs, claim.FormatQuad(q), diff)
 					}
 				}
 			}
@@ -143,7 +144,7 @@ func TestQueryIndex(t *testing.T) {
 
 func sameIn(a, b quad.Quad, dirs []quad.Direction) bool {
 	for _, d := range dirs {
-		if graph.FormatQuad(quad.Quad{Subject: a.Get(d)}) != graph.FormatQuad(quad.Quad{Subject: b.Get(d)}) {
+		if claim.FormatQuad(quad.Quad{Subject: a.Get(d)}) != claim.FormatQuad(quad.Quad{Subject: b.Get(d)}) {
 			return false
 		}
 	}
@@ -194,29 +195,29 @@ func TestQueryIndexDamaged(t *testing.T) {
 // what the quads say, for every node, type, key and label of the graph.
 func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 	t.Helper()
-	id := func(v quad.Value) string { s, _ := graph.IDOf(v); return s }
+	id := func(v quad.Value) string { s, _ := claim.IDOf(v); return s }
 	nodes, labels, keys, types := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	edgeEnd := map[string][]string{} // edge node → its ends
 	byPred, bySubject, labelled := map[quad.Value][]quad.Quad{}, map[string][]quad.Quad{}, map[[2]string]bool{}
 	for _, q := range quads {
 		byPred[q.Predicate] = append(byPred[q.Predicate], q)
 		bySubject[id(q.Subject)] = append(bySubject[id(q.Subject)], q)
-		if q.Predicate == graph.PredType {
+		if q.Predicate == claim.PredType {
 			labelled[[2]string{id(q.Subject), id(q.Object)}] = true
 		}
-		if n, ok := graph.IDOf(q.Subject); ok {
+		if n, ok := claim.IDOf(q.Subject); ok {
 			nodes[n] = true
 		}
 		switch {
-		case q.Predicate == graph.PredType:
+		case q.Predicate == claim.PredType:
 			labels[id(q.Object)] = true
-		case q.Predicate == graph.PredEdgeTo:
+		case q.Predicate == claim.PredEdgeTo:
 			edgeEnd[id(q.Subject)] = append(edgeEnd[id(q.Subject)], id(q.Object))
 		}
-		if k, ok := graph.PropKey(q.Predicate); ok {
+		if k, ok := claim.PropKey(q.Predicate); ok {
 			keys[k] = true
 		}
-		if typ, ok := graph.RelType(q.Predicate); ok {
+		if typ, ok := claim.RelType(q.Predicate); ok {
 			types[typ] = true
 		}
 	}
@@ -226,19 +227,19 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 		for typ := range types {
 			for _, out := range []bool{true, false} {
 				var want, got []string
-				for _, q := range byPred[graph.RelIRI(typ)] {
+				for _, q := range byPred[claim.RelIRI(typ)] {
 					near, far := q.Subject, q.Object
 					if !out {
 						near, far = far, near
 					}
 					switch {
-					case !graph.HasEdgeNode(typ) && id(near) == n:
+					case !claim.HasEdgeNode(typ) && id(near) == n:
 						want = append(want, id(far)+" - "+id(q.Label))
-					case graph.HasEdgeNode(typ) && out && id(near) == n:
+					case claim.HasEdgeNode(typ) && out && id(near) == n:
 						for _, end := range edgeEnd[id(far)] {
 							want = append(want, end+" "+id(far)+" "+id(q.Label))
 						}
-					case graph.HasEdgeNode(typ) && !out && slices.Contains(edgeEnd[id(q.Object)], n):
+					case claim.HasEdgeNode(typ) && !out && slices.Contains(edgeEnd[id(q.Object)], n):
 						want = append(want, id(q.Subject)+" "+id(q.Object)+" "+id(q.Label))
 					}
 				}
@@ -265,8 +266,8 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 		for k := range keys {
 			var want, got []string
 			for _, q := range bySubject[n] {
-				if q.Predicate == graph.PropIRI(k) {
-					want = append(want, graph.FormatQuad(quad.Quad{Subject: q.Object}))
+				if q.Predicate == claim.PropIRI(k) {
+					want = append(want, claim.FormatQuad(quad.Quad{Subject: q.Object}))
 				}
 			}
 			// By id, and by NodeRef, as the query engine reads them.
@@ -281,7 +282,7 @@ func checkIndexReaders(t *testing.T, st *graph.Store, quads []quad.Quad) {
 					if err != nil {
 						t.Fatalf("IndexValue(%d): %v", num, err)
 					}
-					got = append(got, graph.FormatQuad(quad.Quad{Subject: v}))
+					got = append(got, claim.FormatQuad(quad.Quad{Subject: v}))
 				}
 				sort.Strings(got)
 				sort.Strings(want)

@@ -9,7 +9,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/google/go-cmp/cmp"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // TestLabelQuadsAsCayley reads every record's quads by its label both
@@ -31,7 +31,7 @@ func TestLabelQuadsAsCayley(t *testing.T) {
 					labels[id] = true // removed ones too
 				}
 				err := st.Quads(t.Context(), func(q quad.Quad) error {
-					if id, ok := graph.IDOf(q.Label); ok {
+					if id, ok := claim.IDOf(q.Label); ok {
 						labels[id] = true
 					}
 					return nil

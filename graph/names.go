@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"slices"
 
 	"github.com/cayleygraph/quad"
@@ -84,7 +85,7 @@ func keyCandidate(q quad.Quad) (string, candidate, bool) {
 		return "", candidate{}, false
 	}
 	k, ok := q.Object.(quad.String)
-	id, isID := IDOf(q.Label)
+	id, isID := claim.IDOf(q.Label)
 	if !ok || !isID {
 		return "", candidate{}, false
 	}

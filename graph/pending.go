@@ -3,6 +3,7 @@ package graph
 import (
 	"bufio"
 	"bytes"
+	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,7 @@ func pendingRecords(rws []rewrite) [][]byte {
 			continue
 		}
 		for _, q := range rw.new {
-			if q.Predicate == PredRecord {
+			if q.Predicate == claim.PredRecord {
 				if s, ok := q.Object.(quad.String); ok {
 					out = append(out, []byte(s))
 				}
@@ -171,7 +172,7 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 			if len(line) == 0 {
 				continue
 			}
-			var r Record
+			var r claim.Record
 			if err := json.Unmarshal(line, &r); err != nil {
 				// The list is renamed into place whole, so this is damage
 				// from outside: reported, not passed over.

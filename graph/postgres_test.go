@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 	"claimgraph/loader/gen"
@@ -186,8 +187,8 @@ func quotesPerSource(t *testing.T, st *graph.Store) map[string]int {
 	out := map[string]int{}
 	sources := map[string]bool{}
 	err = st.Quads(context.Background(), func(q quad.Quad) error {
-		if q.Predicate == graph.PredType && q.Object == graph.LabelIRI(graph.LabelSource) {
-			id, _ := graph.IDOf(q.Subject)
+		if q.Predicate == claim.PredType && q.Object == claim.LabelIRI(claim.LabelSource) {
+			id, _ := claim.IDOf(q.Subject)
 			sources[id] = true
 		}
 		return nil
@@ -202,7 +203,7 @@ func quotesPerSource(t *testing.T, st *graph.Store) map[string]int {
 	ctx := context.Background()
 	for id := range sources {
 		var quotes []quad.Value
-		ok, err := st.Match(ctx, map[quad.Direction]quad.Value{quad.Predicate: graph.RelIRI("QUOTED_IN"), quad.Object: graph.Node(id)}, func(q quad.Quad) error {
+		ok, err := st.Match(ctx, map[quad.Direction]quad.Value{quad.Predicate: claim.RelIRI("QUOTED_IN"), quad.Object: claim.Node(id)}, func(q quad.Quad) error {
 			quotes = append(quotes, q.Subject)
 			return nil
 		})
@@ -210,7 +211,7 @@ func quotesPerSource(t *testing.T, st *graph.Store) map[string]int {
 			t.Errorf("match: %v, %v", ok, err)
 		}
 		for _, q := range quotes {
-			_, err := st.Match(ctx, map[quad.Direction]quad.Value{quad.Subject: q, quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(graph.LabelQuote)}, func(quad.Quad) error {
+			_, err := st.Match(ctx, map[quad.Direction]quad.Value{quad.Subject: q, quad.Predicate: claim.PredType, quad.Object: claim.LabelIRI(claim.LabelQuote)}, func(quad.Quad) error {
 				out[id]++
 				return nil
 			})
@@ -234,8 +235,8 @@ func TestPostgresReadsSeeWholeRecords(t *testing.T) {
 		apply(t, st, changes...)
 		out := map[string]int{}
 		st.Quads(context.Background(), func(q quad.Quad) error {
-			if q.Predicate == graph.RelIRI("QUOTED_IN") {
-				id, _ := graph.IDOf(q.Object)
+			if q.Predicate == claim.RelIRI("QUOTED_IN") {
+				id, _ := claim.IDOf(q.Object)
 				out[id]++
 			}
 			return nil

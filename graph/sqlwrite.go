@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 	"database/sql"
 	"fmt"
@@ -37,11 +38,11 @@ func diff(rws []rewrite) sqlChange {
 	for _, rw := range rws {
 		old := map[[4]string]bool{}
 		for _, q := range rw.old {
-			old[quadKey(q)] = true
+			old[claim.QuadKey(q)] = true
 		}
 		kept := map[[4]string]bool{}
 		for _, q := range rw.new {
-			k := quadKey(q)
+			k := claim.QuadKey(q)
 			if old[k] {
 				kept[k] = true
 				continue
@@ -50,7 +51,7 @@ func diff(rws []rewrite) sqlChange {
 			c.counts.add(q, 1)
 		}
 		for _, q := range rw.old {
-			if !kept[quadKey(q)] {
+			if !kept[claim.QuadKey(q)] {
 				c.del = append(c.del, q)
 				c.counts.add(q, -1)
 			}
@@ -168,7 +169,7 @@ func quadArrays(qs []quad.Quad) ([4][][]byte, error) {
 	var cols [4][][]byte
 	for _, q := range qs {
 		if q.Label == nil {
-			return cols, fmt.Errorf("quad %s has no label", FormatQuad(q))
+			return cols, fmt.Errorf("quad %s has no label", claim.FormatQuad(q))
 		}
 		for i, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
 			cols[i] = append(cols[i], hashValue(v))

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 
 	"github.com/cayleygraph/quad"
@@ -33,17 +34,17 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	err := s.Quads(ctx, func(q quad.Quad) error {
 		st.Quads++
 		switch {
-		case q.Predicate == PredHash:
+		case q.Predicate == claim.PredHash:
 			st.Records++
-		case q.Predicate == PredType:
-			label, _ := IDOf(q.Object)
+		case q.Predicate == claim.PredType:
+			label, _ := claim.IDOf(q.Object)
 			k := [2]string{quad.StringOf(q.Subject), label}
 			if !labelled[k] {
 				labelled[k] = true
 				st.Labels[label]++
 			}
 		default:
-			if typ, ok := RelType(q.Predicate); ok {
+			if typ, ok := claim.RelType(q.Predicate); ok {
 				k := [3]string{quad.StringOf(q.Subject), typ, quad.StringOf(q.Object)}
 				if !rels[k] {
 					rels[k] = true
@@ -60,7 +61,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 func (d *sqlDB) stats(ctx context.Context) (Stats, error) {
 	st := Stats{Labels: map[string]int{}, Relationships: map[string]int{}}
 	err := d.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE predicate_hash = $1) FROM quads`,
-		hashValue(PredHash)).Scan(&st.Quads, &st.Records)
+		hashValue(claim.PredHash)).Scan(&st.Quads, &st.Records)
 	if err != nil {
 		return st, d.readErr(err)
 	}
@@ -82,8 +83,8 @@ func (d *sqlDB) stats(ctx context.Context) (Stats, error) {
 	}
 	err = group(`SELECT n.value_string, count(DISTINCT q.subject_hash) FROM quads q
 		JOIN nodes n ON n.hash = q.object_hash WHERE q.predicate_hash = $1 AND n.iri GROUP BY n.value_string`,
-		[]any{hashValue(PredType)}, func(iri quad.IRI, n int) {
-			if label, ok := IDOf(iri); ok {
+		[]any{hashValue(claim.PredType)}, func(iri quad.IRI, n int) {
+			if label, ok := claim.IDOf(iri); ok {
 				st.Labels[label] += n
 			}
 		})
@@ -92,7 +93,7 @@ func (d *sqlDB) stats(ctx context.Context) (Stats, error) {
 	}
 	err = group(`SELECT n.value_string, count(*) FROM (SELECT DISTINCT subject_hash, predicate_hash, object_hash FROM quads) q
 		JOIN nodes n ON n.hash = q.predicate_hash WHERE n.iri GROUP BY n.value_string`, nil, func(iri quad.IRI, n int) {
-		if typ, ok := RelType(iri); ok {
+		if typ, ok := claim.RelType(iri); ok {
 			st.Relationships[typ] += n
 		}
 	})

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
@@ -444,8 +445,8 @@ const releaseReads = 4096
 // bookkeeping left out: its labels, properties and relationships, each
 // labelled with the record that produced it.
 func (s *Store) FactsOf(ctx context.Context, id string, fn func(quad.Quad)) error {
-	return s.quadsWith(ctx, quad.Subject, Node(id), func(q quad.Quad) {
-		if !IsMeta(q.Predicate) {
+	return s.quadsWith(ctx, quad.Subject, claim.Node(id), func(q quad.Quad) {
+		if !claim.IsMeta(q.Predicate) {
 			fn(q)
 		}
 	})

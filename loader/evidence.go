@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // Closing quote for each opening quote of an evidence item.
@@ -33,7 +33,7 @@ func (p *textParser) evidence(body []line, head line) (int, *Error) {
 		if !(w >= 0 && w <= 1) {
 			return n, p.errAt(l, colOf(l, m[2]), "evidence %d: weight %s is outside [0,1]", n, numText)
 		}
-		e := graph.Evidence{Weight: w}
+		e := claim.Evidence{Weight: w}
 		i++
 		if i < len(body) && !startsQuote(body[i].text) && !weightRE.MatchString(body[i].text) {
 			kvs, perr := p.kvParts(body[i], strings.Split(body[i].text, " · "), 0)
@@ -52,7 +52,7 @@ func (p *textParser) evidence(body []line, head line) (int, *Error) {
 					e.Claim = f.Value
 				case "stance":
 					e.Stance = f.Value
-					if _, ok := graph.Stances[f.Value]; !ok {
+					if _, ok := claim.Stances[f.Value]; !ok {
 						return n, p.errAt(body[i], 1, "evidence %d: stance %q is not supports, contradicts or qualifies", n, f.Value)
 					}
 				default:

@@ -9,11 +9,12 @@ import (
 	"strings"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // JSONReader reads records in JSON: one record object, an array of them, or
 // (with lines set) JSON Lines, one object per line. The object's fields are
-// those of graph.Record; unknown fields are errors.
+// those of claim.Record; unknown fields are errors.
 type JSONReader struct {
 	file  string
 	lines bool
@@ -83,7 +84,7 @@ func (jr *JSONReader) Next() (Item, error) {
 	if start < len(jr.data) && jr.data[start] == ',' {
 		start = skipSpace(jr.data, start+1)
 	}
-	var rec graph.Record
+	var rec claim.Record
 	if err := jr.dec.Decode(&rec); err != nil {
 		jr.done = true // a JSON document cannot be resynchronised after a syntax error
 		return Item{Pos: jr.pos(start)}, jr.syntax(err, start)
@@ -106,7 +107,7 @@ func (jr *JSONReader) nextLine() (Item, error) {
 		}
 		dec := json.NewDecoder(strings.NewReader(l.text))
 		dec.DisallowUnknownFields()
-		var rec graph.Record
+		var rec claim.Record
 		if err := dec.Decode(&rec); err != nil {
 			return Item{Pos: p}, jsonError(err, l.text, 0, p.File, l.n)
 		}
@@ -117,7 +118,7 @@ func (jr *JSONReader) nextLine() (Item, error) {
 	}
 }
 
-func (jr *JSONReader) item(rec *graph.Record, p Pos) (Item, error) {
+func (jr *JSONReader) item(rec *claim.Record, p Pos) (Item, error) {
 	if err := rec.Validate(); err != nil {
 		return Item{Pos: p}, &Error{Pos: p, Record: rec.ID, Msg: err.Error()}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // QuadReader reads N-Quads (or N-Triples) with claimgraph's vocabulary. The
@@ -81,7 +82,7 @@ func (qr *QuadReader) readAll() error {
 		}
 		return g
 	}
-	ntID := "nt_" + graph.Slug(strings.TrimSuffix(filepath.Base(qr.file), filepath.Ext(qr.file)))
+	ntID := "nt_" + claim.Slug(strings.TrimSuffix(filepath.Base(qr.file), filepath.Ext(qr.file)))
 	for {
 		l, err := qr.lr.next()
 		if err == io.EOF {
@@ -110,11 +111,11 @@ func (qr *QuadReader) readAll() error {
 				qr.lineError(&Error{Pos: p, Msg: "N-Triples line has a graph label; use the .nq extension or --format nquads"}, "", group)
 				continue
 			}
-			q.Label = graph.Node(id)
+			q.Label = claim.Node(id)
 		} else {
 			var ok bool
-			id, ok = graph.IDOf(q.Label)
-			if q.Label == nil || !ok || !graph.ValidID(id) {
+			id, ok = claim.IDOf(q.Label)
+			if q.Label == nil || !ok || !claim.ValidID(id) {
 				qr.lineError(&Error{Pos: p, Msg: "expected a graph label <cg:RECORD_ID> naming the record the quad belongs to"}, "", group)
 				continue
 			}
@@ -147,7 +148,7 @@ func guessLabel(s string) string {
 	}
 	rest := s[i+4:]
 	j := strings.IndexByte(rest, '>')
-	if j < 0 || !graph.ValidID(rest[:j]) || strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest[j+1:]), ".")) != "" {
+	if j < 0 || !claim.ValidID(rest[:j]) || strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest[j+1:]), ".")) != "" {
 		return ""
 	}
 	return rest[:j]

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // Item is one record read from a file, or one record's error.
@@ -112,9 +113,9 @@ func (tr *TextReader) block() ([]line, error) {
 var headings = map[string]string{
 	"Notes":                     "",
 	"Intake provenance":         "",
-	"Evidence from this source": graph.KindSource,
-	"Affiliations":              graph.KindPerson,
-	"Interests":                 graph.KindOrganisation,
+	"Evidence from this source": claim.KindSource,
+	"Affiliations":              claim.KindPerson,
+	"Interests":                 claim.KindOrganisation,
 }
 
 var (
@@ -128,7 +129,7 @@ type textParser struct {
 	file  string
 	lines []line
 	i     int
-	rec   graph.Record
+	rec   claim.Record
 	warn  func(Warning)
 }
 
@@ -139,7 +140,7 @@ func (p *textParser) errAt(l line, col int, format string, args ...any) *Error {
 // colOf returns the character column of byte offset off in l.
 func colOf(l line, off int) int { return utf8.RuneCountInString(l.text[:off]) + 1 }
 
-func (p *textParser) parse() (*graph.Record, *Error) {
+func (p *textParser) parse() (*claim.Record, *Error) {
 	for _, l := range p.lines {
 		if l.bad != nil {
 			return nil, l.bad
@@ -172,7 +173,7 @@ func (p *textParser) parse() (*graph.Record, *Error) {
 		return nil, err
 	}
 	id := strings.TrimSpace(idl.text)
-	if !graph.ValidID(id) {
+	if !claim.ValidID(id) {
 		return nil, p.errAt(idl, 1, "expected the record id ([a-z][a-z0-9_]*) on line 3 of the record, got %q", clip(idl.text))
 	}
 	p.rec.ID = id
@@ -219,7 +220,7 @@ func (p *textParser) parse() (*graph.Record, *Error) {
 }
 
 func isKind(k string) bool {
-	for _, x := range graph.Kinds {
+	for _, x := range claim.Kinds {
 		if k == x {
 			return true
 		}
@@ -248,7 +249,7 @@ func (p *textParser) fields() *Error {
 		if m == nil {
 			return p.errAt(l, 1, "expected \"key: value\" or a section heading, got %q", clip(l.text))
 		}
-		p.rec.Field = append(p.rec.Field, graph.Field{Key: strings.TrimSpace(m[1]), Value: strings.TrimSpace(m[2])})
+		p.rec.Field = append(p.rec.Field, claim.Field{Key: strings.TrimSpace(m[1]), Value: strings.TrimSpace(m[2])})
 	}
 	return nil
 }
@@ -278,8 +279,8 @@ func (p *textParser) section(name string, head line) (int, *Error) {
 	case "Evidence from this source":
 		return p.evidence(body, head)
 	case "Affiliations":
-		return p.items(body, func(l line, first string, kvs []graph.Field) {
-			a := graph.Affiliation{Organisation: first}
+		return p.items(body, func(l line, first string, kvs []claim.Field) {
+			a := claim.Affiliation{Organisation: first}
 			for _, f := range kvs {
 				switch f.Key {
 				case "role":
@@ -295,8 +296,8 @@ func (p *textParser) section(name string, head line) (int, *Error) {
 			p.rec.Affiliations = append(p.rec.Affiliations, a)
 		})
 	default: // Interests
-		return p.items(body, func(l line, first string, kvs []graph.Field) {
-			in := graph.Interest{Kind: first}
+		return p.items(body, func(l line, first string, kvs []claim.Field) {
+			in := claim.Interest{Kind: first}
 			for _, f := range kvs {
 				switch f.Key {
 				case "topic":
@@ -334,7 +335,7 @@ func (p *textParser) intake(body []line) (int, *Error) {
 		return 0, p.errAt(l, 1, "intake key %q has no value line", strings.TrimPrefix(l.text, "- "))
 	}
 	for i := 0; i < len(body); i += 2 {
-		p.rec.Intake = append(p.rec.Intake, graph.Field{
+		p.rec.Intake = append(p.rec.Intake, claim.Field{
 			Key:   strings.TrimSpace(strings.TrimPrefix(body[i].text, "-")),
 			Value: strings.TrimSpace(strings.TrimPrefix(body[i+1].text, "-")),
 		})
@@ -343,7 +344,7 @@ func (p *textParser) intake(body []line) (int, *Error) {
 }
 
 // items parses "- first · key: value · ..." lines.
-func (p *textParser) items(body []line, add func(line, string, []graph.Field)) (int, *Error) {
+func (p *textParser) items(body []line, add func(line, string, []claim.Field)) (int, *Error) {
 	n := 0
 	for _, l := range nonBlank(body) {
 		if !strings.HasPrefix(l.text, "- ") {
@@ -367,13 +368,13 @@ func (p *textParser) items(body []line, add func(line, string, []graph.Field)) (
 // kvParts parses "key: value" parts separated by " · ". A part that does
 // not start with a key continues the previous value, so values may hold
 // " · " themselves. off is the byte offset of the first part in l.
-func (p *textParser) kvParts(l line, parts []string, off int) ([]graph.Field, *Error) {
-	var out []graph.Field
+func (p *textParser) kvParts(l line, parts []string, off int) ([]claim.Field, *Error) {
+	var out []claim.Field
 	for _, part := range parts {
 		m := kvPartRE.FindStringSubmatch(part)
 		switch {
 		case m != nil:
-			out = append(out, graph.Field{Key: m[1], Value: strings.TrimSpace(m[2])})
+			out = append(out, claim.Field{Key: m[1], Value: strings.TrimSpace(m[2])})
 		case len(out) > 0:
 			out[len(out)-1].Value += " · " + part
 		default:

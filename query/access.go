@@ -12,6 +12,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // reader answers the questions the executor asks of the store, each as a
@@ -152,15 +153,15 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 	}); ok || err != nil {
 		return err
 	}
-	f := map[quad.Direction]quad.Value{quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(label)}
+	f := map[quad.Direction]quad.Value{quad.Predicate: claim.PredType, quad.Object: claim.LabelIRI(label)}
 	// Quotes and sources are labelled only by their own record; other nodes
 	// may be labelled by several, and are deduplicated.
 	var seen map[string]bool
-	if label != graph.LabelQuote && label != graph.LabelSource {
+	if label != claim.LabelQuote && label != claim.LabelSource {
 		seen = map[string]bool{}
 	}
 	return r.quads(f, func(q quad.Quad) error {
-		id, ok := graph.IDOf(q.Subject)
+		id, ok := claim.IDOf(q.Subject)
 		if !ok || seen[id] {
 			return nil
 		}
@@ -190,8 +191,8 @@ func (r *reader) allNodes(fn func(Node) error) error {
 	sort.Strings(labels)
 	seen := map[string]bool{}
 	for _, l := range labels {
-		err := r.quads(map[quad.Direction]quad.Value{quad.Predicate: graph.PredType, quad.Object: graph.LabelIRI(l)}, func(q quad.Quad) error {
-			id, ok := graph.IDOf(q.Subject)
+		err := r.quads(map[quad.Direction]quad.Value{quad.Predicate: claim.PredType, quad.Object: claim.LabelIRI(l)}, func(q quad.Quad) error {
+			id, ok := claim.IDOf(q.Subject)
 			if !ok || seen[id] {
 				return nil
 			}
@@ -208,7 +209,7 @@ func (r *reader) allNodes(fn func(Node) error) error {
 // exists reports whether a node with this id is in the graph.
 func (r *reader) exists(id string) (bool, error) {
 	found := false
-	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(quad.Quad) error {
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(quad.Quad) error {
 		found = true
 		return errStop
 	})
@@ -223,8 +224,8 @@ func (r *reader) labels(id string) ([]string, error) {
 		return ls, nil
 	}
 	var out []string
-	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(q quad.Quad) error {
-		if l, ok := graph.IDOf(q.Object); ok && !contains(out, l) {
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(q quad.Quad) error {
+		if l, ok := claim.IDOf(q.Object); ok && !contains(out, l) {
 			out = append(out, l)
 		}
 		return nil
@@ -285,7 +286,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 	switch {
 	case len(nums) == 0:
 		return nil, nil
-	case len(nums) == 1 && !graph.ListProps[key]:
+	case len(nums) == 1 && !claim.ListProps[key]:
 		return r.nativeOf(nums[0])
 	}
 	out := make([]Value, len(nums))
@@ -347,7 +348,7 @@ func (r *reader) column(key string) *column {
 		return r.col
 	}
 	r.colKey, r.colKnown, r.col = key, true, nil
-	if graph.ListProps[key] {
+	if claim.ListProps[key] {
 		return nil
 	}
 	if r.columns == nil {
@@ -371,8 +372,8 @@ func (r *reader) properties(id string) (map[string]Value, error) {
 		return p, nil
 	}
 	multi := map[string][]Value{}
-	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id)}, func(q quad.Quad) error {
-		if k, ok := graph.PropKey(q.Predicate); ok {
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id)}, func(q quad.Quad) error {
+		if k, ok := claim.PropKey(q.Predicate); ok {
 			multi[k] = append(multi[k], native(q.Object))
 		}
 		return nil
@@ -403,7 +404,7 @@ func (r *reader) cacheProperties(id string, multi map[string][]Value) map[string
 func propertyValue(key string, vs []Value) Value {
 	sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
 	vs = dedupe(vs)
-	if graph.ListProps[key] {
+	if claim.ListProps[key] {
 		return vs
 	}
 	return vs[0]
@@ -430,7 +431,7 @@ func native(v quad.Value) Value {
 	case quad.Bool:
 		return bool(v)
 	case quad.IRI:
-		if id, ok := graph.IDOf(v); ok {
+		if id, ok := claim.IDOf(v); ok {
 			return id
 		}
 		return string(v)
@@ -697,32 +698,32 @@ func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string,
 		return ferr
 	}
 	fn := func(rel Rel) error { return emit(rel, 0) }
-	n, pred := graph.Node(id), graph.RelIRI(typ)
-	if !graph.HasEdgeNode(typ) {
+	n, pred := claim.Node(id), claim.RelIRI(typ)
+	if !claim.HasEdgeNode(typ) {
 		if out {
 			return r.quads(map[quad.Direction]quad.Value{quad.Subject: n, quad.Predicate: pred}, func(q quad.Quad) error {
-				end, _ := graph.IDOf(q.Object)
+				end, _ := claim.IDOf(q.Object)
 				return fn(Rel{Type: typ, Start: id, End: end, Record: recordOf(q)})
 			})
 		}
 		return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: pred}, func(q quad.Quad) error {
-			start, _ := graph.IDOf(q.Subject)
+			start, _ := claim.IDOf(q.Subject)
 			return fn(Rel{Type: typ, Start: start, End: id, Record: recordOf(q)})
 		})
 	}
 	if out {
 		return r.quads(map[quad.Direction]quad.Value{quad.Subject: n, quad.Predicate: pred}, func(q quad.Quad) error {
-			edge, _ := graph.IDOf(q.Object)
-			return r.quads(map[quad.Direction]quad.Value{quad.Subject: q.Object, quad.Predicate: graph.PredEdgeTo}, func(e quad.Quad) error {
-				end, _ := graph.IDOf(e.Object)
+			edge, _ := claim.IDOf(q.Object)
+			return r.quads(map[quad.Direction]quad.Value{quad.Subject: q.Object, quad.Predicate: claim.PredEdgeTo}, func(e quad.Quad) error {
+				end, _ := claim.IDOf(e.Object)
 				return fn(Rel{Type: typ, Start: id, End: end, Edge: edge, Record: recordOf(q)})
 			})
 		})
 	}
-	return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: graph.PredEdgeTo}, func(e quad.Quad) error {
-		edge, _ := graph.IDOf(e.Subject)
+	return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: claim.PredEdgeTo}, func(e quad.Quad) error {
+		edge, _ := claim.IDOf(e.Subject)
 		return r.quads(map[quad.Direction]quad.Value{quad.Object: e.Subject, quad.Predicate: pred}, func(q quad.Quad) error {
-			start, _ := graph.IDOf(q.Subject)
+			start, _ := claim.IDOf(q.Subject)
 			return fn(Rel{Type: typ, Start: start, End: id, Edge: edge, Record: recordOf(q)})
 		})
 	})
@@ -744,14 +745,14 @@ func (r *reader) relsAnyType(id string, ref graph.NodeRef, out bool, fn func(*re
 		dir = quad.Subject
 	}
 	var types []string
-	err := r.quads(map[quad.Direction]quad.Value{dir: graph.Node(id)}, func(q quad.Quad) error {
-		if t, ok := graph.RelType(q.Predicate); ok && !contains(types, t) {
+	err := r.quads(map[quad.Direction]quad.Value{dir: claim.Node(id)}, func(q quad.Quad) error {
+		if t, ok := claim.RelType(q.Predicate); ok && !contains(types, t) {
 			types = append(types, t)
 		}
-		if !out && q.Predicate == graph.PredEdgeTo {
+		if !out && q.Predicate == claim.PredEdgeTo {
 			// incoming through an edge node: the type is on the edge's own quad
 			return r.quads(map[quad.Direction]quad.Value{quad.Object: q.Subject}, func(q2 quad.Quad) error {
-				if t, ok := graph.RelType(q2.Predicate); ok && graph.HasEdgeNode(t) && !contains(types, t) {
+				if t, ok := claim.RelType(q2.Predicate); ok && claim.HasEdgeNode(t) && !contains(types, t) {
 					types = append(types, t)
 				}
 				return nil
@@ -772,7 +773,7 @@ func (r *reader) relsAnyType(id string, ref graph.NodeRef, out bool, fn func(*re
 }
 
 func recordOf(q quad.Quad) string {
-	id, _ := graph.IDOf(q.Label)
+	id, _ := claim.IDOf(q.Label)
 	return id
 }
 
@@ -780,7 +781,7 @@ func recordOf(q quad.Quad) string {
 // node's own id if there is one, else the smallest record that labels it.
 func (r *reader) provenance(id string) (Value, error) {
 	var recs []string
-	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: graph.Node(id), quad.Predicate: graph.PredType}, func(q quad.Quad) error {
+	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(q quad.Quad) error {
 		recs = append(recs, recordOf(q))
 		return nil
 	})

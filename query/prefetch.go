@@ -5,7 +5,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // relsSide is one node's relationships in one direction.
@@ -38,7 +38,7 @@ func (r *reader) prefetchRels(ids []string, out, in bool, types []string) error 
 				continue
 			}
 			seen[id] = true
-			todo = append(todo, graph.Node(id))
+			todo = append(todo, claim.Node(id))
 		}
 		if len(todo) == 0 {
 			continue
@@ -87,7 +87,7 @@ func (r *reader) prefetchLabels(ids []string) error {
 	for _, id := range ids {
 		if _, ok := r.labelCache[id]; !ok {
 			r.labelCache[id] = nil // also marks it seen
-			todo = append(todo, graph.Node(id))
+			todo = append(todo, claim.Node(id))
 		}
 	}
 	if len(todo) == 0 {
@@ -97,9 +97,9 @@ func (r *reader) prefetchLabels(ids []string) error {
 		r.labelCache = map[string][]string{}
 	}
 	labels := map[string][]string{}
-	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, map[quad.Direction]quad.Value{quad.Predicate: graph.PredType}, func(q quad.Quad) {
-		id, _ := graph.IDOf(q.Subject)
-		if l, ok := graph.IDOf(q.Object); ok && !contains(labels[id], l) {
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, map[quad.Direction]quad.Value{quad.Predicate: claim.PredType}, func(q quad.Quad) {
+		id, _ := claim.IDOf(q.Subject)
+		if l, ok := claim.IDOf(q.Object); ok && !contains(labels[id], l) {
 			labels[id] = append(labels[id], l)
 		}
 	})
@@ -107,7 +107,7 @@ func (r *reader) prefetchLabels(ids []string) error {
 		return err
 	}
 	for _, n := range todo {
-		id, _ := graph.IDOf(n)
+		id, _ := claim.IDOf(n)
 		ls := labels[id]
 		sort.Strings(ls)
 		r.labelCache[id] = append([]string{}, ls...)
@@ -125,7 +125,7 @@ func (r *reader) prefetchProps(ids []string) error {
 	for _, id := range ids {
 		if _, ok := r.props[id]; !ok && !seen[id] {
 			seen[id] = true
-			todo = append(todo, graph.Node(id))
+			todo = append(todo, claim.Node(id))
 		}
 	}
 	if len(todo) == 0 {
@@ -133,8 +133,8 @@ func (r *reader) prefetchProps(ids []string) error {
 	}
 	props := map[string]map[string][]Value{}
 	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, nil, func(q quad.Quad) {
-		if k, ok := graph.PropKey(q.Predicate); ok {
-			id, _ := graph.IDOf(q.Subject)
+		if k, ok := claim.PropKey(q.Predicate); ok {
+			id, _ := claim.IDOf(q.Subject)
 			if props[id] == nil {
 				props[id] = map[string][]Value{}
 			}
@@ -145,7 +145,7 @@ func (r *reader) prefetchProps(ids []string) error {
 		return err
 	}
 	for _, n := range todo {
-		id, _ := graph.IDOf(n)
+		id, _ := claim.IDOf(n)
 		r.cacheProperties(id, props[id])
 	}
 	return nil
@@ -165,7 +165,7 @@ func (s sideRels) add(side relsSide, rel Rel) {
 // of the given types, or of every type when types is nil.
 func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []string) {
 	for _, n := range sides {
-		id, _ := graph.IDOf(n)
+		id, _ := claim.IDOf(n)
 		side := relsSide{id, out}
 		total := 0
 		for _, list := range rels[side] {
@@ -199,20 +199,20 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 	rels := sideRels{}
 	edges := map[quad.Value]Rel{} // edge node → relationship without its end
 	_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, nil, func(q quad.Quad) {
-		id, _ := graph.IDOf(q.Subject)
+		id, _ := claim.IDOf(q.Subject)
 		if props[id] == nil {
 			props[id] = map[string][]Value{}
 		}
-		if q.Predicate == graph.PredType {
-			if l, ok := graph.IDOf(q.Object); ok && !contains(labels[id], l) {
+		if q.Predicate == claim.PredType {
+			if l, ok := claim.IDOf(q.Object); ok && !contains(labels[id], l) {
 				labels[id] = append(labels[id], l)
 			}
-		} else if k, ok := graph.PropKey(q.Predicate); ok {
+		} else if k, ok := claim.PropKey(q.Predicate); ok {
 			props[id][k] = append(props[id][k], native(q.Object))
-		} else if t, ok := graph.RelType(q.Predicate); ok {
-			end, _ := graph.IDOf(q.Object)
+		} else if t, ok := claim.RelType(q.Predicate); ok {
+			end, _ := claim.IDOf(q.Object)
 			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
-			if graph.HasEdgeNode(t) {
+			if claim.HasEdgeNode(t) {
 				rel.Edge, rel.End = end, ""
 				edges[q.Object] = rel
 			} else {
@@ -227,7 +227,7 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 		return err
 	}
 	for _, n := range nodes {
-		id, _ := graph.IDOf(n)
+		id, _ := claim.IDOf(n)
 		ls := labels[id]
 		sort.Strings(ls)
 		if r.labelCache == nil || len(r.labelCache) >= maxCachedNodes {
@@ -245,11 +245,11 @@ func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
 	rels := sideRels{}
 	for _, t := range types {
 		edges := map[quad.Value]Rel{}
-		_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: graph.RelIRI(t)}, func(q quad.Quad) {
-			id, _ := graph.IDOf(q.Subject)
-			end, _ := graph.IDOf(q.Object)
+		_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: claim.RelIRI(t)}, func(q quad.Quad) {
+			id, _ := claim.IDOf(q.Subject)
+			end, _ := claim.IDOf(q.Object)
 			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
-			if graph.HasEdgeNode(t) {
+			if claim.HasEdgeNode(t) {
 				rel.Edge, rel.End = end, ""
 				edges[q.Object] = rel
 				return
@@ -276,9 +276,9 @@ func (r *reader) edgeEnds(edges map[quad.Value]Rel, rels sideRels) error {
 	for e := range edges {
 		list = append(list, e)
 	}
-	_, err := r.st.MatchAny(r.ctx, quad.Subject, list, map[quad.Direction]quad.Value{quad.Predicate: graph.PredEdgeTo}, func(q quad.Quad) {
+	_, err := r.st.MatchAny(r.ctx, quad.Subject, list, map[quad.Direction]quad.Value{quad.Predicate: claim.PredEdgeTo}, func(q quad.Quad) {
 		rel := edges[q.Subject]
-		rel.End, _ = graph.IDOf(q.Object)
+		rel.End, _ = claim.IDOf(q.Object)
 		rels.add(relsSide{rel.Start, true}, rel)
 	})
 	return err
@@ -290,11 +290,11 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 	rels := sideRels{}
 	edges := map[quad.Value]string{} // edge node → the node it leads to
 	add := func(q quad.Quad) {
-		id, _ := graph.IDOf(q.Object)
-		if q.Predicate == graph.PredEdgeTo {
+		id, _ := claim.IDOf(q.Object)
+		if q.Predicate == claim.PredEdgeTo {
 			edges[q.Subject] = id
-		} else if t, ok := graph.RelType(q.Predicate); ok && !graph.HasEdgeNode(t) {
-			start, _ := graph.IDOf(q.Subject)
+		} else if t, ok := claim.RelType(q.Predicate); ok && !claim.HasEdgeNode(t) {
+			start, _ := claim.IDOf(q.Subject)
 			rels.add(relsSide{id, false}, Rel{Type: t, Start: start, End: id, Record: recordOf(q)})
 		}
 	}
@@ -303,14 +303,14 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 		preds = preds[:0]
 		through := false
 		for _, t := range types {
-			if graph.HasEdgeNode(t) {
+			if claim.HasEdgeNode(t) {
 				through = true
 			} else {
-				preds = append(preds, graph.RelIRI(t))
+				preds = append(preds, claim.RelIRI(t))
 			}
 		}
 		if through {
-			preds = append(preds, graph.PredEdgeTo)
+			preds = append(preds, claim.PredEdgeTo)
 		}
 	}
 	for _, p := range preds {
@@ -328,12 +328,12 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 			list = append(list, e)
 		}
 		_, err := r.st.MatchAny(r.ctx, quad.Object, list, nil, func(q quad.Quad) {
-			t, ok := graph.RelType(q.Predicate)
-			if !ok || !graph.HasEdgeNode(t) {
+			t, ok := claim.RelType(q.Predicate)
+			if !ok || !claim.HasEdgeNode(t) {
 				return
 			}
-			start, _ := graph.IDOf(q.Subject)
-			edge, _ := graph.IDOf(q.Object)
+			start, _ := claim.IDOf(q.Subject)
+			edge, _ := claim.IDOf(q.Object)
 			end := edges[q.Object]
 			rels.add(relsSide{end, false}, Rel{Type: t, Start: start, End: end, Edge: edge, Record: recordOf(q)})
 		})

@@ -8,7 +8,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/spf13/cobra"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 func newDumpCmd(g *globalOptions) *cobra.Command {
@@ -37,10 +37,10 @@ func runDump(ctx context.Context, g *globalOptions, facts bool, w io.Writer) err
 	defer done()
 	bw := bufio.NewWriter(w)
 	err = st.Quads(ctx, func(q quad.Quad) error {
-		if facts && graph.IsMeta(q.Predicate) {
+		if facts && claim.IsMeta(q.Predicate) {
 			return nil
 		}
-		bw.WriteString(graph.FormatQuad(q))
+		bw.WriteString(claim.FormatQuad(q))
 		return bw.WriteByte('\n')
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
 	"claimgraph/loader/gen"
 )
@@ -58,8 +59,8 @@ func byRecord(t *testing.T, dir string) map[string][]string {
 	}
 	out := map[string][]string{}
 	err = st.Quads(context.Background(), func(q quad.Quad) error {
-		id, _ := graph.IDOf(q.Label)
-		out[id] = append(out[id], graph.FormatQuad(q))
+		id, _ := claim.IDOf(q.Label)
+		out[id] = append(out[id], claim.FormatQuad(q))
 		return nil
 	})
 	if err != nil {

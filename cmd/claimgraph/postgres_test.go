@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 	"claimgraph/loader/gen"
@@ -30,8 +31,8 @@ func quotesPerSource(t *testing.T, dir string) map[string]int {
 	}
 	out := map[string]int{}
 	st.Quads(context.Background(), func(q quad.Quad) error {
-		if q.Predicate == graph.RelIRI("QUOTED_IN") {
-			id, _ := graph.IDOf(q.Object)
+		if q.Predicate == claim.RelIRI("QUOTED_IN") {
+			id, _ := claim.IDOf(q.Object)
 			out[id]++
 		}
 		return nil

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader"
 )
 
@@ -174,12 +174,12 @@ jsonld.toRDF(doc, {format: "application/n-quads"}).then(nq => process.stdout.wri
 	var got []string
 	for _, c := range changes {
 		for _, q := range c.Quads.Quads {
-			got = append(got, graph.FormatQuad(q))
+			got = append(got, claim.FormatQuad(q))
 		}
 	}
 	var want []string
 	for _, q := range qs {
-		want = append(want, graph.FormatQuad(q))
+		want = append(want, claim.FormatQuad(q))
 	}
 	sort.Strings(got)
 	sort.Strings(want)

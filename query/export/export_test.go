@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader"
 	"claimgraph/query"
 )
@@ -218,8 +219,8 @@ func TestNQuadsRoundTrip(t *testing.T) {
 func facts(t *testing.T, st *graph.Store) []string {
 	var out []string
 	st.Quads(context.Background(), func(q quad.Quad) error {
-		if !graph.IsMeta(q.Predicate) {
-			out = append(out, graph.FormatQuad(q))
+		if !claim.IsMeta(q.Predicate) {
+			out = append(out, claim.FormatQuad(q))
 		}
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/query"
 )
 
@@ -90,9 +91,9 @@ func CSV(nodes, edges io.Writer, g *query.Subgraph) error {
 func Quads(ctx context.Context, st *graph.Store, g *query.Subgraph) ([]quad.Quad, error) {
 	var out []quad.Quad
 	keep := func(q quad.Quad) {
-		if q.Predicate == graph.PredType {
+		if q.Predicate == claim.PredType {
 			out = append(out, q)
-		} else if _, ok := graph.PropKey(q.Predicate); ok {
+		} else if _, ok := claim.PropKey(q.Predicate); ok {
 			out = append(out, q)
 		}
 	}
@@ -110,11 +111,11 @@ func Quads(ctx context.Context, st *graph.Store, g *query.Subgraph) ([]quad.Quad
 				return nil, err
 			}
 		}
-		out = append(out, quad.Quad{Subject: graph.Node(r.Start), Predicate: graph.RelIRI(r.Type), Object: graph.Node(end), Label: graph.Node(r.Record)})
+		out = append(out, quad.Quad{Subject: claim.Node(r.Start), Predicate: claim.RelIRI(r.Type), Object: claim.Node(end), Label: claim.Node(r.Record)})
 	}
 	lines := map[string]quad.Quad{}
 	for _, q := range out {
-		lines[graph.FormatQuad(q)] = q
+		lines[claim.FormatQuad(q)] = q
 	}
 	keys := make([]string, 0, len(lines))
 	for k := range lines {
@@ -132,7 +133,7 @@ func Quads(ctx context.Context, st *graph.Store, g *query.Subgraph) ([]quad.Quad
 func NQuads(w io.Writer, qs []quad.Quad) error {
 	bw := bufio.NewWriter(w)
 	for _, q := range qs {
-		bw.WriteString(graph.FormatQuad(q))
+		bw.WriteString(claim.FormatQuad(q))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
@@ -159,7 +160,7 @@ func JSONLD(w io.Writer, qs []quad.Quad) error {
 			obj = nodeObj{"@id": subj}
 			graphs[gname][subj] = obj
 		}
-		if q.Predicate == graph.PredType {
+		if q.Predicate == claim.PredType {
 			types, _ := obj["@type"].([]string)
 			obj["@type"] = append(types, string(q.Object.(quad.IRI)))
 			continue
@@ -201,7 +202,7 @@ func jsonldValue(v quad.Value) any {
 		return map[string]any{"@value": string(v.Value), "@type": string(v.Type)}
 	}
 	// Numbers and booleans keep their exact lexical form and datatype.
-	term := graph.FormatTerm(v)
+	term := claim.FormatTerm(v)
 	lex, dt, _ := strings.Cut(term, "^^")
 	return map[string]any{"@value": strings.Trim(lex, `"`), "@type": strings.Trim(dt, "<>")}
 }

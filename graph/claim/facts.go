@@ -1,4 +1,4 @@
-package graph
+package claim
 
 import (
 	"net/url"
@@ -9,10 +9,10 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-// resolver finds the record that a reference names. Keys have the form
+// Resolver finds the record that a reference names. Keys have the form
 // "<namespace>:<slug>" (person:, org:, claim:) or "domain:<host>".
-type resolver interface {
-	lookup(key string) (id string, ok bool)
+type Resolver interface {
+	Lookup(key string) (id string, ok bool)
 }
 
 // facts accumulates the quads of one record and the keys it looked up.
@@ -20,7 +20,7 @@ type facts struct {
 	label quad.Value
 	quads []quad.Quad
 	refs  map[string]bool
-	res   resolver
+	res   Resolver
 }
 
 func (f *facts) add(s, p, o quad.Value) {
@@ -40,7 +40,7 @@ func (f *facts) typed(n quad.Value, label string) { f.add(n, PredType, LabelIRI(
 func (f *facts) ref(ns, name string) (string, bool) {
 	key := ns + ":" + Slug(name)
 	f.refs[key] = true
-	return f.res.lookup(key)
+	return f.res.Lookup(key)
 }
 
 // entity returns the node for a reference to a person or organisation,
@@ -74,7 +74,7 @@ func (f *facts) edge(from quad.Value, typ, id string, to quad.Value, props []Fie
 
 // Facts returns the quads a record produces under the given resolution,
 // bookkeeping included, sorted and without duplicates.
-func (r *Record) facts(res resolver) []quad.Quad {
+func (r *Record) Facts(res Resolver) []quad.Quad {
 	f := &facts{label: Node(r.ID), refs: map[string]bool{}, res: res}
 	n := Node(r.ID)
 	switch r.Kind {
@@ -94,16 +94,16 @@ func (r *Record) facts(res resolver) []quad.Quad {
 			f.add(n, RelIRI(RelAbout), f.topic(t))
 		}
 	}
-	for _, k := range r.keys() {
-		f.add(n, k.pred, quad.String(k.key))
+	for _, k := range r.Keys() {
+		f.add(n, k.Pred, quad.String(k.Key))
 	}
-	blob := r.canonical()
-	f.add(n, PredHash, quad.String(hashOf(blob)))
+	blob := r.Canonical()
+	f.add(n, PredHash, quad.String(HashOf(blob)))
 	f.add(n, PredRecord, quad.String(blob))
 	for k := range f.refs {
-		f.add(n, PredRef, refValue(k))
+		f.add(n, PredRef, RefValue(k))
 	}
-	return normalise(f.quads)
+	return Normalise(f.quads)
 }
 
 func (r *Record) get(key string) string { v, _ := r.Get(key); return v }
@@ -198,7 +198,7 @@ func (f *facts) domainRef(raw string) (string, bool) {
 	for _, d := range hostSuffixes(raw) {
 		key := "domain:" + d
 		f.refs[key] = true
-		if id, ok := f.res.lookup(key); ok {
+		if id, ok := f.res.Lookup(key); ok {
 			return id, true
 		}
 	}
@@ -259,15 +259,16 @@ func slugged(fs Fields) []Field {
 	return out
 }
 
-// key is one name under which a record can be referred to.
-type key struct {
-	pred quad.IRI
-	key  string
+// Key is one name under which a record can be referred to: the key
+// predicate that ranks it and the key itself.
+type Key struct {
+	Pred quad.IRI
+	Key  string
 }
 
-// keys returns the names a record answers to: its id, its name and aliases,
+// Keys returns the names a record answers to: its id, its name and aliases,
 // and an organisation's domains.
-func (r *Record) keys() []key {
+func (r *Record) Keys() []Key {
 	var ns string
 	switch r.Kind {
 	case KindPerson:
@@ -279,13 +280,13 @@ func (r *Record) keys() []key {
 	default:
 		return nil
 	}
-	out := []key{{PredKeyID, ns + r.ID}, {PredKeyName, ns + Slug(r.Title)}}
+	out := []Key{{PredKeyID, ns + r.ID}, {PredKeyName, ns + Slug(r.Title)}}
 	for _, a := range splitList(r.get("aliases")) {
-		out = append(out, key{PredKeyAlias, ns + Slug(a)})
+		out = append(out, Key{PredKeyAlias, ns + Slug(a)})
 	}
 	if r.Kind == KindOrganisation {
 		for _, d := range splitList(r.get("domains")) {
-			out = append(out, key{PredKeyDomain, "domain:" + strings.ToLower(strings.TrimSuffix(d, "."))})
+			out = append(out, Key{PredKeyDomain, "domain:" + strings.ToLower(strings.TrimSuffix(d, "."))})
 		}
 	}
 	return out
@@ -334,11 +335,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// normalise sorts quads into a canonical order and drops duplicates, of
+// Normalise sorts quads into a canonical order and drops duplicates, of
 // equal quads keeping the first. Each quad's sort key is computed once:
 // formatting values dominates otherwise; and a record's quads mostly share
 // their subject and label, formatted once.
-func normalise(qs []quad.Quad) []quad.Quad {
+func Normalise(qs []quad.Quad) []quad.Quad {
 	keys := make([][4]string, len(qs))
 	var last [4]quad.IRI
 	var lastKey [4]string
@@ -359,7 +360,7 @@ func normalise(qs []quad.Quad) []quad.Quad {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(&keys[a], &keys[b]) })
+	slices.SortStableFunc(order, func(a, b int32) int { return CompareKeys(&keys[a], &keys[b]) })
 	sorted := make([]quad.Quad, 0, len(qs))
 	for n, i := range order {
 		if n > 0 && keys[i] == keys[order[n-1]] {
@@ -370,7 +371,7 @@ func normalise(qs []quad.Quad) []quad.Quad {
 	return append(qs[:0], sorted...)
 }
 
-func compareKeys(ka, kb *[4]string) int {
+func CompareKeys(ka, kb *[4]string) int {
 	for i := range ka {
 		if c := strings.Compare(ka[i], kb[i]); c != 0 {
 			return c
@@ -379,6 +380,6 @@ func compareKeys(ka, kb *[4]string) int {
 	return 0
 }
 
-func quadKey(q quad.Quad) [4]string {
+func QuadKey(q quad.Quad) [4]string {
 	return [4]string{quad.StringOf(q.Subject), quad.StringOf(q.Predicate), quad.StringOf(q.Object), quad.StringOf(q.Label)}
 }

@@ -1,4 +1,4 @@
-package graph
+package claim
 
 import (
 	"crypto/sha256"
@@ -149,9 +149,9 @@ func (r *Record) Validate() error {
 	return nil
 }
 
-// canonical returns the record's canonical JSON, which is also its stored
+// Canonical returns the record's canonical JSON, which is also its stored
 // form and the input of its content hash.
-func (r *Record) canonical() []byte {
+func (r *Record) Canonical() []byte {
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic(err) // a Record holds only strings, numbers and slices
@@ -159,7 +159,7 @@ func (r *Record) canonical() []byte {
 	return b
 }
 
-func hashOf(b []byte) string {
+func HashOf(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

@@ -1,4 +1,4 @@
-package graph
+package claim
 
 import (
 	"strings"
@@ -44,14 +44,14 @@ var (
 	// PredRecord holds the record's canonical JSON, from which the store
 	// re-derives its facts when a record it refers to changes.
 	PredRecord = quad.IRI(Prefix + "meta/record")
-	// PredRef holds each lookup key the record resolved, as refValue(key).
+	// PredRef holds each lookup key the record resolved, as RefValue(key).
 	PredRef = quad.IRI(Prefix + "meta/ref")
 )
 
 // refValue is how a looked-up key is stored. It differs from the key's own
 // value so that resolving a much-referenced name reads only the few quads
 // of the records answering to it, not every quad that refers to it.
-func refValue(key string) quad.String { return quad.String("ref:" + key) }
+func RefValue(key string) quad.String { return quad.String("ref:" + key) }
 
 // Key predicates: the names under which a record can be referred to, by rank.
 var (
@@ -62,7 +62,7 @@ var (
 )
 
 // keyRanks orders key predicates from the strongest match to the weakest.
-var keyRanks = []quad.IRI{PredKeyID, PredKeyName, PredKeyAlias, PredKeyDomain}
+var KeyRanks = []quad.IRI{PredKeyID, PredKeyName, PredKeyAlias, PredKeyDomain}
 
 // Node returns the IRI of the node with the given id.
 func Node(id string) quad.IRI { return quad.IRI(Prefix + id) }
