@@ -15,6 +15,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
 	"claimgraph/graph/queryindex"
+	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
 
@@ -51,6 +52,9 @@ func match(t *testing.T, st *graph.Store, fixed map[quad.Direction]quad.Value) [
 func TestQueryIndex(t *testing.T) {
 	for _, backend := range []string{"bbolt", "bolt", "leveldb"} {
 		t.Run(backend, func(t *testing.T) {
+			if backend != graph.DefaultBackend {
+				suites.Long(t)
+			}
 			st, dir := newStore(t, backend)
 			apply(t, st, corpus(t)...)
 			if st.HasIndex() {
@@ -357,6 +361,9 @@ func TestIndexUpdate(t *testing.T) {
 	ids := []string{"src_0", "src_1", "per_0", "org_0"}
 	for i, backend := range []string{"bbolt", "bolt", "leveldb"} {
 		t.Run(backend, func(t *testing.T) {
+			if backend != graph.DefaultBackend {
+				suites.Long(t)
+			}
 			generated := corpus
 			st, loc := newStore(t, backend)
 			apply(t, st, readChanges(t, filepath.Join(root, "000_7e1f6717d204dd7e.txt"))...)

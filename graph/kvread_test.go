@@ -9,7 +9,9 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/google/go-cmp/cmp"
 
+	"claimgraph/graph"
 	"claimgraph/graph/claim"
+	"claimgraph/graph/suites"
 )
 
 // TestLabelQuadsAsCayley reads every record's quads by its label both
@@ -20,6 +22,9 @@ func TestLabelQuadsAsCayley(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "per_0", "per_1", "org_0", "org_1"}
 	for i, backend := range []string{"bbolt", "bolt", "leveldb"} {
 		t.Run(backend, func(t *testing.T) {
+			if backend != graph.DefaultBackend {
+				suites.Long(t)
+			}
 			st, _ := newStore(t, backend)
 			apply(t, st, readChanges(t, filepath.Join(root, "corpus"))...)
 			rng := rand.New(rand.NewSource(int64(i)))

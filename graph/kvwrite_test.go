@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
 
@@ -29,6 +30,9 @@ func TestAddQuadsAsCayley(t *testing.T) {
 	ids := []string{"src_0", "src_1", "src_2", "per_0", "per_1", "org_0", "org_1"}
 	for i, backend := range []string{"bolt", "bbolt", "leveldb", "bbolt/3 records per transaction", "leveldb/3 records per transaction", "bolt/releasing pages", "bbolt/releasing pages", "bbolt/on two cores", "leveldb/on two cores"} {
 		t.Run(backend, func(t *testing.T) {
+			if backend != graph.DefaultBackend {
+				suites.Long(t)
+			}
 			backend, variant, _ := strings.Cut(backend, "/")
 			cayley, _ := newStore(t, backend)
 			cayley.WriteThroughCayley()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/suites"
 )
 
 var modelSteps = flag.Int("model.steps", 150, "steps of the model-based store test")
@@ -93,6 +94,9 @@ func TestModelStore(t *testing.T) {
 		backend string
 	}{{1, "leveldb"}, {2, "leveldb"}, {3, "bolt"}, {4, "bbolt"}, {5, "postgres"}, {6, "postgres"}} {
 		t.Run(fmt.Sprint(run.backend, "/seed", run.seed), func(t *testing.T) {
+			if run.backend != graph.DefaultBackend && run.backend != "postgres" {
+				suites.Long(t)
+			}
 			if run.seed%2 == 1 {
 				// Dependents re-derived after their batch, one per write.
 				defer graph.RefreshChunk(1)()

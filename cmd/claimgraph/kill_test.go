@@ -21,6 +21,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
+	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
 
@@ -81,6 +82,7 @@ func byRecord(t *testing.T, dir string) map[string][]string {
 // PostgreSQL (when a server is configured; see graph/pgtest).
 // More trials: go test ./cmd/claimgraph -run Kill -kill.trials=200.
 func TestKillDuringLoad(t *testing.T) {
+	suites.Long(t)
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
 	}
@@ -99,7 +101,7 @@ func TestKillDuringLoad(t *testing.T) {
 	if os.Getenv(pgtest.Env) != "" {
 		backends = append(backends, "postgres")
 	} else {
-		t.Log(pgtest.Skip)
+		t.Log("PostgreSQL turns skipped: " + pgtest.Skip)
 	}
 	kills := map[string]int{}
 	ref := filepath.Join(tmp, "ref.db")
@@ -157,6 +159,7 @@ func TestKillDuringLoad(t *testing.T) {
 // exactly the store's quads (byRecord runs Verify, which compares them).
 // More trials: go test ./cmd/claimgraph -run KillDuringReplace -kill.replace=100.
 func TestKillDuringReplace(t *testing.T) {
+	suites.Long(t)
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/graph/pgtest"
+	"claimgraph/graph/suites"
 )
 
 // TestMain lets the test binary act as the claimgraph command, both for
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(suites.Wrap(m), map[string]func(){
 		"claimgraph": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }

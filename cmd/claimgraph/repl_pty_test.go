@@ -17,6 +17,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/google/go-cmp/cmp"
 
+	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
 
@@ -221,6 +222,7 @@ func procStatus(t *testing.T, pid int, field string) int {
 // the REPL's peak memory are logged; on a 100k store:
 // go test ./cmd/claimgraph -run Runaway -v -runaway.store /tmp/q100k.db
 func TestReplRunawayQuery(t *testing.T) {
+	suites.Long(t)
 	if testing.Short() {
 		t.Skip("pty test skipped in -short mode")
 	}
@@ -280,6 +282,7 @@ func TestReplRunawayQuery(t *testing.T) {
 // goes on and queries the store, which holds whole records only, each as
 // an uninterrupted load writes it; loading again completes it.
 func TestReplLoadCancel(t *testing.T) {
+	suites.Long(t)
 	if testing.Short() {
 		t.Skip("pty test skipped in -short mode")
 	}

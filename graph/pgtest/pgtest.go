@@ -13,15 +13,16 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"claimgraph/graph/suites"
 )
 
 // Env names the variable holding the URL of a PostgreSQL server (any
 // database on it) whose user may create databases.
 const Env = "CLAIMGRAPH_TEST_POSTGRES"
 
-// Skip is the message of a skipped PostgreSQL test.
-const Skip = "PostgreSQL tests skipped: set " + Env + " to a server URL, e.g. " +
-	`eval "$(scripts/pg-start.sh)" starts one on loopback and sets it`
+// Skip is why a PostgreSQL test is skipped: it names what runs it.
+const Skip = "tests needing PostgreSQL (set $" + Env + `; eval "$(scripts/pg-start.sh)" starts one)`
 
 var serial atomic.Int64
 
@@ -30,7 +31,7 @@ func Server(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv(Env)
 	if u == "" {
-		t.Skip(Skip)
+		suites.Skip(t, Skip)
 	}
 	return u
 }
