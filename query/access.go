@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"slices"
 	"sort"
@@ -22,8 +23,8 @@ type reader struct {
 	ctx        context.Context
 	st         *graph.Store
 	qs         cgraph.QuadStore
-	props      map[string]map[string]Value // per-node property cache
-	names      map[any]quad.Value          // ref key → value: each read once
+	props      map[string]map[string]value.Value // per-node property cache
+	names      map[any]quad.Value                // ref key → value: each read once
 	labelCache map[string][]string
 	numBuf     []uint32 // property values read, reused
 	foundBuf   []found  // relationships read, reused
@@ -144,12 +145,12 @@ func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad)
 
 // nodes calls fn with the nodes that have label, or every labelled node
 // when label is "". A node labelled by several records comes once.
-func (r *reader) nodes(label string, fn func(Node) error) error {
+func (r *reader) nodes(label string, fn func(value.Node) error) error {
 	if label == "" {
 		return r.allNodes(fn)
 	}
 	if ok, err := r.st.IndexNodes(label, func(id string, ref graph.NodeRef) error {
-		return fn(Node{ID: id, ref: ref})
+		return fn(value.Node{ID: id, Ref: ref})
 	}); ok || err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 		if seen != nil {
 			seen[id] = true
 		}
-		return fn(Node{ID: id})
+		return fn(value.Node{ID: id})
 	})
 }
 
@@ -177,7 +178,7 @@ func (r *reader) nodes(label string, fn func(Node) error) error {
 // (the key-value stores have no predicate index). The store's counts name
 // every label it holds (they are recounted after a crash; see
 // graph.Counts).
-func (r *reader) allNodes(fn func(Node) error) error {
+func (r *reader) allNodes(fn func(value.Node) error) error {
 	counts, err := r.st.Counts(r.ctx)
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func (r *reader) allNodes(fn func(Node) error) error {
 				return nil
 			}
 			seen[id] = true
-			return fn(Node{ID: id})
+			return fn(value.Node{ID: id})
 		})
 		if err != nil {
 			return err
@@ -240,8 +241,8 @@ func (r *reader) labels(id string) ([]string, error) {
 	return out, err
 }
 
-func (r *reader) hasLabel(n Node, label string) (bool, error) {
-	if found, ok := r.st.HasLabel(n.ID, n.ref, label); ok {
+func (r *reader) hasLabel(n value.Node, label string) (bool, error) {
+	if found, ok := r.st.HasLabel(n.ID, n.Ref, label); ok {
 		return found, nil // the query index answers with a bit test
 	}
 	ls, err := r.labels(n.ID)
@@ -250,7 +251,7 @@ func (r *reader) hasLabel(n Node, label string) (bool, error) {
 
 // property returns one property of a node or edge node: with the query
 // index by reading just that property, else from the cache of whole nodes.
-func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, error) {
+func (r *reader) property(id string, ref graph.NodeRef, key string) (value.Value, error) {
 	var col *column
 	if ref != 0 {
 		col = r.column(key)
@@ -267,7 +268,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 	r.numBuf = nums
 	if err != nil || !ok {
 		if err == nil {
-			var p map[string]Value
+			var p map[string]value.Value
 			p, err = r.properties(id)
 			return p[key], err
 		}
@@ -289,7 +290,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 	case len(nums) == 1 && !claim.ListProps[key]:
 		return r.nativeOf(nums[0])
 	}
-	out := make([]Value, len(nums))
+	out := make([]value.Value, len(nums))
 	for i, n := range nums {
 		if out[i], err = r.nativeOf(n); err != nil {
 			return nil, err
@@ -301,7 +302,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (Value, erro
 // nativeOf returns the query value of the index's value num, made once
 // while the index lasts: a quote's text or a weight read for many rows,
 // or by the next query, is not boxed again.
-func (r *reader) nativeOf(num uint32) (Value, error) {
+func (r *reader) nativeOf(num uint32) (value.Value, error) {
 	if r.natives == nil {
 		r.natives = r.st.IndexMemo(nativesKey{}, func() any { return &natives{} }).(*natives)
 	}
@@ -318,7 +319,7 @@ func (r *reader) nativeOf(num uint32) (Value, error) {
 }
 
 // natives are the query values of the index's values, by number.
-type natives = paged[Value]
+type natives = paged[value.Value]
 
 // columns hold, per property, the number of each node's value of it in the
 // query index, by the node's NodeRef, as read; like natives they are kept
@@ -367,11 +368,11 @@ type nativesKey struct{}
 
 // properties returns every property of a node (or edge node), with list
 // properties as sorted lists and the id as "id" for nodes.
-func (r *reader) properties(id string) (map[string]Value, error) {
+func (r *reader) properties(id string) (map[string]value.Value, error) {
 	if p, ok := r.props[id]; ok {
 		return p, nil
 	}
-	multi := map[string][]Value{}
+	multi := map[string][]value.Value{}
 	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id)}, func(q quad.Quad) error {
 		if k, ok := claim.PropKey(q.Predicate); ok {
 			multi[k] = append(multi[k], native(q.Object))
@@ -386,13 +387,13 @@ func (r *reader) properties(id string) (map[string]Value, error) {
 
 // cacheProperties turns a node's property values as read into its
 // properties, and caches them.
-func (r *reader) cacheProperties(id string, multi map[string][]Value) map[string]Value {
-	p := make(map[string]Value, len(multi))
+func (r *reader) cacheProperties(id string, multi map[string][]value.Value) map[string]value.Value {
+	p := make(map[string]value.Value, len(multi))
 	for k, vs := range multi {
 		p[k] = propertyValue(k, vs)
 	}
 	if r.props == nil || len(r.props) >= maxCachedNodes {
-		r.props = map[string]map[string]Value{}
+		r.props = map[string]map[string]value.Value{}
 	}
 	r.props[id] = p
 	return p
@@ -401,8 +402,8 @@ func (r *reader) cacheProperties(id string, multi map[string][]Value) map[string
 // propertyValue is a property's value from the values stored for it: a
 // sorted list for list properties, else the smallest (several records may
 // state a value).
-func propertyValue(key string, vs []Value) Value {
-	sort.Slice(vs, func(i, j int) bool { return orderCompare(vs[i], vs[j]) < 0 })
+func propertyValue(key string, vs []value.Value) value.Value {
+	sort.Slice(vs, func(i, j int) bool { return value.OrderCompare(vs[i], vs[j]) < 0 })
 	vs = dedupe(vs)
 	if claim.ListProps[key] {
 		return vs
@@ -410,17 +411,17 @@ func propertyValue(key string, vs []Value) Value {
 	return vs[0]
 }
 
-func dedupe(vs []Value) []Value {
+func dedupe(vs []value.Value) []value.Value {
 	out := vs[:0]
 	for i, v := range vs {
-		if i == 0 || orderCompare(v, vs[i-1]) != 0 {
+		if i == 0 || value.OrderCompare(v, vs[i-1]) != 0 {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-func native(v quad.Value) Value {
+func native(v quad.Value) value.Value {
 	switch v := v.(type) {
 	case quad.String:
 		return string(v)
@@ -441,8 +442,8 @@ func native(v quad.Value) Value {
 
 // rels calls fn with the relationships of node id in direction out (true:
 // id is the start) whose type is in types (any type when empty).
-func (r *reader) rels(id string, out bool, types []string, fn func(Rel) error) error {
-	return r.hits(id, 0, out, types, func(h *relHit) error { return fn(h.rel.(Rel)) })
+func (r *reader) rels(id string, out bool, types []string, fn func(value.Rel) error) error {
+	return r.hits(id, 0, out, types, func(h *relHit) error { return fn(h.rel.(value.Rel)) })
 }
 
 // hits is rels with the relationships as cached.
@@ -461,11 +462,11 @@ func (r *reader) hits(id string, ref graph.NodeRef, out bool, types []string, fn
 // A relHit is a cached relationship, boxed once for the rows it goes into,
 // with the node at the other end.
 type relHit struct {
-	rel   Value // a Rel
-	other Value // a Node
+	rel   value.Value // a Rel
+	other value.Value // a Node
 }
 
-func (h *relHit) otherID() string { return h.other.(Node).ID }
+func (h *relHit) otherID() string { return h.other.(value.Node).ID }
 
 // hitsOfType calls fn with a node's relationships of one type, as cached,
 // ordered by the node at the other end, so that results do not depend on
@@ -598,7 +599,7 @@ func (r *reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([
 	if rels == nil {
 		rels = make([]found, 0, 16) // grown by appends, a point lookup's four allocations
 	}
-	if err := r.collectRels(id, ref, out, typ, func(rel Rel, other graph.NodeRef) error {
+	if err := r.collectRels(id, ref, out, typ, func(rel value.Rel, other graph.NodeRef) error {
 		rels = append(rels, found{rel, other})
 		return nil
 	}); err != nil {
@@ -621,7 +622,7 @@ func (r *reader) makeRoom(n int) {
 
 // found is a relationship as read, with the other end's NodeRef if known.
 type found struct {
-	rel Rel
+	rel value.Rel
 	ref graph.NodeRef
 }
 
@@ -647,7 +648,7 @@ func (r *reader) boxRels(rels []found, out bool) []relHit {
 		if !out {
 			other = f.rel.Start
 		}
-		hits[i] = relHit{rel: f.rel, other: Node{ID: other, ref: f.ref}}
+		hits[i] = relHit{rel: f.rel, other: value.Node{ID: other, Ref: f.ref}}
 	}
 	return hits
 }
@@ -675,17 +676,17 @@ func (r *reader) sortRels(rels []found, out bool) {
 		if c := strings.Compare(oa, ob); c != 0 {
 			return c
 		}
-		return compareKey(a.rel, b.rel)
+		return value.CompareRels(a.rel, b.rel)
 	})
 }
 
-func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string, emit func(Rel, graph.NodeRef) error) error {
+func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string, emit func(value.Rel, graph.NodeRef) error) error {
 	var ferr error
 	ok, err := r.st.IndexRels(id, ref, typ, out, func(other string, otherRef graph.NodeRef, edge, record string) {
 		if ferr != nil {
 			return
 		}
-		rel := Rel{Type: typ, Start: id, End: other, Edge: edge, Record: record}
+		rel := value.Rel{Type: typ, Start: id, End: other, Edge: edge, Record: record}
 		if !out {
 			rel.Start, rel.End = other, id
 		}
@@ -697,18 +698,18 @@ func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string,
 	if ok {
 		return ferr
 	}
-	fn := func(rel Rel) error { return emit(rel, 0) }
+	fn := func(rel value.Rel) error { return emit(rel, 0) }
 	n, pred := claim.Node(id), claim.RelIRI(typ)
 	if !claim.HasEdgeNode(typ) {
 		if out {
 			return r.quads(map[quad.Direction]quad.Value{quad.Subject: n, quad.Predicate: pred}, func(q quad.Quad) error {
 				end, _ := claim.IDOf(q.Object)
-				return fn(Rel{Type: typ, Start: id, End: end, Record: recordOf(q)})
+				return fn(value.Rel{Type: typ, Start: id, End: end, Record: recordOf(q)})
 			})
 		}
 		return r.quads(map[quad.Direction]quad.Value{quad.Object: n, quad.Predicate: pred}, func(q quad.Quad) error {
 			start, _ := claim.IDOf(q.Subject)
-			return fn(Rel{Type: typ, Start: start, End: id, Record: recordOf(q)})
+			return fn(value.Rel{Type: typ, Start: start, End: id, Record: recordOf(q)})
 		})
 	}
 	if out {
@@ -716,7 +717,7 @@ func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string,
 			edge, _ := claim.IDOf(q.Object)
 			return r.quads(map[quad.Direction]quad.Value{quad.Subject: q.Object, quad.Predicate: claim.PredEdgeTo}, func(e quad.Quad) error {
 				end, _ := claim.IDOf(e.Object)
-				return fn(Rel{Type: typ, Start: id, End: end, Edge: edge, Record: recordOf(q)})
+				return fn(value.Rel{Type: typ, Start: id, End: end, Edge: edge, Record: recordOf(q)})
 			})
 		})
 	}
@@ -724,7 +725,7 @@ func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string,
 		edge, _ := claim.IDOf(e.Subject)
 		return r.quads(map[quad.Direction]quad.Value{quad.Object: e.Subject, quad.Predicate: pred}, func(q quad.Quad) error {
 			start, _ := claim.IDOf(q.Subject)
-			return fn(Rel{Type: typ, Start: start, End: id, Edge: edge, Record: recordOf(q)})
+			return fn(value.Rel{Type: typ, Start: start, End: id, Edge: edge, Record: recordOf(q)})
 		})
 	})
 }
@@ -779,7 +780,7 @@ func recordOf(q quad.Quad) string {
 
 // provenance returns the record that produced a node: the record with the
 // node's own id if there is one, else the smallest record that labels it.
-func (r *reader) provenance(id string) (Value, error) {
+func (r *reader) provenance(id string) (value.Value, error) {
 	var recs []string
 	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(q quad.Quad) error {
 		recs = append(recs, recordOf(q))

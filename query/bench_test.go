@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"flag"
 	"path/filepath"
@@ -60,7 +61,7 @@ func BenchmarkQueries(b *testing.B) {
 					b.Fatal(err)
 				}
 				rows = 0
-				if err := p.Run(ctx, st, Options{}, func([]Value) error { rows++; return nil }); err != nil {
+				if err := p.Run(ctx, st, Options{}, func([]value.Value) error { rows++; return nil }); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -102,7 +103,7 @@ func countRows(b *testing.B, st *graph.Store, q string) int {
 		b.Fatal(err)
 	}
 	rows := 0
-	if err := p.Run(ctx, st, Options{}, func([]Value) error { rows++; return nil }); err != nil {
+	if err := p.Run(ctx, st, Options{}, func([]value.Value) error { rows++; return nil }); err != nil {
 		b.Fatal(err)
 	}
 	return rows

@@ -1,13 +1,14 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"regexp"
 )
 
 // Row holds one binding of every slot of a query.
-type Row []Value
+type Row []value.Value
 
 // A rowBuf is the row a stage emits, filled again for each row it emits.
 // A stage reads the rows it is given before it returns and never keeps
@@ -29,13 +30,13 @@ func (b *rowBuf) fill(r Row) Row {
 type exec struct {
 	ctx     context.Context
 	rd      *reader
-	params  map[string]Value
+	params  map[string]value.Value
 	regexps map[string]*regexp.Regexp
 	limits  Limits
 	rows    int64 // intermediate rows produced, for MaxIntermediate
 	nslots  int
-	pending map[stage][]Row       // rows a stage gathers to read for them at once
-	scans   map[*scanStage][]Node // nodes of completed scans, for rescans
+	pending map[stage][]Row             // rows a stage gathers to read for them at once
+	scans   map[*scanStage][]value.Node // nodes of completed scans, for rescans
 	// wholeRows: every slot of a row matters to the end of the run (a
 	// subgraph records what each returned row bound), not just the
 	// projected ones.
@@ -68,33 +69,33 @@ func (x *exec) regexp(pat string) (*regexp.Regexp, error) {
 }
 
 // property reads v.key for a node, relationship or map; null for null.
-func (x *exec) property(v Value, key string) (Value, error) {
+func (x *exec) property(v value.Value, key string) (value.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
-	case map[string]Value:
+	case map[string]value.Value:
 		return v[key], nil
-	case Node:
+	case value.Node:
 		if key == "id" {
 			return v.ID, nil
 		}
-		return x.rd.property(v.ID, v.ref, key)
-	case Rel:
+		return x.rd.property(v.ID, v.Ref, key)
+	case value.Rel:
 		if v.Edge == "" {
 			return nil, nil
 		}
 		return x.rd.property(v.Edge, 0, key)
 	}
-	return nil, fmt.Errorf("cannot read property %q of %s", key, typeName(v))
+	return nil, fmt.Errorf("cannot read property %q of %s", key, value.TypeName(v))
 }
 
 // nodeProperties returns all properties of a node, id included.
-func (x *exec) nodeProperties(n Node) (map[string]Value, error) {
+func (x *exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
 	p, err := x.rd.properties(n.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]Value, len(p)+1)
+	out := make(map[string]value.Value, len(p)+1)
 	for k, v := range p {
 		out[k] = v
 	}
@@ -102,15 +103,15 @@ func (x *exec) nodeProperties(n Node) (map[string]Value, error) {
 	return out, nil
 }
 
-func (x *exec) relProperties(r Rel) (map[string]Value, error) {
+func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 	if r.Edge == "" {
-		return map[string]Value{}, nil
+		return map[string]value.Value{}, nil
 	}
 	p, err := x.rd.properties(r.Edge)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]Value, len(p))
+	out := make(map[string]value.Value, len(p))
 	for k, v := range p {
 		out[k] = v
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"fmt"
 	"math"
 	"regexp"
@@ -12,7 +13,7 @@ import (
 )
 
 // evalFn evaluates a compiled expression on a row.
-type evalFn func(x *exec, r Row) (Value, error)
+type evalFn func(x *exec, r Row) (value.Value, error)
 
 // exprErr wraps an evaluation error with the position of the expression.
 func exprErr(pos lexer.Position, err error) error {
@@ -51,8 +52,8 @@ func (c *compiler) xor(e *syntax.XorExpr) (evalFn, error) {
 		}
 		fns = append(fns, f)
 	}
-	return func(x *exec, r Row) (Value, error) {
-		var acc Value = false
+	return func(x *exec, r Row) (value.Value, error) {
+		var acc value.Value = false
 		for _, f := range fns {
 			v, err := evalBool(x, r, f, e.Pos)
 			if err != nil {
@@ -84,18 +85,18 @@ func (c *compiler) and(e *syntax.AndExpr) (evalFn, error) {
 	return logic(e.Pos, ops, false), nil
 }
 
-func evalBool(x *exec, r Row, f evalFn, pos lexer.Position) (Value, error) {
+func evalBool(x *exec, r Row, f evalFn, pos lexer.Position) (value.Value, error) {
 	v, err := f(x, r)
 	if err != nil {
 		return nil, err
 	}
-	b, err := truth(v)
+	b, err := value.Truth(v)
 	return b, exprErr(pos, err)
 }
 
 // logic is OR (or=true) or AND with three-valued logic.
 func logic(pos lexer.Position, fns []evalFn, or bool) evalFn {
-	return func(x *exec, r Row) (Value, error) {
+	return func(x *exec, r Row) (value.Value, error) {
 		sawNull := false
 		for _, f := range fns {
 			v, err := evalBool(x, r, f, pos)
@@ -120,7 +121,7 @@ func (c *compiler) not(e *syntax.NotExpr) (evalFn, error) {
 	if err != nil || len(e.Nots)%2 == 0 {
 		return f, err
 	}
-	return func(x *exec, r Row) (Value, error) {
+	return func(x *exec, r Row) (value.Value, error) {
 		v, err := evalBool(x, r, f, e.Pos)
 		if v == nil || err != nil {
 			return nil, err
@@ -149,8 +150,8 @@ func (c *compiler) comp(e *syntax.CompExpr) (evalFn, error) {
 			}
 		}
 	}
-	return func(x *exec, r Row) (Value, error) {
-		vals := make([]Value, len(operands))
+	return func(x *exec, r Row) (value.Value, error) {
+		vals := make([]value.Value, len(operands))
 		for i, f := range operands {
 			v, err := f(x, r)
 			if err != nil {
@@ -158,7 +159,7 @@ func (c *compiler) comp(e *syntax.CompExpr) (evalFn, error) {
 			}
 			vals[i] = v
 		}
-		var acc Value = true
+		var acc value.Value = true
 		for i, o := range e.Ops {
 			v, err := compareOp(x, o.Op, vals[i], vals[i+1])
 			if err != nil {
@@ -186,12 +187,12 @@ func literalString(p *syntax.PredExpr) *string {
 	return u.Expr.Atom.String
 }
 
-func compareOp(x *exec, op string, a, b Value) (Value, error) {
+func compareOp(x *exec, op string, a, b value.Value) (value.Value, error) {
 	switch op {
 	case "=":
-		return equal(a, b), nil
+		return value.Equal(a, b), nil
 	case "<>":
-		e := equal(a, b)
+		e := value.Equal(a, b)
 		if e == nil {
 			return nil, nil
 		}
@@ -211,7 +212,7 @@ func compareOp(x *exec, op string, a, b Value) (Value, error) {
 		}
 		return re.MatchString(s), nil
 	}
-	c, ok := compare(a, b)
+	c, ok := value.Compare(a, b)
 	if !ok {
 		return nil, nil
 	}
@@ -236,7 +237,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (evalFn, error) {
 		prev := f
 		switch {
 		case s.IsNull, s.IsNotNull:
-			f = func(x *exec, r Row) (Value, error) {
+			f = func(x *exec, r Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -248,7 +249,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (evalFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			f = func(x *exec, r Row) (Value, error) {
+			f = func(x *exec, r Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -257,9 +258,9 @@ func (c *compiler) pred(e *syntax.PredExpr) (evalFn, error) {
 				if err != nil || l == nil {
 					return nil, err
 				}
-				list, ok := l.([]Value)
+				list, ok := l.([]value.Value)
 				if !ok {
-					return nil, syntax.Errorf(s.Pos, "IN expects a list, got %s", typeName(l))
+					return nil, syntax.Errorf(s.Pos, "IN expects a list, got %s", value.TypeName(l))
 				}
 				return inList(v, list), nil
 			}
@@ -274,7 +275,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (evalFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			f = func(x *exec, r Row) (Value, error) {
+			f = func(x *exec, r Row) (value.Value, error) {
 				a, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -295,10 +296,10 @@ func (c *compiler) pred(e *syntax.PredExpr) (evalFn, error) {
 	return f, nil
 }
 
-func inList(v Value, list []Value) Value {
+func inList(v value.Value, list []value.Value) value.Value {
 	sawNull := false
 	for _, item := range list {
-		switch equal(v, item) {
+		switch value.Equal(v, item) {
 		case true:
 			return true
 		case nil:
@@ -358,7 +359,7 @@ func (c *compiler) pow(e *syntax.PowExpr) (evalFn, error) {
 }
 
 func binary(pos lexer.Position, op string, f, g evalFn) evalFn {
-	return func(x *exec, r Row) (Value, error) {
+	return func(x *exec, r Row) (value.Value, error) {
 		a, err := f(x, r)
 		if err != nil {
 			return nil, err
@@ -372,7 +373,7 @@ func binary(pos lexer.Position, op string, f, g evalFn) evalFn {
 	}
 }
 
-func arith(op string, a, b Value) (Value, error) {
+func arith(op string, a, b value.Value) (value.Value, error) {
 	if a == nil || b == nil {
 		return nil, nil
 	}
@@ -382,18 +383,18 @@ func arith(op string, a, b Value) (Value, error) {
 			if bs, ok := b.(string); ok {
 				return a + bs, nil
 			}
-		case []Value:
-			if bl, ok := b.([]Value); ok {
-				return append(append([]Value{}, a...), bl...), nil
+		case []value.Value:
+			if bl, ok := b.([]value.Value); ok {
+				return append(append([]value.Value{}, a...), bl...), nil
 			}
-			return append(append([]Value{}, a...), b), nil
+			return append(append([]value.Value{}, a...), b), nil
 		}
-		if bl, ok := b.([]Value); ok {
-			return append([]Value{a}, bl...), nil
+		if bl, ok := b.([]value.Value); ok {
+			return append([]value.Value{a}, bl...), nil
 		}
 	}
-	if !isNum(a) || !isNum(b) {
-		return nil, fmt.Errorf("cannot apply %s to %s and %s", op, typeName(a), typeName(b))
+	if !value.IsNumber(a) || !value.IsNumber(b) {
+		return nil, fmt.Errorf("cannot apply %s to %s and %s", op, value.TypeName(a), value.TypeName(b))
 	}
 	ai, aInt := a.(int64)
 	bi, bInt := b.(int64)
@@ -415,7 +416,7 @@ func arith(op string, a, b Value) (Value, error) {
 			return ai % bi, nil
 		}
 	}
-	af, bf := toF(a), toF(b)
+	af, bf := value.ToFloat(a), value.ToFloat(b)
 	switch op {
 	case "+":
 		return af + bf, nil
@@ -445,7 +446,7 @@ func (c *compiler) unary(e *syntax.UnaryExpr) (evalFn, error) {
 	if !neg {
 		return f, nil
 	}
-	return func(x *exec, r Row) (Value, error) {
+	return func(x *exec, r Row) (value.Value, error) {
 		v, err := f(x, r)
 		if err != nil {
 			return nil, err
@@ -458,7 +459,7 @@ func (c *compiler) unary(e *syntax.UnaryExpr) (evalFn, error) {
 		case float64:
 			return -v, nil
 		}
-		return nil, syntax.Errorf(e.Pos, "cannot negate %s", typeName(v))
+		return nil, syntax.Errorf(e.Pos, "cannot negate %s", value.TypeName(v))
 	}, nil
 }
 
@@ -477,14 +478,14 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (evalFn, error) {
 			var memo struct {
 				x   *exec
 				id  string
-				val Value
+				val value.Value
 			}
-			f = func(x *exec, r Row) (Value, error) {
+			f = func(x *exec, r Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
 				}
-				n, isNode := v.(Node)
+				n, isNode := v.(value.Node)
 				if isNode && memo.x == x && memo.id == n.ID {
 					return memo.val, nil
 				}
@@ -505,7 +506,7 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (evalFn, error) {
 			return nil, err
 		}
 		slice := s.Index.Slice
-		f = func(x *exec, r Row) (Value, error) {
+		f = func(x *exec, r Row) (value.Value, error) {
 			v, err := prev(x, r)
 			if err != nil {
 				return nil, err
@@ -528,8 +529,8 @@ func (c *compiler) optExprErr(e *syntax.Expr) (evalFn, error) {
 	return c.expr(e)
 }
 
-func evalOpt(x *exec, r Row, fs ...evalFn) (Value, Value, error) {
-	var out [2]Value
+func evalOpt(x *exec, r Row, fs ...evalFn) (value.Value, value.Value, error) {
+	var out [2]value.Value
 	for i, f := range fs {
 		if f == nil {
 			continue
@@ -543,29 +544,29 @@ func evalOpt(x *exec, r Row, fs ...evalFn) (Value, Value, error) {
 	return out[0], out[1], nil
 }
 
-func subscript(v, a, b Value, slice bool) (Value, error) {
+func subscript(v, a, b value.Value, slice bool) (value.Value, error) {
 	if v == nil {
 		return nil, nil
 	}
-	if m, ok := v.(map[string]Value); ok && !slice {
+	if m, ok := v.(map[string]value.Value); ok && !slice {
 		k, ok := a.(string)
 		if !ok {
-			return nil, fmt.Errorf("a map is indexed by a string, got %s", typeName(a))
+			return nil, fmt.Errorf("a map is indexed by a string, got %s", value.TypeName(a))
 		}
 		return m[k], nil
 	}
-	list, ok := v.([]Value)
+	list, ok := v.([]value.Value)
 	if !ok {
-		return nil, fmt.Errorf("cannot index %s", typeName(v))
+		return nil, fmt.Errorf("cannot index %s", value.TypeName(v))
 	}
 	n := int64(len(list))
-	idx := func(x Value, def int64) (int64, bool, error) {
+	idx := func(x value.Value, def int64) (int64, bool, error) {
 		if x == nil {
 			return def, false, nil
 		}
 		i, ok := x.(int64)
 		if !ok {
-			return 0, false, fmt.Errorf("list index must be an integer, got %s", typeName(x))
+			return 0, false, fmt.Errorf("list index must be an integer, got %s", value.TypeName(x))
 		}
 		if i < 0 {
 			i += n
@@ -592,13 +593,13 @@ func subscript(v, a, b Value, slice bool) (Value, error) {
 	}
 	from, to = max(0, min(from, n)), max(0, min(to, n))
 	if from >= to {
-		return []Value{}, nil
+		return []value.Value{}, nil
 	}
-	return append([]Value{}, list[from:to]...), nil
+	return append([]value.Value{}, list[from:to]...), nil
 }
 
 func (c *compiler) atom(a *syntax.Atom) (evalFn, error) {
-	constant := func(v Value) evalFn { return func(*exec, Row) (Value, error) { return v, nil } }
+	constant := func(v value.Value) evalFn { return func(*exec, Row) (value.Value, error) { return v, nil } }
 	switch {
 	case a.Float != nil:
 		return constant(*a.Float), nil
@@ -614,7 +615,7 @@ func (c *compiler) atom(a *syntax.Atom) (evalFn, error) {
 		return constant(nil), nil
 	case a.Param != "":
 		name := a.Param[1:]
-		return func(x *exec, r Row) (Value, error) {
+		return func(x *exec, r Row) (value.Value, error) {
 			v, ok := x.params[name]
 			if !ok {
 				return nil, syntax.Errorf(a.Pos, "parameter $%s is not set (pass --param %s=VALUE)", name, name)
@@ -634,8 +635,8 @@ func (c *compiler) atom(a *syntax.Atom) (evalFn, error) {
 			}
 			items = append(items, f)
 		}
-		return func(x *exec, r Row) (Value, error) {
-			out := make([]Value, len(items))
+		return func(x *exec, r Row) (value.Value, error) {
+			out := make([]value.Value, len(items))
 			for i, f := range items {
 				v, err := f(x, r)
 				if err != nil {
@@ -656,7 +657,7 @@ func (c *compiler) atom(a *syntax.Atom) (evalFn, error) {
 	if !ok {
 		return nil, syntax.Errorf(a.Pos, "variable %q is not defined", a.Var)
 	}
-	return func(x *exec, r Row) (Value, error) { return r[slot], nil }, nil
+	return func(x *exec, r Row) (value.Value, error) { return r[slot], nil }, nil
 }
 
 func (c *compiler) mapLit(m *syntax.MapLit) (evalFn, error) {
@@ -669,8 +670,8 @@ func (c *compiler) mapLit(m *syntax.MapLit) (evalFn, error) {
 		}
 		keys[i], vals[i] = e.Key, f
 	}
-	return func(x *exec, r Row) (Value, error) {
-		out := make(map[string]Value, len(keys))
+	return func(x *exec, r Row) (value.Value, error) {
+		out := make(map[string]value.Value, len(keys))
 		for i, f := range vals {
 			v, err := f(x, r)
 			if err != nil {

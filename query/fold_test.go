@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -168,7 +169,7 @@ func TestFoldedPastBound(t *testing.T) {
 				t.Fatalf("not folded:\n%s", p.Explain())
 			}
 			f := p.stages[i].(*foldedExpandStage)
-			err = p.Run(t.Context(), st, Options{}, func([]Value) error {
+			err = p.Run(t.Context(), st, Options{}, func([]value.Value) error {
 				// The aggregation emits once the expansion is done.
 				kept, nums := 0, 0
 				for _, page := range f.tallies.pages {
@@ -202,12 +203,12 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 		return "", err
 	}
 	var b strings.Builder
-	var show func(v Value) string
-	show = func(v Value) string {
+	var show func(v value.Value) string
+	show = func(v value.Value) string {
 		switch v := v.(type) {
 		case float64:
 			return fmt.Sprintf("%x", math.Float64bits(v))
-		case []Value:
+		case []value.Value:
 			parts := make([]string, len(v))
 			for i, x := range v {
 				parts[i] = show(x)
@@ -216,7 +217,7 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 		}
 		return fmt.Sprint(v)
 	}
-	err = p.Run(context.Background(), st, Options{Limits: l}, func(row []Value) error {
+	err = p.Run(context.Background(), st, Options{Limits: l}, func(row []value.Value) error {
 		for i, v := range row {
 			if i > 0 {
 				b.WriteByte('\t')
@@ -235,8 +236,8 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 // reject, or an aggregate it cannot fold, keeps its values.
 func TestFoldedSums(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 7))
-	arg := func(*exec, Row) (Value, error) { return nil, nil }
-	value := func() Value {
+	arg := func(*exec, Row) (value.Value, error) { return nil, nil }
+	random := func() value.Value {
 		switch rng.IntN(4) {
 		case 0:
 			return nil
@@ -256,9 +257,9 @@ func TestFoldedSums(t *testing.T) {
 		}
 		k := len(specs)
 		rows := rng.IntN(40)
-		vals := make([]Value, 0, rows*k)
+		vals := make([]value.Value, 0, rows*k)
 		for range rows * k {
-			vals = append(vals, value())
+			vals = append(vals, random())
 		}
 		for i, sp := range specs {
 			if sp.arg == nil {
@@ -304,13 +305,13 @@ func TestFoldedSums(t *testing.T) {
 	sum := &aggSpec{name: "sum", arg: arg}
 	for _, c := range []struct {
 		aggs []*aggSpec
-		vals []Value
+		vals []value.Value
 		err  error
 	}{
-		{[]*aggSpec{sum}, []Value{int64(1), "x", 2.5}, nil},
-		{[]*aggSpec{{name: "count", arg: arg}, sum}, []Value{"x", 1.5, "y", true}, nil},
-		{[]*aggSpec{{name: "min", arg: arg}}, []Value{int64(1)}, nil},
-		{[]*aggSpec{sum}, []Value{int64(1)}, errors.New("failed")},
+		{[]*aggSpec{sum}, []value.Value{int64(1), "x", 2.5}, nil},
+		{[]*aggSpec{{name: "count", arg: arg}, sum}, []value.Value{"x", 1.5, "y", true}, nil},
+		{[]*aggSpec{{name: "min", arg: arg}}, []value.Value{int64(1)}, nil},
+		{[]*aggSpec{sum}, []value.Value{int64(1)}, errors.New("failed")},
 	} {
 		s := &foldedExpandStage{a: &aggregateStage{aggs: c.aggs}}
 		tl := &tally{err: c.err}
@@ -321,7 +322,7 @@ func TestFoldedSums(t *testing.T) {
 	// count of strings folds: it only counts them.
 	s := &foldedExpandStage{a: &aggregateStage{aggs: []*aggSpec{{name: "count", arg: arg}}}}
 	tl := &tally{}
-	if !s.fold(tl, []Value{"x", nil, "y"}) || tl.sums[0].n != 2 {
+	if !s.fold(tl, []value.Value{"x", nil, "y"}) || tl.sums[0].n != 2 {
 		t.Errorf("count of two strings and a null: %+v", tl.sums)
 	}
 }

@@ -1,5 +1,7 @@
 package query
 
+import "claimgraph/query/value"
+
 import "slices"
 
 // foldedExpandStage is an expansion whose rows go straight into an
@@ -23,7 +25,7 @@ type foldedExpandStage struct {
 	byID    map[string]*tally // the same, for nodes without a NodeRef
 	kept    int               // values held in tallies
 	row     Row               // the row the arguments are evaluated on
-	vals    []Value           // a tally's values as they are read
+	vals    []value.Value     // a tally's values as they are read
 
 	// Tallies and their numbers are carved out of blocks: one allocation
 	// per tally and per tally's numbers was most of what the aggregate
@@ -84,9 +86,9 @@ func (s *foldedExpandStage) newFloats(n int) []float64 {
 
 // tally is what the aggregates read of one node's expansion.
 type tally struct {
-	hits int64   // rows the expansion would have made
-	vals []Value // per row, each aggregate's argument (nil for count(*))
-	err  error   // of evaluating the argument after the last of vals
+	hits int64         // rows the expansion would have made
+	vals []value.Value // per row, each aggregate's argument (nil for count(*))
+	err  error         // of evaluating the argument after the last of vals
 
 	// When every aggregate is count, sum or avg and every value they read
 	// is a number or null, sums and nums hold the values instead of vals:
@@ -166,7 +168,7 @@ func (s *foldedExpandStage) push(x *exec, r Row, emit func(Row) error) error {
 		// once (expandStage.expandAll); rows go through as they are.
 		return s.e.push(x, r, s.intoAggregate(x, emit))
 	}
-	from, ok := r[s.e.from].(Node)
+	from, ok := r[s.e.from].(value.Node)
 	if !ok {
 		return nil
 	}
@@ -229,12 +231,12 @@ func (s *foldedExpandStage) reset() {
 }
 
 // tally expands node from (reached by row r), or returns its kept tally.
-func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
+func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, error) {
 	var t *tally
-	if from.ref != 0 {
+	if from.Ref != 0 {
 		// In pages, not a map: a map lookup was a sixth of the
 		// aggregate per organisation.
-		t = s.tallies.get(uint32(from.ref))
+		t = s.tallies.get(uint32(from.Ref))
 	} else {
 		t = s.byID[from.ID]
 	}
@@ -250,13 +252,13 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	t = s.newTally()
 	vals := s.vals[:0]
 	err := s.e.step(x, r, from, func(h *relHit) error {
-		if ok, err := s.e.toCheck.ok(x, r, h.other.(Node)); err != nil || !ok {
+		if ok, err := s.e.toCheck.ok(x, r, h.other.(value.Node)); err != nil || !ok {
 			return err
 		}
 		t.hits++
 		s.row[s.e.rel], s.row[s.e.to] = h.rel, h.other
 		for _, ag := range s.a.aggs {
-			var v Value
+			var v value.Value
 			if ag.arg != nil {
 				var err error
 				if v, err = ag.arg(x, s.row); err != nil {
@@ -278,8 +280,8 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 	}
 	if kept := len(t.vals) + len(t.nums) + len(t.sums); s.kept+kept <= maxKeptValues {
 		s.kept += kept
-		if from.ref != 0 {
-			s.tallies.set(uint32(from.ref), t)
+		if from.Ref != 0 {
+			s.tallies.set(uint32(from.Ref), t)
 		} else {
 			if s.byID == nil {
 				s.byID = map[string]*tally{}
@@ -297,7 +299,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from Node) (*tally, error) {
 // argument failed, and every value a sum or avg reads is a number or
 // null; otherwise t keeps vals as they are, and the values are added one
 // by one, with aggState.add's errors.
-func (s *foldedExpandStage) fold(t *tally, vals []Value) bool {
+func (s *foldedExpandStage) fold(t *tally, vals []value.Value) bool {
 	k := len(s.a.aggs)
 	if t.err != nil || k == 0 {
 		return false

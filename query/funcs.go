@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"fmt"
 	"math"
 	"sort"
@@ -15,129 +16,129 @@ import (
 // function is a scalar function: its arity range and implementation.
 type function struct {
 	min, max int
-	fn       func(x *exec, args []Value) (Value, error)
+	fn       func(x *exec, args []value.Value) (value.Value, error)
 }
 
 var functions map[string]function
 
 func init() {
 	functions = map[string]function{
-		"id": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"id": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
-			case Node:
+			case value.Node:
 				return v.ID, nil
-			case Rel:
-				return v.key(), nil
+			case value.Rel:
+				return v.Key(), nil
 			}
-			return nil, fmt.Errorf("id() expects a node or a relationship, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("id() expects a node or a relationship, got %s", value.TypeName(a[0]))
 		}},
-		"labels": {1, 1, func(x *exec, a []Value) (Value, error) {
-			n, ok := a[0].(Node)
+		"labels": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			n, ok := a[0].(value.Node)
 			if !ok {
 				return nilOr(a[0], "labels() expects a node")
 			}
 			ls, err := x.rd.labels(n.ID)
 			return strings2values(ls), err
 		}},
-		"type": {1, 1, func(x *exec, a []Value) (Value, error) {
-			r, ok := a[0].(Rel)
+		"type": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			r, ok := a[0].(value.Rel)
 			if !ok {
 				return nilOr(a[0], "type() expects a relationship")
 			}
 			return r.Type, nil
 		}},
-		"properties": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"properties": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
-			case Node:
+			case value.Node:
 				return x.nodeProperties(v)
-			case Rel:
+			case value.Rel:
 				return x.relProperties(v)
-			case map[string]Value:
+			case map[string]value.Value:
 				return v, nil
 			}
-			return nil, fmt.Errorf("properties() expects a node, a relationship or a map, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("properties() expects a node, a relationship or a map, got %s", value.TypeName(a[0]))
 		}},
-		"keys": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"keys": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			m, err := functions["properties"].fn(x, a)
 			if m == nil || err != nil {
 				return nil, err
 			}
 			var ks []string
-			for k := range m.(map[string]Value) {
+			for k := range m.(map[string]value.Value) {
 				ks = append(ks, k)
 			}
 			sort.Strings(ks)
 			return strings2values(ks), nil
 		}},
-		"provenance": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"provenance": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
-			case Node:
+			case value.Node:
 				return x.rd.provenance(v.ID)
-			case Rel:
+			case value.Rel:
 				return v.Record, nil
 			}
-			return nil, fmt.Errorf("provenance() expects a node or a relationship, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("provenance() expects a node or a relationship, got %s", value.TypeName(a[0]))
 		}},
-		"length": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"length": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
-			case Path:
+			case value.Path:
 				return int64(len(v.Rels)), nil
-			case []Value:
+			case []value.Value:
 				return int64(len(v)), nil
 			case string:
 				return int64(len([]rune(v))), nil
 			}
-			return nil, fmt.Errorf("length() expects a path, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("length() expects a path, got %s", value.TypeName(a[0]))
 		}},
-		"nodes": {1, 1, func(x *exec, a []Value) (Value, error) {
-			p, ok := a[0].(Path)
+		"nodes": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			p, ok := a[0].(value.Path)
 			if !ok {
 				return nilOr(a[0], "nodes() expects a path")
 			}
-			out := make([]Value, len(p.Nodes))
+			out := make([]value.Value, len(p.Nodes))
 			for i, n := range p.Nodes {
 				out[i] = n
 			}
 			return out, nil
 		}},
-		"relationships": {1, 1, func(x *exec, a []Value) (Value, error) {
-			p, ok := a[0].(Path)
+		"relationships": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			p, ok := a[0].(value.Path)
 			if !ok {
 				return nilOr(a[0], "relationships() expects a path")
 			}
-			out := make([]Value, len(p.Rels))
+			out := make([]value.Value, len(p.Rels))
 			for i, r := range p.Rels {
 				out[i] = r
 			}
 			return out, nil
 		}},
-		"size": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"size": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
-			case []Value:
+			case []value.Value:
 				return int64(len(v)), nil
 			case string:
 				return int64(len([]rune(v))), nil
-			case map[string]Value:
+			case map[string]value.Value:
 				return int64(len(v)), nil
 			}
-			return nil, fmt.Errorf("size() expects a list or a string, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("size() expects a list or a string, got %s", value.TypeName(a[0]))
 		}},
 		"tolower": stringFn("toLower", strings.ToLower),
 		"toupper": stringFn("toUpper", strings.ToUpper),
 		"trim":    stringFn("trim", strings.TrimSpace),
 		"ltrim":   stringFn("lTrim", func(s string) string { return strings.TrimLeft(s, " \t\n\r") }),
 		"rtrim":   stringFn("rTrim", func(s string) string { return strings.TrimRight(s, " \t\n\r") }),
-		"coalesce": {1, -1, func(x *exec, a []Value) (Value, error) {
+		"coalesce": {1, -1, func(x *exec, a []value.Value) (value.Value, error) {
 			for _, v := range a {
 				if v != nil {
 					return v, nil
@@ -145,21 +146,21 @@ func init() {
 			}
 			return nil, nil
 		}},
-		"head": {1, 1, func(x *exec, a []Value) (Value, error) {
-			l, ok := a[0].([]Value)
+		"head": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			l, ok := a[0].([]value.Value)
 			if !ok || len(l) == 0 {
 				return nilOr(a[0], "head() expects a list")
 			}
 			return l[0], nil
 		}},
-		"last": {1, 1, func(x *exec, a []Value) (Value, error) {
-			l, ok := a[0].([]Value)
+		"last": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
+			l, ok := a[0].([]value.Value)
 			if !ok || len(l) == 0 {
 				return nilOr(a[0], "last() expects a list")
 			}
 			return l[len(l)-1], nil
 		}},
-		"tostring": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"tostring": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
@@ -170,11 +171,11 @@ func init() {
 			case int64:
 				return strconv.FormatInt(v, 10), nil
 			case float64:
-				return formatFloat(v), nil
+				return value.FormatFloat(v), nil
 			}
-			return nil, fmt.Errorf("toString() cannot convert %s", typeName(a[0]))
+			return nil, fmt.Errorf("toString() cannot convert %s", value.TypeName(a[0]))
 		}},
-		"tointeger": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"tointeger": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
@@ -199,9 +200,9 @@ func init() {
 				}
 				return nil, nil
 			}
-			return nil, fmt.Errorf("toInteger() cannot convert %s", typeName(a[0]))
+			return nil, fmt.Errorf("toInteger() cannot convert %s", value.TypeName(a[0]))
 		}},
-		"tofloat": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"tofloat": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
@@ -215,9 +216,9 @@ func init() {
 				}
 				return nil, nil
 			}
-			return nil, fmt.Errorf("toFloat() cannot convert %s", typeName(a[0]))
+			return nil, fmt.Errorf("toFloat() cannot convert %s", value.TypeName(a[0]))
 		}},
-		"abs": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"abs": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			switch v := a[0].(type) {
 			case nil:
 				return nil, nil
@@ -229,29 +230,29 @@ func init() {
 			case float64:
 				return math.Abs(v), nil
 			}
-			return nil, fmt.Errorf("abs() expects a number, got %s", typeName(a[0]))
+			return nil, fmt.Errorf("abs() expects a number, got %s", value.TypeName(a[0]))
 		}},
-		"round": {1, 1, func(x *exec, a []Value) (Value, error) {
+		"round": {1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 			if a[0] == nil {
 				return nil, nil
 			}
-			if !isNum(a[0]) {
-				return nil, fmt.Errorf("round() expects a number, got %s", typeName(a[0]))
+			if !value.IsNumber(a[0]) {
+				return nil, fmt.Errorf("round() expects a number, got %s", value.TypeName(a[0]))
 			}
-			return math.Floor(toF(a[0]) + 0.5), nil
+			return math.Floor(value.ToFloat(a[0]) + 0.5), nil
 		}},
 	}
 }
 
-func nilOr(v Value, msg string) (Value, error) {
+func nilOr(v value.Value, msg string) (value.Value, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%s, got %s", msg, typeName(v))
+	return nil, fmt.Errorf("%s, got %s", msg, value.TypeName(v))
 }
 
 func stringFn(name string, f func(string) string) function {
-	return function{1, 1, func(x *exec, a []Value) (Value, error) {
+	return function{1, 1, func(x *exec, a []value.Value) (value.Value, error) {
 		s, ok := a[0].(string)
 		if !ok {
 			return nilOr(a[0], name+"() expects a string")
@@ -260,8 +261,8 @@ func stringFn(name string, f func(string) string) function {
 	}}
 }
 
-func strings2values(ss []string) []Value {
-	out := make([]Value, len(ss))
+func strings2values(ss []string) []value.Value {
+	out := make([]value.Value, len(ss))
 	for i, s := range ss {
 		out[i] = s
 	}
@@ -297,8 +298,8 @@ func (c *compiler) call(call *syntax.Call) (evalFn, error) {
 		}
 		args[i] = fn
 	}
-	return func(x *exec, r Row) (Value, error) {
-		vals := make([]Value, len(args))
+	return func(x *exec, r Row) (value.Value, error) {
+		vals := make([]value.Value, len(args))
 		for i, a := range args {
 			v, err := a(x, r)
 			if err != nil {
@@ -369,7 +370,7 @@ func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg
 	}
 	*c.aggs = append(*c.aggs, spec)
 	slot := spec.slot
-	return func(x *exec, r Row) (Value, error) { return r[slot], nil }, nil
+	return func(x *exec, r Row) (value.Value, error) { return r[slot], nil }, nil
 }
 
 // aggState folds the values of one aggregate within one group.
@@ -380,16 +381,16 @@ type aggState struct {
 	sumI  int64
 	sumF  float64
 	float bool
-	best  Value
-	list  []Value
+	best  value.Value
+	list  []value.Value
 }
 
-func (a *aggState) add(v Value) error {
+func (a *aggState) add(v value.Value) error {
 	if a.spec.arg != nil && v == nil {
 		return nil
 	}
 	if a.spec.distinct {
-		k := keyOf(v)
+		k := value.KeyOf(v)
 		if a.seen == nil {
 			a.seen = map[string]bool{}
 		}
@@ -409,14 +410,14 @@ func (a *aggState) add(v Value) error {
 			a.float = true
 			a.sumF += n
 		default:
-			return syntax.Errorf(a.spec.pos, "%s() expects numbers, got %s", a.spec.name, typeName(v))
+			return syntax.Errorf(a.spec.pos, "%s() expects numbers, got %s", a.spec.name, value.TypeName(v))
 		}
 	case "min":
-		if a.best == nil || orderCompare(v, a.best) < 0 {
+		if a.best == nil || value.OrderCompare(v, a.best) < 0 {
 			a.best = v
 		}
 	case "max":
-		if a.best == nil || orderCompare(v, a.best) > 0 {
+		if a.best == nil || value.OrderCompare(v, a.best) > 0 {
 			a.best = v
 		}
 	case "collect":
@@ -438,7 +439,7 @@ func (a *aggState) addFolded(f *folded, nums []float64) {
 	}
 }
 
-func (a *aggState) result() Value {
+func (a *aggState) result() value.Value {
 	switch a.spec.name {
 	case "count":
 		return a.count
@@ -454,7 +455,7 @@ func (a *aggState) result() Value {
 		return a.sumF / float64(a.count)
 	case "collect":
 		if a.list == nil {
-			return []Value{}
+			return []value.Value{}
 		}
 		return a.list
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -52,7 +53,7 @@ func FuzzQuery(f *testing.F) {
 			return
 		}
 		start := time.Now()
-		err = p.Run(ctx, fuzzStore, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func([]Value) error { return nil })
+		err = p.Run(ctx, fuzzStore, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func([]value.Value) error { return nil })
 		if time.Since(start) > 4*time.Second {
 			t.Fatalf("query ran %v past a 2 s timeout", time.Since(start))
 		}
@@ -78,9 +79,9 @@ func fuzzRows(ctx context.Context, st *graph.Store, src string) (string, error) 
 		return "", err
 	}
 	var b strings.Builder
-	err = p.Run(ctx, st, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func(row []Value) error {
+	err = p.Run(ctx, st, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func(row []value.Value) error {
 		for _, v := range row {
-			b.WriteString(Text(v) + "\t")
+			b.WriteString(value.Text(v) + "\t")
 		}
 		b.WriteString("\n")
 		return nil

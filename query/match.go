@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"fmt"
 	"slices"
 	"sort"
@@ -584,7 +585,7 @@ func (c *compiler) patternPredicate(p *syntax.Pattern) (evalFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(x *exec, r Row) (Value, error) {
+	return func(x *exec, r Row) (value.Value, error) {
 		found := false
 		err := run(x, sub, r, func(Row) error {
 			found = true
@@ -663,14 +664,6 @@ func distance(a, b string) int {
 	return prev[len(rb)]
 }
 
-func formatFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".eEN") && !strings.Contains(s, "Inf") {
-		s += ".0"
-	}
-	return s
-}
-
 // degreeSample is how many nodes of a label are sampled to estimate how
 // many relationships of a type each has.
 const degreeSample = 16
@@ -717,8 +710,8 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 	if c.rd == nil {
 		return 10
 	}
-	var nodes []Node
-	err := c.rd.nodes(label, func(n Node) error {
+	var nodes []value.Node
+	err := c.rd.nodes(label, func(n value.Node) error {
 		nodes = append(nodes, n)
 		if len(nodes) == degreeSample {
 			return errStop
@@ -741,7 +734,7 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 			if dir && !out || !dir && !in {
 				continue
 			}
-			c.rd.rels(n.ID, dir, types, func(Rel) error { total++; return nil })
+			c.rd.rels(n.ID, dir, types, func(value.Rel) error { total++; return nil })
 		}
 	}
 	return float64(total) / float64(len(nodes))

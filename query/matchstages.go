@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"fmt"
 	"strings"
 )
@@ -16,7 +17,7 @@ type propCheck struct {
 	val evalFn
 }
 
-func (c nodeCheck) ok(x *exec, r Row, n Node) (bool, error) {
+func (c nodeCheck) ok(x *exec, r Row, n value.Node) (bool, error) {
 	for _, l := range c.labels {
 		has, err := x.rd.hasLabel(n, l)
 		if err != nil || !has {
@@ -32,7 +33,7 @@ func (c nodeCheck) ok(x *exec, r Row, n Node) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if equal(got, want) != true {
+		if value.Equal(got, want) != true {
 			return false, nil
 		}
 	}
@@ -68,7 +69,7 @@ type scanStage struct {
 const maxScanCache = 1 << 20
 
 func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
-	visit := func(n Node) error {
+	visit := func(n value.Node) error {
 		ok, err := s.check.ok(x, r, n)
 		if err != nil || !ok {
 			return err
@@ -85,9 +86,9 @@ func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
 		}
 		return nil
 	}
-	var kept []Node
+	var kept []value.Node
 	complete := true
-	err := x.rd.nodes(s.label, func(n Node) error {
+	err := x.rd.nodes(s.label, func(n value.Node) error {
 		if complete && len(kept) < maxScanCache {
 			kept = append(kept, n)
 		} else {
@@ -97,7 +98,7 @@ func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
 	})
 	if err == nil && complete {
 		if x.scans == nil {
-			x.scans = map[*scanStage][]Node{}
+			x.scans = map[*scanStage][]value.Node{}
 		}
 		x.scans[s] = kept
 	}
@@ -135,7 +136,7 @@ func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
 	}
 	// With its number in the query index, the node's relationships are
 	// read from (and kept in) the lists by NodeRef, which outlive the run.
-	n := Node{ID: id, ref: x.rd.st.NodeRef(id)}
+	n := value.Node{ID: id, Ref: x.rd.st.NodeRef(id)}
 	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
@@ -153,7 +154,7 @@ type checkStage struct {
 }
 
 func (s *checkStage) push(x *exec, r Row, emit func(Row) error) error {
-	n, ok := r[s.slot].(Node)
+	n, ok := r[s.slot].(value.Node)
 	if !ok {
 		return nil
 	}
@@ -207,7 +208,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 	}
 	var ids []string
 	for _, r := range rows {
-		if n, ok := r[s.from].(Node); ok {
+		if n, ok := r[s.from].(value.Node); ok {
 			ids = append(ids, n.ID)
 		}
 	}
@@ -223,7 +224,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 				if out && !s.out || !out && !s.in {
 					continue
 				}
-				err := x.rd.rels(id, out, s.types, func(rel Rel) error {
+				err := x.rd.rels(id, out, s.types, func(rel value.Rel) error {
 					if rel.Edge != "" {
 						edges = append(edges, rel.Edge)
 					}
@@ -273,7 +274,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 		return nil
 	}
 	for _, r := range rows {
-		from, ok := r[s.from].(Node)
+		from, ok := r[s.from].(value.Node)
 		if !ok {
 			continue
 		}
@@ -295,7 +296,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 }
 
 func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
-	from, ok := r[s.from].(Node)
+	from, ok := r[s.from].(value.Node)
 	if !ok {
 		return nil
 	}
@@ -315,8 +316,8 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 		}
 	}
 	var path []*relHit
-	var walk func(at Node) error
-	walk = func(at Node) error {
+	var walk func(at value.Node) error
+	walk = func(at value.Node) error {
 		if len(path) >= s.min {
 			if err := s.finishVar(x, r, path, at, emit); err != nil {
 				return err
@@ -333,7 +334,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 				return nil
 			}
 			path = append(path, h)
-			err := walk(h.other.(Node))
+			err := walk(h.other.(value.Node))
 			path = path[:len(path)-1]
 			return err
 		})
@@ -342,9 +343,9 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 }
 
 // step calls fn for each relationship from node from that fits the pattern.
-func (s *expandStage) step(x *exec, r Row, from Node, fn func(*relHit) error) error {
+func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*relHit) error) error {
 	visit := func(out bool) error {
-		return x.rd.hits(from.ID, from.ref, out, s.types, func(h *relHit) error {
+		return x.rd.hits(from.ID, from.Ref, out, s.types, func(h *relHit) error {
 			for _, p := range s.relProps {
 				want, err := p.val(x, r)
 				if err != nil {
@@ -354,7 +355,7 @@ func (s *expandStage) step(x *exec, r Row, from Node, fn func(*relHit) error) er
 				if err != nil {
 					return err
 				}
-				if equal(got, want) != true {
+				if value.Equal(got, want) != true {
 					return nil
 				}
 			}
@@ -378,21 +379,21 @@ func (s *expandStage) unique(r Row, h *relHit, path []*relHit) bool {
 		// spares a random memory access per row.
 		return true
 	}
-	rel := h.rel.(Rel)
+	rel := h.rel.(value.Rel)
 	for _, p := range path {
-		if p.rel.(Rel).same(rel) {
+		if p.rel.(value.Rel).Same(rel) {
 			return false
 		}
 	}
 	for _, sl := range s.uniq {
 		switch v := r[sl].(type) {
-		case Rel:
-			if v.same(rel) {
+		case value.Rel:
+			if v.Same(rel) {
 				return false
 			}
-		case []Value:
+		case []value.Value:
 			for _, x := range v {
-				if x.(Rel).same(rel) {
+				if x.(value.Rel).Same(rel) {
 					return false
 				}
 			}
@@ -402,9 +403,9 @@ func (s *expandStage) unique(r Row, h *relHit, path []*relHit) bool {
 }
 
 func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) error {
-	n := h.other.(Node)
+	n := h.other.(value.Node)
 	if s.toBound {
-		if b, ok := r[s.to].(Node); !ok || b.ID != n.ID {
+		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
@@ -417,16 +418,16 @@ func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) er
 	return emit(out)
 }
 
-func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n Node, emit func(Row) error) error {
+func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n value.Node, emit func(Row) error) error {
 	if s.toBound {
-		if b, ok := r[s.to].(Node); !ok || b.ID != n.ID {
+		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
 	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	list := make([]Value, len(path))
+	list := make([]value.Value, len(path))
 	for i, h := range path {
 		if s.reverse {
 			list[len(path)-1-i] = h.rel
@@ -476,20 +477,20 @@ type pathStage struct {
 }
 
 func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
-	start, ok := r[s.nodes[0]].(Node)
+	start, ok := r[s.nodes[0]].(value.Node)
 	if !ok {
 		return emit(bind(r, s.slot, nil))
 	}
-	p := Path{Nodes: []Node{start}}
+	p := value.Path{Nodes: []value.Node{start}}
 	at := start.ID
 	for i, sl := range s.rels {
-		var rels []Rel
+		var rels []value.Rel
 		switch v := r[sl].(type) {
-		case Rel:
-			rels = []Rel{v}
-		case []Value:
+		case value.Rel:
+			rels = []value.Rel{v}
+		case []value.Value:
 			for _, x := range v {
-				rels = append(rels, x.(Rel))
+				rels = append(rels, x.(value.Rel))
 			}
 		}
 		for _, rel := range rels {
@@ -498,10 +499,10 @@ func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
 				next = rel.Start
 			}
 			p.Rels = append(p.Rels, rel)
-			p.Nodes = append(p.Nodes, Node{ID: next})
+			p.Nodes = append(p.Nodes, value.Node{ID: next})
 			at = next
 		}
-		if n, ok := r[s.nodes[i+1]].(Node); ok {
+		if n, ok := r[s.nodes[i+1]].(value.Node); ok {
 			at = n.ID
 		}
 	}

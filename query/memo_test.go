@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -29,7 +30,7 @@ func TestValuesAfterWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+		err = p.Run(t.Context(), st, Options{}, func(row []value.Value) error {
 			out = append(out, row[0].(string))
 			return nil
 		})
@@ -47,7 +48,7 @@ func TestValuesAfterWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+		err = p.Run(t.Context(), st, Options{}, func(row []value.Value) error {
 			out = append(out, fmt.Sprint(row[0], " ", row[1]))
 			return nil
 		})
@@ -92,7 +93,7 @@ func TestDegreesAfterWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = p.Run(t.Context(), st, Options{}, func(row []Value) error {
+		err = p.Run(t.Context(), st, Options{}, func(row []value.Value) error {
 			if row[0].(int64) >= degreeSample {
 				t.Fatalf("%d sources: the sample is not all of them", row[0])
 			}
@@ -160,7 +161,7 @@ func TestPlansKept(t *testing.T) {
 	run := func(p *Plan, w int64, stopAfter int) []string {
 		t.Helper()
 		var out []string
-		err := p.Run(t.Context(), st, Options{Params: map[string]Value{"w": w}}, func(row []Value) error {
+		err := p.Run(t.Context(), st, Options{Params: map[string]value.Value{"w": w}}, func(row []value.Value) error {
 			out = append(out, fmt.Sprint(row[0], " ", row[1]))
 			if len(out) == stopAfter {
 				return errStop
@@ -188,7 +189,7 @@ func TestPlansKept(t *testing.T) {
 	if len(ones) != 3 {
 		t.Fatalf("rows: %q", ones)
 	}
-	if err := first.Run(t.Context(), st, Options{}, func([]Value) error { return nil }); err != errRanTwice {
+	if err := first.Run(t.Context(), st, Options{}, func([]value.Value) error { return nil }); err != errRanTwice {
 		t.Fatalf("a plan ran twice: %v", err)
 	}
 

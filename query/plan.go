@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"slices"
@@ -439,7 +440,7 @@ func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f e
 	for i, n := range names {
 		if n == o.Text && o.Text != "" {
 			slot := slots[i]
-			return func(x *exec, r Row) (Value, error) { return r[slot], nil }, i, nil
+			return func(x *exec, r Row) (value.Value, error) { return r[slot], nil }, i, nil
 		}
 	}
 	f, err = c.expr(o.Expr)

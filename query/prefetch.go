@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"sort"
 
 	"github.com/cayleygraph/quad"
@@ -131,12 +132,12 @@ func (r *reader) prefetchProps(ids []string) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	props := map[string]map[string][]Value{}
+	props := map[string]map[string][]value.Value{}
 	_, err := r.st.MatchAny(r.ctx, quad.Subject, todo, nil, func(q quad.Quad) {
 		if k, ok := claim.PropKey(q.Predicate); ok {
 			id, _ := claim.IDOf(q.Subject)
 			if props[id] == nil {
-				props[id] = map[string][]Value{}
+				props[id] = map[string][]value.Value{}
 			}
 			props[id][k] = append(props[id][k], native(q.Object))
 		}
@@ -152,11 +153,11 @@ func (r *reader) prefetchProps(ids []string) error {
 }
 
 // sideRels collects the relationships of prefetched sides, by type.
-type sideRels map[relsSide]map[string][]Rel
+type sideRels map[relsSide]map[string][]value.Rel
 
-func (s sideRels) add(side relsSide, rel Rel) {
+func (s sideRels) add(side relsSide, rel value.Rel) {
 	if s[side] == nil {
-		s[side] = map[string][]Rel{}
+		s[side] = map[string][]value.Rel{}
 	}
 	s[side][rel.Type] = append(s[side][rel.Type], rel)
 }
@@ -195,13 +196,13 @@ func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []strin
 
 func (r *reader) prefetchOut(nodes []quad.Value) error {
 	labels := map[string][]string{}
-	props := map[string]map[string][]Value{}
+	props := map[string]map[string][]value.Value{}
 	rels := sideRels{}
-	edges := map[quad.Value]Rel{} // edge node → relationship without its end
+	edges := map[quad.Value]value.Rel{} // edge node → relationship without its end
 	_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, nil, func(q quad.Quad) {
 		id, _ := claim.IDOf(q.Subject)
 		if props[id] == nil {
-			props[id] = map[string][]Value{}
+			props[id] = map[string][]value.Value{}
 		}
 		if q.Predicate == claim.PredType {
 			if l, ok := claim.IDOf(q.Object); ok && !contains(labels[id], l) {
@@ -211,7 +212,7 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 			props[id][k] = append(props[id][k], native(q.Object))
 		} else if t, ok := claim.RelType(q.Predicate); ok {
 			end, _ := claim.IDOf(q.Object)
-			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
+			rel := value.Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
 			if claim.HasEdgeNode(t) {
 				rel.Edge, rel.End = end, ""
 				edges[q.Object] = rel
@@ -244,11 +245,11 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
 	rels := sideRels{}
 	for _, t := range types {
-		edges := map[quad.Value]Rel{}
+		edges := map[quad.Value]value.Rel{}
 		_, err := r.st.MatchAny(r.ctx, quad.Subject, nodes, map[quad.Direction]quad.Value{quad.Predicate: claim.RelIRI(t)}, func(q quad.Quad) {
 			id, _ := claim.IDOf(q.Subject)
 			end, _ := claim.IDOf(q.Object)
-			rel := Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
+			rel := value.Rel{Type: t, Start: id, End: end, Record: recordOf(q)}
 			if claim.HasEdgeNode(t) {
 				rel.Edge, rel.End = end, ""
 				edges[q.Object] = rel
@@ -268,7 +269,7 @@ func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
 }
 
 // edgeEnds completes relationships through edge nodes with their ends.
-func (r *reader) edgeEnds(edges map[quad.Value]Rel, rels sideRels) error {
+func (r *reader) edgeEnds(edges map[quad.Value]value.Rel, rels sideRels) error {
 	if len(edges) == 0 {
 		return nil
 	}
@@ -295,7 +296,7 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 			edges[q.Subject] = id
 		} else if t, ok := claim.RelType(q.Predicate); ok && !claim.HasEdgeNode(t) {
 			start, _ := claim.IDOf(q.Subject)
-			rels.add(relsSide{id, false}, Rel{Type: t, Start: start, End: id, Record: recordOf(q)})
+			rels.add(relsSide{id, false}, value.Rel{Type: t, Start: start, End: id, Record: recordOf(q)})
 		}
 	}
 	preds := []quad.Value{nil} // every predicate
@@ -335,7 +336,7 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 			start, _ := claim.IDOf(q.Subject)
 			edge, _ := claim.IDOf(q.Object)
 			end := edges[q.Object]
-			rels.add(relsSide{end, false}, Rel{Type: t, Start: start, End: end, Edge: edge, Record: recordOf(q)})
+			rels.add(relsSide{end, false}, value.Rel{Type: t, Start: start, End: end, Edge: edge, Record: recordOf(q)})
 		})
 		if err != nil {
 			return err
@@ -398,9 +399,9 @@ func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, f
 	for _, r := range rows {
 		for _, v := range r {
 			switch v := v.(type) {
-			case Node:
+			case value.Node:
 				ids = append(ids, v.ID)
-			case Rel:
+			case value.Rel:
 				if v.Edge != "" {
 					ids = append(ids, v.Edge)
 				}
@@ -420,7 +421,7 @@ func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, f
 
 // unknownRefs are relationships read from a database server, which has no
 // query index to number their ends.
-func unknownRefs(rels []Rel) []found {
+func unknownRefs(rels []value.Rel) []found {
 	out := make([]found, len(rels))
 	for i, rel := range rels {
 		out[i] = found{rel: rel}

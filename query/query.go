@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func (p *Plan) Mode() string { return p.mode }
 
 // Options are what a run needs besides the plan.
 type Options struct {
-	Params map[string]Value
+	Params map[string]value.Value
 	Limits Limits
 	// Describe turns nodes, relationships and paths in results into maps
 	// with their labels and properties (see Describe), for output.
@@ -35,7 +36,7 @@ type Options struct {
 // values themselves are never changed). The first error from fn stops
 // the run and is returned. A run stops when ctx is done, with ctx's
 // error.
-func (p *Plan) Run(ctx context.Context, st *graph.Store, o Options, fn func([]Value) error) error {
+func (p *Plan) Run(ctx context.Context, st *graph.Store, o Options, fn func([]value.Value) error) error {
 	_, err := p.run(ctx, st, o, false, fn)
 	return err
 }
@@ -48,11 +49,11 @@ type StageProfile struct {
 }
 
 // Profile runs the plan like Run and reports rows and time per stage.
-func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func([]Value) error) ([]StageProfile, error) {
+func (p *Plan) Profile(ctx context.Context, st *graph.Store, o Options, fn func([]value.Value) error) ([]StageProfile, error) {
 	return p.run(ctx, st, o, true, fn)
 }
 
-func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]Value) error) ([]StageProfile, error) {
+func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool, fn func([]value.Value) error) ([]StageProfile, error) {
 	if err := p.start(); err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	var returned int64
 	// One result row for the run (see Run): a row per result was a third
 	// of what a query returning 130,000 rows allocated.
-	out := make([]Value, len(p.out))
+	out := make([]value.Value, len(p.out))
 	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
@@ -166,9 +167,9 @@ func (p *Plan) Explain() string {
 // a node is {"id", "labels", "properties"}, a relationship {"type",
 // "start", "end", "properties", "record"}, a path {"nodes",
 // "relationships"}. Lists and maps are described item by item.
-func (x *exec) describe(v Value) (Value, error) {
+func (x *exec) describe(v value.Value) (value.Value, error) {
 	switch v := v.(type) {
-	case Node:
+	case value.Node:
 		labels, err := x.rd.labels(v.ID)
 		if err != nil {
 			return nil, err
@@ -178,15 +179,15 @@ func (x *exec) describe(v Value) (Value, error) {
 			return nil, err
 		}
 		delete(props, "id")
-		return map[string]Value{"id": v.ID, "labels": strings2values(labels), "properties": props}, nil
-	case Rel:
+		return map[string]value.Value{"id": v.ID, "labels": strings2values(labels), "properties": props}, nil
+	case value.Rel:
 		props, err := x.relProperties(v)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]Value{"type": v.Type, "start": v.Start, "end": v.End, "properties": props, "record": v.Record}, nil
-	case Path:
-		nodes := make([]Value, len(v.Nodes))
+		return map[string]value.Value{"type": v.Type, "start": v.Start, "end": v.End, "properties": props, "record": v.Record}, nil
+	case value.Path:
+		nodes := make([]value.Value, len(v.Nodes))
 		for i, n := range v.Nodes {
 			d, err := x.describe(n)
 			if err != nil {
@@ -194,7 +195,7 @@ func (x *exec) describe(v Value) (Value, error) {
 			}
 			nodes[i] = d
 		}
-		rels := make([]Value, len(v.Rels))
+		rels := make([]value.Value, len(v.Rels))
 		for i, r := range v.Rels {
 			d, err := x.describe(r)
 			if err != nil {
@@ -202,9 +203,9 @@ func (x *exec) describe(v Value) (Value, error) {
 			}
 			rels[i] = d
 		}
-		return map[string]Value{"nodes": nodes, "relationships": rels}, nil
-	case []Value:
-		out := make([]Value, len(v))
+		return map[string]value.Value{"nodes": nodes, "relationships": rels}, nil
+	case []value.Value:
+		out := make([]value.Value, len(v))
 		for i, item := range v {
 			d, err := x.describe(item)
 			if err != nil {
@@ -213,8 +214,8 @@ func (x *exec) describe(v Value) (Value, error) {
 			out[i] = d
 		}
 		return out, nil
-	case map[string]Value:
-		out := make(map[string]Value, len(v))
+	case map[string]value.Value:
+		out := make(map[string]value.Value, len(v))
 		for k, item := range v {
 			d, err := x.describe(item)
 			if err != nil {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"cmp"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("query stopped: more than %d %s (raise the limit with %s)", e.Value, e.Limit, e.Flag)
 }
 
-func bind(r Row, slot int, v Value) Row {
+func bind(r Row, slot int, v value.Value) Row {
 	out := make(Row, len(r))
 	copy(out, r)
 	out[slot] = v
@@ -121,7 +122,7 @@ func (s *filterStage) one(x *exec, r Row, emit func(Row) error) error {
 		return emit(r)
 	}
 	if _, ok := v.(bool); !ok && v != nil {
-		return syntax.Errorf(s.pos, "WHERE expects a boolean, got %s", typeName(v))
+		return syntax.Errorf(s.pos, "WHERE expects a boolean, got %s", value.TypeName(v))
 	}
 	return nil
 }
@@ -144,7 +145,7 @@ func (s *unwindStage) push(x *exec, r Row, emit func(Row) error) error {
 	switch l := v.(type) {
 	case nil:
 		return nil
-	case []Value:
+	case []value.Value:
 		for _, item := range l {
 			if err := emit(bind(r, s.slot, item)); err != nil {
 				return err
@@ -200,9 +201,9 @@ type aggregateStage struct {
 	names     []string
 	groups    map[string]*group
 	order     []*group
-	last      *group  // the previous row's group
-	lastKeys  []Value // and its keys
-	keyBuf    []Value
+	last      *group        // the previous row's group
+	lastKeys  []value.Value // and its keys
+	keyBuf    []value.Value
 }
 
 type group struct {
@@ -220,7 +221,7 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 		return err
 	}
 	for _, st := range g.states {
-		var v Value
+		var v value.Value
 		if st.spec.arg != nil {
 			var err error
 			if v, err = st.spec.arg(x, r); err != nil {
@@ -252,7 +253,7 @@ func (s *aggregateStage) groupOf(x *exec, r Row) (*group, error) {
 	// the previous row's group is checked before building a key.
 	g := s.last
 	if g == nil || !sameKeys(s.lastKeys, keyVals) {
-		k := keyOf(keyVals)
+		k := value.KeyOf(keyVals)
 		var ok bool
 		if g, ok = s.groups[k]; !ok {
 			row := make(Row, len(r))
@@ -276,7 +277,7 @@ func (s *aggregateStage) groupOf(x *exec, r Row) (*group, error) {
 // sameKeys reports whether two lists of grouping keys are certainly the
 // same group: equal strings, integers, booleans or nodes. Anything else
 // (floats, lists, maps, null) answers false and is compared by its key.
-func sameKeys(a, b []Value) bool {
+func sameKeys(a, b []value.Value) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -294,8 +295,8 @@ func sameKeys(a, b []Value) bool {
 			if w, ok := b[i].(bool); !ok || w != v {
 				return false
 			}
-		case Node:
-			if w, ok := b[i].(Node); !ok || w.ID != v.ID {
+		case value.Node:
+			if w, ok := b[i].(value.Node); !ok || w.ID != v.ID {
 				return false
 			}
 		default:
@@ -355,11 +356,11 @@ func (s *distinctStage) push(x *exec, r Row, emit func(Row) error) error {
 	if s.seen == nil {
 		s.seen = map[string]bool{}
 	}
-	vals := make([]Value, len(s.slots))
+	vals := make([]value.Value, len(s.slots))
 	for i, sl := range s.slots {
 		vals[i] = r[sl]
 	}
-	k := keyOf(vals)
+	k := value.KeyOf(vals)
 	if s.seen[k] {
 		return nil
 	}
@@ -445,17 +446,17 @@ func (s *sortStage) columns(x *exec) []sortColumn {
 	}
 	pushed := 0
 	for k := range cols {
-		var at func(i int) Value
+		var at func(i int) value.Value
 		switch j := s.keptKey(k); {
 		case j < 0:
 			p := pushed
 			pushed++
-			at = func(i int) Value { return s.vals.at(i*width + p) }
+			at = func(i int) value.Value { return s.vals.at(i*width + p) }
 		case x.wholeRows:
 			sl := s.keep[j]
-			at = func(i int) Value { return s.rows[i][sl] }
+			at = func(i int) value.Value { return s.rows[i][sl] }
 		default:
-			at = func(i int) Value { return s.kept.at(i*len(s.keep) + j) }
+			at = func(i int) value.Value { return s.kept.at(i*len(s.keep) + j) }
 		}
 		cols[k] = newSortColumn(at, s.n, s.desc[k])
 	}
@@ -493,7 +494,7 @@ func sortOrder(cols []sortColumn, n int) []int32 {
 func (s *sortStage) emitKept(x *exec, idx []int32, emit func(Row) error) error {
 	const block = 32
 	k := len(s.keep)
-	buf := make([]Value, block*k)
+	buf := make([]value.Value, block*k)
 	if len(s.out.row) != x.nslots {
 		s.out.row = make(Row, x.nslots)
 	}
@@ -519,19 +520,19 @@ func (s *sortStage) emitKept(x *exec, idx []int32, emit func(Row) error) error {
 // chunked is a list of values grown a chunk at a time: a sort keeps a few
 // values of each of many rows, and one growing slice would copy them all
 // at every doubling.
-type chunked struct{ chunks [][]Value }
+type chunked struct{ chunks [][]value.Value }
 
 const chunkLen = 8192
 
-func (c *chunked) push(v Value) {
+func (c *chunked) push(v value.Value) {
 	if n := len(c.chunks); n == 0 || len(c.chunks[n-1]) == chunkLen {
-		c.chunks = append(c.chunks, (*chunkPool.Get().(*[]Value))[:0])
+		c.chunks = append(c.chunks, (*chunkPool.Get().(*[]value.Value))[:0])
 	}
 	last := &c.chunks[len(c.chunks)-1]
 	*last = append(*last, v)
 }
 
-func (c *chunked) at(i int) Value { return c.chunks[i/chunkLen][i%chunkLen] }
+func (c *chunked) at(i int) value.Value { return c.chunks[i/chunkLen][i%chunkLen] }
 
 // release empties the list and keeps its chunks for the next one: a
 // query that sorts 130,000 rows otherwise allocated 10 MB of them, and
@@ -545,7 +546,7 @@ func (c *chunked) release() {
 }
 
 var chunkPool = sync.Pool{New: func() any {
-	ch := make([]Value, 0, chunkLen)
+	ch := make([]value.Value, 0, chunkLen)
 	return &ch
 }}
 
@@ -555,7 +556,7 @@ var chunkPool = sync.Pool{New: func() any {
 type sortColumn struct {
 	nums []float64
 	strs []string
-	vals []Value
+	vals []value.Value
 	desc bool
 }
 
@@ -568,7 +569,7 @@ func (s *sortStage) keptKey(k int) int {
 	return s.keyKept[k]
 }
 
-func newSortColumn(at func(i int) Value, n int, desc bool) sortColumn {
+func newSortColumn(at func(i int) value.Value, n int, desc bool) sortColumn {
 	col := sortColumn{desc: desc}
 	// One pass reads each value once, unboxing it as it goes: each row's
 	// value is boxed somewhere else in memory, and a second pass over
@@ -581,7 +582,7 @@ func newSortColumn(at func(i int) Value, n int, desc bool) sortColumn {
 		col.strs = strs
 		return col
 	}
-	col.vals = make([]Value, n)
+	col.vals = make([]value.Value, n)
 	for i := range col.vals {
 		col.vals[i] = at(i)
 	}
@@ -590,7 +591,7 @@ func newSortColumn(at func(i int) Value, n int, desc bool) sortColumn {
 
 // numberColumn returns the values as float64s when every one is a number
 // that a float64 orders as it is ordered (no NaN, integers within 2^53).
-func numberColumn(at func(i int) Value, n int) ([]float64, bool) {
+func numberColumn(at func(i int) value.Value, n int) ([]float64, bool) {
 	if n == 0 {
 		return nil, false
 	}
@@ -620,7 +621,7 @@ func numberColumn(at func(i int) Value, n int) ([]float64, bool) {
 }
 
 // stringColumn returns the values as strings when every one is a string.
-func stringColumn(at func(i int) Value, n int) ([]string, bool) {
+func stringColumn(at func(i int) value.Value, n int) ([]string, bool) {
 	if n == 0 {
 		return nil, false
 	}
@@ -703,7 +704,7 @@ func (c *sortColumn) compare(a, b int32) int {
 	case c.strs != nil:
 		r = strings.Compare(c.strs[a], c.strs[b])
 	default:
-		r = orderCompare(c.vals[a], c.vals[b])
+		r = value.OrderCompare(c.vals[a], c.vals[b])
 	}
 	if c.desc {
 		return -r
@@ -774,7 +775,7 @@ func count(x *exec, f evalFn, what string, def int64) (int64, error) {
 	n, ok := v.(int64)
 	switch {
 	case !ok:
-		return 0, fmt.Errorf("%s expects a non-negative integer, got %s", what, typeName(v))
+		return 0, fmt.Errorf("%s expects a non-negative integer, got %s", what, value.TypeName(v))
 	case n < 0:
 		return 0, fmt.Errorf("%s expects a non-negative integer, got %d", what, n)
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"context"
 	"sort"
 
@@ -19,14 +20,14 @@ type Subgraph struct {
 type SubNode struct {
 	ID     string
 	Labels []string
-	Props  map[string]Value // without id
+	Props  map[string]value.Value // without id
 	Record string
 }
 
 // SubRel is a relationship of a subgraph.
 type SubRel struct {
 	Type, Start, End string
-	Props            map[string]Value
+	Props            map[string]value.Value
 	Record           string
 	Edge             string // the edge node carrying the properties, if any
 }
@@ -34,24 +35,24 @@ type SubRel struct {
 // subgraphBuilder gathers nodes and relationships as rows go by.
 type subgraphBuilder struct {
 	nodes map[string]bool
-	rels  map[string]Rel
+	rels  map[string]value.Rel
 }
 
-func (b *subgraphBuilder) add(v Value) {
+func (b *subgraphBuilder) add(v value.Value) {
 	switch v := v.(type) {
-	case Node:
+	case value.Node:
 		b.nodes[v.ID] = true
-	case Rel:
-		b.rels[v.key()] = v
+	case value.Rel:
+		b.rels[v.Key()] = v
 		b.nodes[v.Start], b.nodes[v.End] = true, true
-	case Path:
+	case value.Path:
 		for _, n := range v.Nodes {
 			b.add(n)
 		}
 		for _, r := range v.Rels {
 			b.add(r)
 		}
-	case []Value:
+	case []value.Value:
 		for _, x := range v {
 			b.add(x)
 		}
@@ -87,7 +88,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		return nil, err
 	}
 	defer release()
-	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
+	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
 	var stages []stage
 	for _, s := range p.stages {
 		switch s := s.(type) {
@@ -118,7 +119,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		}
 		for _, id := range frontier {
 			for _, out := range []bool{true, false} {
-				if err := x.rd.rels(id, out, nil, func(r Rel) error { b.add(r); return nil }); err != nil {
+				if err := x.rd.rels(id, out, nil, func(r value.Rel) error { b.add(r); return nil }); err != nil {
 					return nil, err
 				}
 			}
@@ -135,10 +136,10 @@ func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
 	}
 	defer release()
 	x := newExec(ctx, st, &Plan{}, Options{})
-	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]Rel{}}
-	err = x.rd.nodes("", func(n Node) error {
+	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
+	err = x.rd.nodes("", func(n value.Node) error {
 		b.add(n)
-		return x.rd.rels(n.ID, true, nil, func(r Rel) error { b.add(r); return nil })
+		return x.rd.rels(n.ID, true, nil, func(r value.Rel) error { b.add(r); return nil })
 	})
 	if err != nil {
 		return nil, err

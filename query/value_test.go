@@ -1,46 +1,32 @@
 package query
 
 import (
+	"claimgraph/query/value"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"testing"
 )
-
-// TestKeyOfStrings: the fast path for plain strings writes exactly what
-// strconv.Quote would, so grouping keys and the order of maps are as
-// before.
-func TestKeyOfStrings(t *testing.T) {
-	for _, s := range []string{"", "plain", "Sébastien Bubeck", `say "no"`, `back\slash`, "tab\there", "line\nbreak", "\x7f", "\x00", "emoji 😀", "\xff"} {
-		if got, want := keyOf(s), "s"+strconv.Quote(s); got != want {
-			t.Errorf("keyOf(%q) = %s, want %s", s, got, want)
-		}
-	}
-	if got, want := keyOf([]Value{"a,b", "c"}), keyOf([]Value{"a", "b,c"}); got == want {
-		t.Errorf("keys of different lists collide: %s", got)
-	}
-}
 
 // TestSortColumns: sorting with unboxed key columns gives the order the
 // generic comparison by Cypher's type order gives, for columns that are
 // all numbers, all strings or mixed (nulls, NaN, huge integers, lists).
 func TestSortColumns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	kinds := []func() Value{
-		func() Value { return float64(rng.IntN(5)) / 2 },                  // floats with ties
-		func() Value { return int64(rng.IntN(7) - 3) },                    // integers
-		func() Value { return []string{"b", "a", "ab", ""}[rng.IntN(4)] }, // strings
-		func() Value { return int64(1<<53) + int64(rng.IntN(3)) },         // beyond float64's integers
-		func() Value { return []Value{nil, math.NaN(), 1.5, "x", true, int64(2)}[rng.IntN(6)] },
-		func() Value { return []Value{[]Value{int64(1)}, []Value{}, 0.5}[rng.IntN(3)] },
-		func() Value { // signs, zeros of both signs, extremes
+	kinds := []func() value.Value{
+		func() value.Value { return float64(rng.IntN(5)) / 2 },                  // floats with ties
+		func() value.Value { return int64(rng.IntN(7) - 3) },                    // integers
+		func() value.Value { return []string{"b", "a", "ab", ""}[rng.IntN(4)] }, // strings
+		func() value.Value { return int64(1<<53) + int64(rng.IntN(3)) },         // beyond float64's integers
+		func() value.Value { return []value.Value{nil, math.NaN(), 1.5, "x", true, int64(2)}[rng.IntN(6)] },
+		func() value.Value { return []value.Value{[]value.Value{int64(1)}, []value.Value{}, 0.5}[rng.IntN(3)] },
+		func() value.Value { // signs, zeros of both signs, extremes
 			return []float64{math.Copysign(0, -1), 0, -1.5, 1.5, -2, 1e300, -1e300, math.Inf(1), math.Inf(-1), 5e-324, -5e-324}[rng.IntN(11)]
 		},
 	}
 	for trial := 0; trial < 600; trial++ {
 		ncols := 1 + rng.IntN(3)
-		gens := make([]func() Value, ncols)
+		gens := make([]func() value.Value, ncols)
 		desc := make([]bool, ncols)
 		for k := range gens {
 			// mostly one kind per column, sometimes two mixed
@@ -48,7 +34,7 @@ func TestSortColumns(t *testing.T) {
 			if rng.IntN(3) > 0 {
 				b = a
 			}
-			gens[k] = func() Value {
+			gens[k] = func() value.Value {
 				if rng.IntN(2) == 0 {
 					return a()
 				}
@@ -61,7 +47,7 @@ func TestSortColumns(t *testing.T) {
 			n = 1024 + rng.IntN(2000) // enough rows for packed keys
 		}
 		s := &sortStage{desc: desc, keys: make([]evalFn, ncols)}
-		rows := make([][]Value, n)
+		rows := make([][]value.Value, n)
 		for i := range rows {
 			for k := range gens {
 				rows[i] = append(rows[i], gens[k]())
@@ -77,7 +63,7 @@ func TestSortColumns(t *testing.T) {
 		}
 		slices.SortStableFunc(want, func(a, b int) int {
 			for k := range rows[a] {
-				c := orderCompare(rows[a][k], rows[b][k])
+				c := value.OrderCompare(rows[a][k], rows[b][k])
 				if desc[k] {
 					c = -c
 				}
@@ -103,23 +89,23 @@ func TestSortColumns(t *testing.T) {
 // certainly equal.
 func TestSameKeys(t *testing.T) {
 	for _, c := range []struct {
-		a, b []Value
+		a, b []value.Value
 		same bool
 	}{
-		{[]Value{"x", int64(1)}, []Value{"x", int64(1)}, true},
-		{[]Value{Node{ID: "a"}}, []Value{Node{ID: "a"}}, true},
-		{[]Value{Node{ID: "a", ref: 7}}, []Value{Node{ID: "a"}}, true}, // a ref is a hint
-		{[]Value{Node{ID: "a", ref: 7}}, []Value{Node{ID: "b", ref: 7}}, false},
-		{[]Value{"x"}, []Value{"y"}, false},
-		{[]Value{int64(1)}, []Value{1.0}, false}, // same group, decided by the key
-		{[]Value{nil}, []Value{nil}, false},
-		{[]Value{true}, []Value{true}, true},
-		{[]Value{"1"}, []Value{int64(1)}, false},
+		{[]value.Value{"x", int64(1)}, []value.Value{"x", int64(1)}, true},
+		{[]value.Value{value.Node{ID: "a"}}, []value.Value{value.Node{ID: "a"}}, true},
+		{[]value.Value{value.Node{ID: "a", Ref: 7}}, []value.Value{value.Node{ID: "a"}}, true}, // a ref is a hint
+		{[]value.Value{value.Node{ID: "a", Ref: 7}}, []value.Value{value.Node{ID: "b", Ref: 7}}, false},
+		{[]value.Value{"x"}, []value.Value{"y"}, false},
+		{[]value.Value{int64(1)}, []value.Value{1.0}, false}, // same group, decided by the key
+		{[]value.Value{nil}, []value.Value{nil}, false},
+		{[]value.Value{true}, []value.Value{true}, true},
+		{[]value.Value{"1"}, []value.Value{int64(1)}, false},
 	} {
 		if got := sameKeys(c.a, c.b); got != c.same {
 			t.Errorf("sameKeys(%v, %v) = %v", c.a, c.b, got)
 		}
-		if c.same && keyOf(c.a) != keyOf(c.b) {
+		if c.same && value.KeyOf(c.a) != value.KeyOf(c.b) {
 			t.Errorf("sameKeys(%v, %v) but their keys differ", c.a, c.b)
 		}
 	}
@@ -128,17 +114,17 @@ func TestSameKeys(t *testing.T) {
 // TestNodeRefIsAHint: a node found with its index number and the same node
 // found without it are the same value to every comparison.
 func TestNodeRefIsAHint(t *testing.T) {
-	a, b := Node{ID: "per_x", ref: 42}, Node{ID: "per_x"}
-	if equal(a, b) != true || orderCompare(a, b) != 0 || keyOf(a) != keyOf(b) {
-		t.Errorf("%v and %v differ: equal %v, order %d", a, b, equal(a, b), orderCompare(a, b))
+	a, b := value.Node{ID: "per_x", Ref: 42}, value.Node{ID: "per_x"}
+	if value.Equal(a, b) != true || value.OrderCompare(a, b) != 0 || value.KeyOf(a) != value.KeyOf(b) {
+		t.Errorf("%v and %v differ: equal %v, order %d", a, b, value.Equal(a, b), value.OrderCompare(a, b))
 	}
-	rel := Rel{Type: "AUTHORED_BY", Start: "src_y", End: "per_x"}
-	pa := Path{Nodes: []Node{{ID: "src_y", ref: 3}, a}, Rels: []Rel{rel}}
-	pb := Path{Nodes: []Node{{ID: "src_y"}, b}, Rels: []Rel{rel}}
-	if equal(pa, pb) != true || orderCompare(pa, pb) != 0 || keyOf(pa) != keyOf(pb) {
-		t.Errorf("paths through the same nodes differ: equal %v, order %d", equal(pa, pb), orderCompare(pa, pb))
+	rel := value.Rel{Type: "AUTHORED_BY", Start: "src_y", End: "per_x"}
+	pa := value.Path{Nodes: []value.Node{{ID: "src_y", Ref: 3}, a}, Rels: []value.Rel{rel}}
+	pb := value.Path{Nodes: []value.Node{{ID: "src_y"}, b}, Rels: []value.Rel{rel}}
+	if value.Equal(pa, pb) != true || value.OrderCompare(pa, pb) != 0 || value.KeyOf(pa) != value.KeyOf(pb) {
+		t.Errorf("paths through the same nodes differ: equal %v, order %d", value.Equal(pa, pb), value.OrderCompare(pa, pb))
 	}
-	if orderCompare(pa, Path{Nodes: []Node{{ID: "src_z"}, b}, Rels: []Rel{rel}}) >= 0 {
+	if value.OrderCompare(pa, value.Path{Nodes: []value.Node{{ID: "src_z"}, b}, Rels: []value.Rel{rel}}) >= 0 {
 		t.Error("paths are not ordered by their nodes' ids")
 	}
 }
@@ -153,10 +139,10 @@ func TestPlanRunsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var first int
-	if err := p.Run(t.Context(), st, Options{}, func([]Value) error { first++; return nil }); err != nil || first == 0 {
+	if err := p.Run(t.Context(), st, Options{}, func([]value.Value) error { first++; return nil }); err != nil || first == 0 {
 		t.Fatalf("first run: %d rows, %v", first, err)
 	}
-	if err := p.Run(t.Context(), st, Options{}, func([]Value) error { return nil }); err != errRanTwice {
+	if err := p.Run(t.Context(), st, Options{}, func([]value.Value) error { return nil }); err != errRanTwice {
 		t.Fatalf("second run of one plan: %v, want %v", err, errRanTwice)
 	}
 	if _, err := p.Subgraph(t.Context(), st, Options{}, 0); err != errRanTwice {

@@ -12,6 +12,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/query"
 	"claimgraph/query/export"
+	"claimgraph/query/value"
 )
 
 var exportFormats = []string{"dot", "svg", "html", "graphml", "gexf", "cytoscape", "csv", "nquads", "jsonld", "mermaid"}
@@ -79,7 +80,7 @@ mermaid. --neighbours N adds the nodes within N hops; --all exports the whole gr
 	return cmd
 }
 
-func runExport(ctx context.Context, o *exportOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
+func runExport(ctx context.Context, o *exportOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {
 	// The subgraph and the facts written for it are read as of one moment.
 	st, done, err := o.openReading(ctx)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/query"
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 type queryOptions struct {
@@ -120,8 +121,8 @@ func (o *queryOptions) source(args []string) (string, error) {
 // parseParams reads NAME=VALUE pairs. A value that parses as JSON (a
 // number, true, false, null, a list or a map) has that type; anything
 // else is a string.
-func parseParams(list []string) (map[string]query.Value, error) {
-	out := map[string]query.Value{}
+func parseParams(list []string) (map[string]value.Value, error) {
+	out := map[string]value.Value{}
 	for _, p := range list {
 		name, val, ok := strings.Cut(p, "=")
 		if !ok || name == "" {
@@ -132,7 +133,7 @@ func parseParams(list []string) (map[string]query.Value, error) {
 	return out, nil
 }
 
-func paramValue(s string) query.Value {
+func paramValue(s string) value.Value {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return i
 	}
@@ -147,7 +148,7 @@ func paramValue(s string) query.Value {
 	return s
 }
 
-func fromJSON(v any) query.Value {
+func fromJSON(v any) value.Value {
 	switch v := v.(type) {
 	case json.Number:
 		if i, err := v.Int64(); err == nil {
@@ -156,13 +157,13 @@ func fromJSON(v any) query.Value {
 		f, _ := v.Float64()
 		return f
 	case []any:
-		out := make([]query.Value, len(v))
+		out := make([]value.Value, len(v))
 		for i, x := range v {
 			out[i] = fromJSON(x)
 		}
 		return out
 	case map[string]any:
-		out := map[string]query.Value{}
+		out := map[string]value.Value{}
 		for k, x := range v {
 			out[k] = fromJSON(x)
 		}
@@ -171,7 +172,7 @@ func fromJSON(v any) query.Value {
 	return v
 }
 
-func runQuery(ctx context.Context, o *queryOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
+func runQuery(ctx context.Context, o *queryOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {
 	st, err := o.openRead(ctx)
 	if err != nil {
 		return err
@@ -183,7 +184,7 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 // execQuery prepares and runs one query on an open store and writes its
 // result; errors are printed with the query line and a caret, and come
 // back as errFailed.
-func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string, params map[string]query.Value, stdout, stderr io.Writer) error {
+func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
@@ -300,13 +301,13 @@ func newResultWriter(format string, w io.Writer, cols []string) *resultWriter {
 
 const maxCell = 100
 
-func (rw *resultWriter) row(vals []query.Value) error {
+func (rw *resultWriter) row(vals []value.Value) error {
 	rw.n++
 	switch rw.format {
 	case "json", "jsonl":
 		obj := make(map[string]any, len(vals))
 		for i, v := range vals {
-			obj[rw.cols[i]] = query.JSON(v)
+			obj[rw.cols[i]] = value.JSON(v)
 		}
 		b, err := marshalOrdered(rw.cols, obj)
 		if err != nil {
@@ -325,7 +326,7 @@ func (rw *resultWriter) row(vals []query.Value) error {
 	case "csv", "tsv":
 		rec := make([]string, len(vals))
 		for i, v := range vals {
-			rec[i] = query.Text(v)
+			rec[i] = value.Text(v)
 			if v == nil {
 				rec[i] = ""
 			}
@@ -334,7 +335,7 @@ func (rw *resultWriter) row(vals []query.Value) error {
 	}
 	rec := make([]string, len(vals))
 	for i, v := range vals {
-		s := strings.ReplaceAll(query.Text(v), "\n", " ")
+		s := strings.ReplaceAll(value.Text(v), "\n", " ")
 		if utf8.RuneCountInString(s) > maxCell {
 			s = string([]rune(s)[:maxCell-1]) + "…"
 		}

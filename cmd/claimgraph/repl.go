@@ -21,6 +21,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/loader"
 	"claimgraph/query"
+	"claimgraph/query/value"
 )
 
 type replOptions struct {
@@ -77,7 +78,7 @@ type session struct {
 	format  string
 	timing  bool
 	timeout time.Duration
-	params  map[string]query.Value
+	params  map[string]value.Value
 	running func() // cancels the running statement, if any
 	line    int    // script mode: first line of the statement being run
 }
@@ -89,7 +90,7 @@ func runRepl(ctx context.Context, o *replOptions, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	s := &session{o: o, st: st, stdout: stdout, stderr: stderr, format: o.format, timing: true, timeout: o.timeout, params: map[string]query.Value{}}
+	s := &session{o: o, st: st, stdout: stdout, stderr: stderr, format: o.format, timing: true, timeout: o.timeout, params: map[string]value.Value{}}
 	defer func() {
 		if s.st != nil {
 			s.st.Close()
@@ -432,7 +433,7 @@ func (s *session) meta(ctx context.Context, line string) error {
 		sort.Strings(names)
 		for _, n := range names {
 			v := s.params[n]
-			text := query.Text(v)
+			text := value.Text(v)
 			if str, ok := v.(string); ok {
 				text = strconv.Quote(str)
 			}

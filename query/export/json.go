@@ -15,6 +15,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
 	"claimgraph/query"
+	"claimgraph/query/value"
 )
 
 // Cytoscape writes Cytoscape.js elements JSON.
@@ -49,10 +50,10 @@ func Cytoscape(w io.Writer, g *query.Subgraph) error {
 	return enc.Encode(doc)
 }
 
-func jsonProps(p map[string]query.Value) map[string]any {
+func jsonProps(p map[string]value.Value) map[string]any {
 	out := make(map[string]any, len(p))
 	for k, v := range p {
-		out[k] = query.JSON(v)
+		out[k] = value.JSON(v)
 	}
 	return out
 }

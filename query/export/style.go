@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"claimgraph/query"
+	"claimgraph/query/value"
 )
 
 // Style is the look of one node label, shared by every format.
@@ -71,25 +72,25 @@ func commercial(r query.SubRel) bool {
 }
 
 // scalar renders a property value as text; lists join with "; ".
-func scalar(v query.Value) string {
+func scalar(v value.Value) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return v
-	case []query.Value:
+	case []value.Value:
 		parts := make([]string, len(v))
 		for i, x := range v {
 			parts[i] = scalar(x)
 		}
 		return strings.Join(parts, "; ")
 	}
-	return query.Text(v)
+	return value.Text(v)
 }
 
 // propKeys returns the property keys used by a set of elements, sorted,
 // with the XML/GraphML type of each: double when every value is a number.
-func propKeys(props []map[string]query.Value) ([]string, map[string]string) {
+func propKeys(props []map[string]value.Value) ([]string, map[string]string) {
 	types := map[string]string{}
 	for _, p := range props {
 		for k, v := range p {
@@ -116,7 +117,7 @@ func propKeys(props []map[string]query.Value) ([]string, map[string]string) {
 	return keys, types
 }
 
-func num(v query.Value) string {
+func num(v value.Value) string {
 	switch v := v.(type) {
 	case float64:
 		return fmt.Sprint(v)
@@ -131,11 +132,11 @@ func num(v query.Value) string {
 // subgraphKeys returns the property keys of the nodes and of the
 // relationships of a subgraph, with their types (see propKeys).
 func subgraphKeys(g *query.Subgraph) (nkeys []string, ntypes map[string]string, ekeys []string, etypes map[string]string) {
-	nodeProps := make([]map[string]query.Value, len(g.Nodes))
+	nodeProps := make([]map[string]value.Value, len(g.Nodes))
 	for i, n := range g.Nodes {
 		nodeProps[i] = n.Props
 	}
-	relProps := make([]map[string]query.Value, len(g.Rels))
+	relProps := make([]map[string]value.Value, len(g.Rels))
 	for i, r := range g.Rels {
 		relProps[i] = r.Props
 	}

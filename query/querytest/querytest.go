@@ -19,6 +19,7 @@ import (
 	"claimgraph/graph/pgtest"
 	"claimgraph/loader"
 	"claimgraph/query"
+	"claimgraph/query/value"
 )
 
 // Open returns a new empty store: "memory" for Cayley's memstore, a
@@ -149,7 +150,7 @@ func Conformance(t *testing.T, root string, open func(kind string) *graph.Store,
 
 // RunCase runs one query and renders its result or error as text.
 func RunCase(st *graph.Store, src string) string {
-	params := map[string]query.Value{}
+	params := map[string]value.Value{}
 	for _, line := range strings.Split(src, "\n") {
 		if rest, ok := strings.CutPrefix(line, "// param "); ok {
 			name, val, _ := strings.Cut(rest, "=")
@@ -169,10 +170,10 @@ func RunCase(st *graph.Store, src string) string {
 		return b.String() + p.Explain()
 	}
 	b.WriteString(strings.Join(p.Columns(), "\t") + "\n")
-	err = p.Run(ctx, st, query.Options{Params: params, Describe: true}, func(row []query.Value) error {
+	err = p.Run(ctx, st, query.Options{Params: params, Describe: true}, func(row []value.Value) error {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			cells[i] = strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(query.Text(v))
+			cells[i] = strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(value.Text(v))
 		}
 		b.WriteString(strings.Join(cells, "\t") + "\n")
 		return nil
@@ -183,7 +184,7 @@ func RunCase(st *graph.Store, src string) string {
 	return b.String()
 }
 
-func caseParam(s string) query.Value {
+func caseParam(s string) value.Value {
 	switch {
 	case s == "null":
 		return nil

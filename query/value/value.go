@@ -1,4 +1,4 @@
-package query
+package value
 
 import (
 	"fmt"
@@ -14,13 +14,13 @@ import (
 // string, []Value, map[string]Value, Node, Rel or Path.
 type Value = any
 
-// Node is a node of the graph, known by its id. ref is its number in the
+// Node is a node of the graph, known by its id. Ref is its number in the
 // store's query index when the read that found it knew it: later reads of
 // the node then skip looking it up. Two Nodes are the same node when their
 // IDs are equal, whatever their refs.
 type Node struct {
 	ID  string
-	ref graph.NodeRef
+	Ref graph.NodeRef
 }
 
 // Rel is a relationship. Edge is the id of the edge node that carries the
@@ -32,29 +32,29 @@ type Rel struct {
 	Record           string
 }
 
-// key identifies a relationship for Cypher's uniqueness rule.
-func (r Rel) key() string {
+// Key identifies a relationship for Cypher's uniqueness rule.
+func (r Rel) Key() string {
 	if r.Edge != "" {
 		return r.Edge
 	}
 	return r.Start + "\x00" + r.Type + "\x00" + r.End
 }
 
-// same reports whether r and o are the same relationship (equal keys),
+// Same reports whether r and o are the same relationship (equal keys),
 // without building the keys: uniqueness checks run once per row.
-func (r Rel) same(o Rel) bool {
+func (r Rel) Same(o Rel) bool {
 	if r.Edge != "" || o.Edge != "" {
 		return r.Edge == o.Edge
 	}
 	return r.Start == o.Start && r.End == o.End && r.Type == o.Type
 }
 
-// compareKey orders relationships as their keys do, without building them
+// CompareRels orders relationships as their keys do, without building them
 // when neither has an edge node (ids hold no NUL, so comparing the parts in
 // turn is comparing the joined key).
-func compareKey(a, b Rel) int {
+func CompareRels(a, b Rel) int {
 	if a.Edge != "" || b.Edge != "" {
-		return strings.Compare(a.key(), b.key())
+		return strings.Compare(a.Key(), b.Key())
 	}
 	if c := strings.Compare(a.Start, b.Start); c != 0 {
 		return c
@@ -88,10 +88,10 @@ type Path struct {
 	Rels  []Rel
 }
 
-// typeOrder ranks values of different types for ORDER BY, as Cypher does:
+// TypeOrder ranks values of different types for ORDER BY, as Cypher does:
 // maps, nodes, relationships, lists, paths, strings, booleans, numbers,
 // then null.
-func typeOrder(v Value) int {
+func TypeOrder(v Value) int {
 	switch v.(type) {
 	case map[string]Value:
 		return 0
@@ -113,9 +113,9 @@ func typeOrder(v Value) int {
 	return 8 // null
 }
 
-// orderCompare totally orders values for ORDER BY and min/max.
-func orderCompare(a, b Value) int {
-	ta, tb := typeOrder(a), typeOrder(b)
+// OrderCompare totally orders values for ORDER BY and min/max.
+func OrderCompare(a, b Value) int {
+	ta, tb := TypeOrder(a), TypeOrder(b)
 	if ta != tb {
 		return ta - tb
 	}
@@ -136,7 +136,7 @@ func orderCompare(a, b Value) int {
 	case []Value:
 		bl := b.([]Value)
 		for i := 0; i < len(a) && i < len(bl); i++ {
-			if c := orderCompare(a[i], bl[i]); c != 0 {
+			if c := OrderCompare(a[i], bl[i]); c != 0 {
 				return c
 			}
 		}
@@ -144,11 +144,11 @@ func orderCompare(a, b Value) int {
 	case Node:
 		return strings.Compare(a.ID, b.(Node).ID)
 	case Rel:
-		return compareKey(a, b.(Rel))
+		return CompareRels(a, b.(Rel))
 	case Path:
 		return strings.Compare(pathOrderKey(a), pathOrderKey(b.(Path)))
 	case map[string]Value:
-		return strings.Compare(keyOf(a), keyOf(b))
+		return strings.Compare(KeyOf(a), KeyOf(b))
 	}
 	return 0
 }
@@ -165,7 +165,7 @@ func numCompare(a, b Value) int {
 		}
 		return 0
 	}
-	af, bf := toF(a), toF(b)
+	af, bf := ToFloat(a), ToFloat(b)
 	switch {
 	case math.IsNaN(af) && math.IsNaN(bf):
 		return 0
@@ -181,7 +181,8 @@ func numCompare(a, b Value) int {
 	return 0
 }
 
-func toF(v Value) float64 {
+// ToFloat returns a number as a float64, and NaN for anything else.
+func ToFloat(v Value) float64 {
 	switch v := v.(type) {
 	case int64:
 		return float64(v)
@@ -191,7 +192,8 @@ func toF(v Value) float64 {
 	return math.NaN()
 }
 
-func isNum(v Value) bool {
+// IsNumber reports whether v is an integer or a float.
+func IsNumber(v Value) bool {
 	switch v.(type) {
 	case int64, float64:
 		return true
@@ -199,14 +201,14 @@ func isNum(v Value) bool {
 	return false
 }
 
-// equal is Cypher's = : nil when either side is null (or a list holds a
+// Equal is Cypher's = : nil when either side is null (or a list holds a
 // null that decides), else true or false.
-func equal(a, b Value) Value {
+func Equal(a, b Value) Value {
 	if a == nil || b == nil {
 		return nil
 	}
-	if isNum(a) && isNum(b) {
-		return numCompare(a, b) == 0 && !math.IsNaN(toF(a))
+	if IsNumber(a) && IsNumber(b) {
+		return numCompare(a, b) == 0 && !math.IsNaN(ToFloat(a))
 	}
 	switch a := a.(type) {
 	case []Value:
@@ -216,7 +218,7 @@ func equal(a, b Value) Value {
 		}
 		var unknown bool
 		for i := range a {
-			switch equal(a[i], bl[i]) {
+			switch Equal(a[i], bl[i]) {
 			case false:
 				return false
 			case nil:
@@ -237,43 +239,43 @@ func equal(a, b Value) Value {
 			if !ok {
 				return false
 			}
-			if e := equal(v, w); e != true {
+			if e := Equal(v, w); e != true {
 				return e
 			}
 		}
 		return true
 	}
-	if typeOrder(a) != typeOrder(b) {
+	if TypeOrder(a) != TypeOrder(b) {
 		return false
 	}
-	return orderCompare(a, b) == 0
+	return OrderCompare(a, b) == 0
 }
 
-// compare is Cypher's < family: nil when the values are not comparable.
-func compare(a, b Value) (int, bool) {
+// Compare is Cypher's < family: nil when the values are not comparable.
+func Compare(a, b Value) (int, bool) {
 	if a == nil || b == nil {
 		return 0, false
 	}
-	if isNum(a) && isNum(b) {
-		if math.IsNaN(toF(a)) || math.IsNaN(toF(b)) {
+	if IsNumber(a) && IsNumber(b) {
+		if math.IsNaN(ToFloat(a)) || math.IsNaN(ToFloat(b)) {
 			return 0, false
 		}
 		return numCompare(a, b), true
 	}
 	switch a.(type) {
 	case string, bool:
-		if typeOrder(a) == typeOrder(b) {
-			return orderCompare(a, b), true
+		if TypeOrder(a) == TypeOrder(b) {
+			return OrderCompare(a, b), true
 		}
 	case []Value:
 		if _, ok := b.([]Value); ok {
-			return orderCompare(a, b), true
+			return OrderCompare(a, b), true
 		}
 	}
 	return 0, false
 }
 
-// keyOf returns a string that is equal for equal values, for grouping and
+// KeyOf returns a string that is equal for equal values, for grouping and
 // DISTINCT. Integers and floats of the same value group together.
 // plainASCII reports whether strconv.Quote leaves s as it is, quotes
 // aside.
@@ -286,7 +288,7 @@ func plainASCII(s string) bool {
 	return true
 }
 
-func keyOf(v Value) string {
+func KeyOf(v Value) string {
 	var b strings.Builder
 	writeKey(&b, v)
 	return b.String()
@@ -337,28 +339,29 @@ func writeKey(b *strings.Builder, v Value) {
 		b.WriteByte('N')
 		b.WriteString(v.ID)
 	case Rel:
-		b.WriteString("R" + v.key())
+		b.WriteString("R" + v.Key())
 	case Path:
 		b.WriteString("P")
 		for i, n := range v.Nodes {
 			b.WriteString(n.ID + ";")
 			if i < len(v.Rels) {
-				b.WriteString(v.Rels[i].key() + ";")
+				b.WriteString(v.Rels[i].Key() + ";")
 			}
 		}
 	}
 }
 
-// truth converts a value used as a predicate: true, false or nil.
-func truth(v Value) (Value, error) {
+// Truth converts a value used as a predicate: true, false or nil.
+func Truth(v Value) (Value, error) {
 	switch v.(type) {
 	case nil, bool:
 		return v, nil
 	}
-	return nil, fmt.Errorf("expected a boolean, got %s", typeName(v))
+	return nil, fmt.Errorf("expected a boolean, got %s", TypeName(v))
 }
 
-func typeName(v Value) string {
+// TypeName names the type of v as Cypher's messages do.
+func TypeName(v Value) string {
 	switch v.(type) {
 	case nil:
 		return "null"

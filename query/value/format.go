@@ -1,4 +1,4 @@
-package query
+package value
 
 import (
 	"encoding/json"
@@ -22,7 +22,7 @@ func text(v Value, top bool) string {
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
-		return formatFloat(v)
+		return FormatFloat(v)
 	case string:
 		if top {
 			return v
@@ -77,7 +77,7 @@ func JSON(v Value) any {
 	switch v := v.(type) {
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return formatFloat(v)
+			return FormatFloat(v)
 		}
 		return json.Number(strconv.FormatFloat(v, 'g', -1, 64))
 	case []Value:
@@ -94,4 +94,14 @@ func JSON(v Value) any {
 		return out
 	}
 	return v
+}
+
+// FormatFloat spells a float as Cypher prints it: always with a decimal
+// point or an exponent, so that it never reads as an integer.
+func FormatFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eEN") && !strings.Contains(s, "Inf") {
+		s += ".0"
+	}
+	return s
 }
