@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/function"
 	"claimgraph/query/value"
 	"context"
 	"fmt"
@@ -117,3 +118,24 @@ func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 	}
 	return out, nil
 }
+
+// exec is the Graph of the functions it calls.
+var _ function.Graph = (*exec)(nil)
+
+// Labels returns a node's labels (function.Graph).
+func (x *exec) Labels(id string) ([]string, error) { return x.rd.labels(id) }
+
+// Properties returns the properties of a node or a relationship
+// (function.Graph).
+func (x *exec) Properties(v value.Value) (map[string]value.Value, error) {
+	switch v := v.(type) {
+	case value.Node:
+		return x.nodeProperties(v)
+	case value.Rel:
+		return x.relProperties(v)
+	}
+	return nil, fmt.Errorf("properties of %s", value.TypeName(v))
+}
+
+// Provenance returns the record that produced a node (function.Graph).
+func (x *exec) Provenance(id string) (value.Value, error) { return x.rd.provenance(id) }

@@ -276,7 +276,7 @@ func TestFoldedSums(t *testing.T) {
 		for rep := 0; rep < 2; rep++ { // a tally is added to a group once per row reaching it
 			one, folded := make([]*aggState, k), make([]*aggState, k)
 			for i, sp := range specs {
-				one[i], folded[i] = &aggState{spec: sp}, &aggState{spec: sp}
+				one[i], folded[i] = newAggState(sp), newAggState(sp)
 			}
 			for i := 0; i < rep+1; i++ {
 				for j, v := range vals {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
+	"claimgraph/query/function"
 	"claimgraph/query/syntax"
 )
 
@@ -497,7 +498,7 @@ func (c *compiler) varsOutsideAggregates(e *syntax.Expr) map[string]lexer.Positi
 	syntax.VisitPruned(e, func(x any) bool {
 		switch x := x.(type) {
 		case *syntax.Call:
-			return !aggregates[strings.ToLower(x.Name)]
+			return !function.IsAggregate(strings.ToLower(x.Name))
 		case *syntax.Atom:
 			if _, ok := c.scope[x.Var]; ok && x.Var != "" {
 				out[x.Var] = x.Pos

@@ -179,7 +179,7 @@ func (x *exec) describe(v value.Value) (value.Value, error) {
 			return nil, err
 		}
 		delete(props, "id")
-		return map[string]value.Value{"id": v.ID, "labels": strings2values(labels), "properties": props}, nil
+		return map[string]value.Value{"id": v.ID, "labels": value.Strings(labels), "properties": props}, nil
 	case value.Rel:
 		props, err := x.relProperties(v)
 		if err != nil {

@@ -263,7 +263,7 @@ func (s *aggregateStage) groupOf(x *exec, r Row) (*group, error) {
 			}
 			g = &group{row: row}
 			for _, a := range s.aggs {
-				g.states = append(g.states, &aggState{spec: a})
+				g.states = append(g.states, newAggState(a))
 			}
 			s.groups[k] = g
 			s.order = append(s.order, g)
@@ -314,7 +314,7 @@ func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
 		// Aggregating no rows without grouping keys gives one row.
 		g := &group{row: make(Row, x.nslots)}
 		for _, a := range s.aggs {
-			g.states = append(g.states, &aggState{spec: a})
+			g.states = append(g.states, newAggState(a))
 		}
 		s.order = append(s.order, g)
 	}

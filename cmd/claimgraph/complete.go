@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"claimgraph/query/function"
 )
 
 // completer offers completions for the word before the cursor: paths after
@@ -22,13 +24,21 @@ var (
 	replKeywords = []string{"MATCH", "OPTIONAL MATCH", "WHERE", "RETURN", "WITH", "UNWIND", "AS", "DISTINCT",
 		"ORDER BY", "SKIP", "LIMIT", "ASC", "DESC", "AND", "OR", "XOR", "NOT", "IS NULL", "IS NOT NULL", "IN",
 		"STARTS WITH", "ENDS WITH", "CONTAINS", "EXPLAIN", "PROFILE", "true", "false", "null"}
-	replFunctions = []string{"count(", "sum(", "avg(", "min(", "max(", "collect(", "id(", "labels(", "type(",
-		"properties(", "keys(", "provenance(", "length(", "nodes(", "relationships(", "size(", "head(", "last(",
-		"toLower(", "toUpper(", "trim(", "coalesce(", "toString(", "toInteger(", "toFloat(", "abs(", "round("}
+	replFunctions = functionCompletions()
 	replMeta = []string{":help", ":schema", ":load ", ":explain ", ":profile ", ":param ", ":params",
 		":format ", ":timing ", ":timeout ", ":quit"}
 	varRE = regexp.MustCompile(`(?:[(\[]\s*|\bAS\s+|\bas\s+)([A-Za-z_][A-Za-z0-9_]*)`)
 )
+
+// functionCompletions are the language's functions, each with its "(".
+func functionCompletions() []string {
+	names := function.Names()
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = n + "("
+	}
+	return names
+}
 
 // Do implements readline.AutoCompleter: it returns the completions'
 // remaining runes and the length of the word they complete.

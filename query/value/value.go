@@ -386,3 +386,12 @@ func TypeName(v Value) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// Strings returns a list of strings as a list value.
+func Strings(ss []string) []Value {
+	out := make([]Value, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
