@@ -7,6 +7,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/query"
+	"claimgraph/query/access"
 	"claimgraph/query/querytest"
 )
 
@@ -39,7 +40,7 @@ func TestConformance(t *testing.T) {
 				defer query.Folding(false)()
 			}
 			if evict {
-				defer query.CachedRels(3)()
+				defer access.BoundRelCache(3)()
 			}
 			querytest.Conformance(t, "..", func(kind string) *graph.Store {
 				st := querytest.Open(t, backend)

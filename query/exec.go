@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/access"
 	"claimgraph/query/function"
 	"claimgraph/query/value"
 	"context"
@@ -30,7 +31,7 @@ func (b *rowBuf) fill(r Row) Row {
 // exec is the state of one run of a plan.
 type exec struct {
 	ctx     context.Context
-	rd      *reader
+	rd      *access.Reader
 	params  map[string]value.Value
 	regexps map[string]*regexp.Regexp
 	limits  Limits
@@ -80,19 +81,19 @@ func (x *exec) property(v value.Value, key string) (value.Value, error) {
 		if key == "id" {
 			return v.ID, nil
 		}
-		return x.rd.property(v.ID, v.Ref, key)
+		return x.rd.Property(v.ID, v.Ref, key)
 	case value.Rel:
 		if v.Edge == "" {
 			return nil, nil
 		}
-		return x.rd.property(v.Edge, 0, key)
+		return x.rd.Property(v.Edge, 0, key)
 	}
 	return nil, fmt.Errorf("cannot read property %q of %s", key, value.TypeName(v))
 }
 
 // nodeProperties returns all properties of a node, id included.
 func (x *exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
-	p, err := x.rd.properties(n.ID)
+	p, err := x.rd.Properties(n.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 	if r.Edge == "" {
 		return map[string]value.Value{}, nil
 	}
-	p, err := x.rd.properties(r.Edge)
+	p, err := x.rd.Properties(r.Edge)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 var _ function.Graph = (*exec)(nil)
 
 // Labels returns a node's labels (function.Graph).
-func (x *exec) Labels(id string) ([]string, error) { return x.rd.labels(id) }
+func (x *exec) Labels(id string) ([]string, error) { return x.rd.Labels(id) }
 
 // Properties returns the properties of a node or a relationship
 // (function.Graph).
@@ -138,4 +139,4 @@ func (x *exec) Properties(v value.Value) (map[string]value.Value, error) {
 }
 
 // Provenance returns the record that produced a node (function.Graph).
-func (x *exec) Provenance(id string) (value.Value, error) { return x.rd.provenance(id) }
+func (x *exec) Provenance(id string) (value.Value, error) { return x.rd.Provenance(id) }

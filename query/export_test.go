@@ -5,14 +5,6 @@ import (
 	"claimgraph/query/syntax"
 )
 
-// CachedRels bounds the relationship caches at n entries, until the
-// returned function restores the default.
-func CachedRels(n int) (restore func()) {
-	old := maxCachedRels
-	maxCachedRels = n
-	return func() { maxCachedRels = old }
-}
-
 // ParsedTree returns the tree Prepare keeps for src, or nil.
 func ParsedTree(src string) *syntax.Query {
 	parsed.Lock()

@@ -172,14 +172,12 @@ func TestFoldedPastBound(t *testing.T) {
 			err = p.Run(t.Context(), st, Options{}, func([]value.Value) error {
 				// The aggregation emits once the expansion is done.
 				kept, nums := 0, 0
-				for _, page := range f.tallies.pages {
-					for _, t := range page {
-						if t != nil {
-							kept++
-							nums += cap(t.nums)
-						}
+				f.tallies.Each(func(t *tally) {
+					if t != nil {
+						kept++
+						nums += cap(t.nums)
 					}
-				}
+				})
 				if f.made != kept || f.madeNums != nums {
 					t.Fatalf("%s, at most %d values kept: %d tallies made and %d numbers, %d and %d kept", q, bound, f.made, f.madeNums, kept, nums)
 				}

@@ -1,5 +1,7 @@
 package query
 
+import "claimgraph/query/access"
+
 import "claimgraph/query/value"
 
 import "slices"
@@ -21,11 +23,11 @@ import "slices"
 type foldedExpandStage struct {
 	e       *expandStage
 	a       *aggregateStage
-	tallies paged[*tally]     // by the NodeRef of the node expanded from
-	byID    map[string]*tally // the same, for nodes without a NodeRef
-	kept    int               // values held in tallies
-	row     Row               // the row the arguments are evaluated on
-	vals    []value.Value     // a tally's values as they are read
+	tallies access.Paged[*tally] // by the NodeRef of the node expanded from
+	byID    map[string]*tally    // the same, for nodes without a NodeRef
+	kept    int                  // values held in tallies
+	row     Row                  // the row the arguments are evaluated on
+	vals    []value.Value        // a tally's values as they are read
 
 	// Tallies and their numbers are carved out of blocks: one allocation
 	// per tally and per tally's numbers was most of what the aggregate
@@ -163,7 +165,7 @@ func foldable(e *expandStage, a *aggregateStage) bool {
 }
 
 func (s *foldedExpandStage) push(x *exec, r Row, emit func(Row) error) error {
-	if x.rd.st.Batches() {
+	if x.rd.Store().Batches() {
 		// A database server is asked for many nodes' relationships at
 		// once (expandStage.expandAll); rows go through as they are.
 		return s.e.push(x, r, s.intoAggregate(x, emit))
@@ -224,7 +226,7 @@ func (s *foldedExpandStage) flush(x *exec, emit func(Row) error) error {
 
 func (s *foldedExpandStage) reset() {
 	s.a.reset()
-	s.tallies, s.byID, s.kept = paged[*tally]{}, nil, 0
+	s.tallies, s.byID, s.kept = access.Paged[*tally]{}, nil, 0
 	s.block, s.floats, s.made, s.madeNums = nil, nil, 0, 0
 	clear(s.row)
 	clear(s.vals[:cap(s.vals)])
@@ -236,7 +238,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 	if from.Ref != 0 {
 		// In pages, not a map: a map lookup was a sixth of the
 		// aggregate per organisation.
-		t = s.tallies.get(uint32(from.Ref))
+		t = s.tallies.Get(uint32(from.Ref))
 	} else {
 		t = s.byID[from.ID]
 	}
@@ -251,12 +253,12 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 	}
 	t = s.newTally()
 	vals := s.vals[:0]
-	err := s.e.step(x, r, from, func(h *relHit) error {
-		if ok, err := s.e.toCheck.ok(x, r, h.other.(value.Node)); err != nil || !ok {
+	err := s.e.step(x, r, from, func(h *access.Hit) error {
+		if ok, err := s.e.toCheck.ok(x, r, h.Other.(value.Node)); err != nil || !ok {
 			return err
 		}
 		t.hits++
-		s.row[s.e.rel], s.row[s.e.to] = h.rel, h.other
+		s.row[s.e.rel], s.row[s.e.to] = h.Rel, h.Other
 		for _, ag := range s.a.aggs {
 			var v value.Value
 			if ag.arg != nil {
@@ -281,7 +283,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 	if kept := len(t.vals) + len(t.nums) + len(t.sums); s.kept+kept <= maxKeptValues {
 		s.kept += kept
 		if from.Ref != 0 {
-			s.tallies.set(uint32(from.Ref), t)
+			s.tallies.Set(uint32(from.Ref), t)
 		} else {
 			if s.byID == nil {
 				s.byID = map[string]*tally{}

@@ -699,7 +699,7 @@ func (c *compiler) degreeMemo() map[string]float64 {
 		if c.rd == nil {
 			c.degrees = map[string]float64{}
 		} else {
-			c.degrees = c.rd.st.IndexMemo(degreesKey{}, func() any { return map[string]float64{} }).(map[string]float64)
+			c.degrees = c.rd.Store().IndexMemo(degreesKey{}, func() any { return map[string]float64{} }).(map[string]float64)
 		}
 	}
 	return c.degrees
@@ -712,7 +712,7 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 		return 10
 	}
 	var nodes []value.Node
-	err := c.rd.nodes(label, func(n value.Node) error {
+	err := c.rd.Nodes(label, func(n value.Node) error {
 		nodes = append(nodes, n)
 		if len(nodes) == degreeSample {
 			return errStop
@@ -726,7 +726,7 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 	for i, n := range nodes {
 		ids[i] = n.ID
 	}
-	if c.rd.prefetchRels(ids, out, in, types) != nil {
+	if c.rd.PrefetchRels(ids, out, in, types) != nil {
 		return 10
 	}
 	total := 0
@@ -735,7 +735,7 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 			if dir && !out || !dir && !in {
 				continue
 			}
-			c.rd.rels(n.ID, dir, types, func(value.Rel) error { total++; return nil })
+			c.rd.Rels(n.ID, dir, types, func(value.Rel) error { total++; return nil })
 		}
 	}
 	return float64(total) / float64(len(nodes))

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/access"
 	"claimgraph/query/value"
 	"fmt"
 	"strings"
@@ -19,7 +20,7 @@ type propCheck struct {
 
 func (c nodeCheck) ok(x *exec, r Row, n value.Node) (bool, error) {
 	for _, l := range c.labels {
-		has, err := x.rd.hasLabel(n, l)
+		has, err := x.rd.HasLabel(n, l)
 		if err != nil || !has {
 			return false, err
 		}
@@ -88,7 +89,7 @@ func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
 	}
 	var kept []value.Node
 	complete := true
-	err := x.rd.nodes(s.label, func(n value.Node) error {
+	err := x.rd.Nodes(s.label, func(n value.Node) error {
 		if complete && len(kept) < maxScanCache {
 			kept = append(kept, n)
 		} else {
@@ -130,13 +131,13 @@ func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
 	if !ok {
 		return nil
 	}
-	exists, err := x.rd.exists(id)
+	exists, err := x.rd.Exists(id)
 	if err != nil || !exists {
 		return err
 	}
 	// With its number in the query index, the node's relationships are
 	// read from (and kept in) the lists by NodeRef, which outlive the run.
-	n := value.Node{ID: id, Ref: x.rd.st.NodeRef(id)}
+	n := value.Node{ID: id, Ref: x.rd.Store().NodeRef(id)}
 	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
@@ -186,7 +187,7 @@ type expandStage struct {
 }
 
 func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
-	if !x.rd.st.Batches() {
+	if !x.rd.Store().Batches() {
 		return s.expand(x, r, emit)
 	}
 	if rows := x.gather(s, r); rows != nil {
@@ -212,10 +213,10 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 			ids = append(ids, n.ID)
 		}
 	}
-	if err := x.rd.prefetchRels(ids, s.out, s.in, s.types); err != nil {
+	if err := x.rd.PrefetchRels(ids, s.out, s.in, s.types); err != nil {
 		return err
 	}
-	if len(s.relProps) > 0 && x.rd.st.Batches() {
+	if len(s.relProps) > 0 && x.rd.Store().Batches() {
 		// The relationships' own properties are checked as they are
 		// followed; read those of the edge nodes at once.
 		var edges []string
@@ -224,7 +225,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 				if out && !s.out || !out && !s.in {
 					continue
 				}
-				err := x.rd.rels(id, out, s.types, func(rel value.Rel) error {
+				err := x.rd.Rels(id, out, s.types, func(rel value.Rel) error {
 					if rel.Edge != "" {
 						edges = append(edges, rel.Edge)
 					}
@@ -235,7 +236,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 				}
 			}
 		}
-		if err := x.rd.prefetchProps(edges); err != nil {
+		if err := x.rd.PrefetchProps(edges); err != nil {
 			return err
 		}
 	}
@@ -249,19 +250,19 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 	}
 	type hit struct {
 		r Row
-		h *relHit
+		h *access.Hit
 	}
 	var hits []hit
 	finish := func() error {
 		others := make([]string, len(hits))
 		for i, h := range hits {
-			others[i] = h.h.otherID()
+			others[i] = h.h.OtherID()
 		}
-		if err := x.rd.prefetchLabels(others); err != nil {
+		if err := x.rd.PrefetchLabels(others); err != nil {
 			return err
 		}
 		if len(s.toCheck.props) > 0 {
-			if err := x.rd.prefetchProps(others); err != nil {
+			if err := x.rd.PrefetchProps(others); err != nil {
 				return err
 			}
 		}
@@ -278,7 +279,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 		if !ok {
 			continue
 		}
-		err := s.step(x, r, from, func(h *relHit) error {
+		err := s.step(x, r, from, func(h *access.Hit) error {
 			if !s.unique(r, h, nil) {
 				return nil
 			}
@@ -301,7 +302,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 		return nil
 	}
 	if !s.varLen {
-		return s.step(x, r, from, func(h *relHit) error {
+		return s.step(x, r, from, func(h *access.Hit) error {
 			if !s.unique(r, h, nil) {
 				return nil
 			}
@@ -315,7 +316,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 			maxHops = DefaultMaxHops
 		}
 	}
-	var path []*relHit
+	var path []*access.Hit
 	var walk func(at value.Node) error
 	walk = func(at value.Node) error {
 		if len(path) >= s.min {
@@ -329,12 +330,12 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 			}
 			return nil
 		}
-		return s.step(x, r, at, func(h *relHit) error {
+		return s.step(x, r, at, func(h *access.Hit) error {
 			if !s.unique(r, h, path) {
 				return nil
 			}
 			path = append(path, h)
-			err := walk(h.other.(value.Node))
+			err := walk(h.Other.(value.Node))
 			path = path[:len(path)-1]
 			return err
 		})
@@ -343,15 +344,15 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 }
 
 // step calls fn for each relationship from node from that fits the pattern.
-func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*relHit) error) error {
+func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*access.Hit) error) error {
 	visit := func(out bool) error {
-		return x.rd.hits(from.ID, from.Ref, out, s.types, func(h *relHit) error {
+		return x.rd.Hits(from.ID, from.Ref, out, s.types, func(h *access.Hit) error {
 			for _, p := range s.relProps {
 				want, err := p.val(x, r)
 				if err != nil {
 					return err
 				}
-				got, err := x.property(h.rel, p.key)
+				got, err := x.property(h.Rel, p.key)
 				if err != nil {
 					return err
 				}
@@ -373,15 +374,15 @@ func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*relHit) err
 	return nil
 }
 
-func (s *expandStage) unique(r Row, h *relHit, path []*relHit) bool {
+func (s *expandStage) unique(r Row, h *access.Hit, path []*access.Hit) bool {
 	if len(s.uniq) == 0 && len(path) == 0 {
 		// Nothing to compare: the relationship's value is not read, which
 		// spares a random memory access per row.
 		return true
 	}
-	rel := h.rel.(value.Rel)
+	rel := h.Rel.(value.Rel)
 	for _, p := range path {
-		if p.rel.(value.Rel).Same(rel) {
+		if p.Rel.(value.Rel).Same(rel) {
 			return false
 		}
 	}
@@ -402,8 +403,8 @@ func (s *expandStage) unique(r Row, h *relHit, path []*relHit) bool {
 	return true
 }
 
-func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) error {
-	n := h.other.(value.Node)
+func (s *expandStage) finish(x *exec, r Row, h *access.Hit, emit func(Row) error) error {
+	n := h.Other.(value.Node)
 	if s.toBound {
 		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
 			return nil
@@ -413,12 +414,12 @@ func (s *expandStage) finish(x *exec, r Row, h *relHit, emit func(Row) error) er
 		return err
 	}
 	out := s.buf.fill(r)
-	out[s.rel] = h.rel
-	out[s.to] = h.other
+	out[s.rel] = h.Rel
+	out[s.to] = h.Other
 	return emit(out)
 }
 
-func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n value.Node, emit func(Row) error) error {
+func (s *expandStage) finishVar(x *exec, r Row, path []*access.Hit, n value.Node, emit func(Row) error) error {
 	if s.toBound {
 		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
 			return nil
@@ -430,15 +431,15 @@ func (s *expandStage) finishVar(x *exec, r Row, path []*relHit, n value.Node, em
 	list := make([]value.Value, len(path))
 	for i, h := range path {
 		if s.reverse {
-			list[len(path)-1-i] = h.rel
+			list[len(path)-1-i] = h.Rel
 		} else {
-			list[i] = h.rel
+			list[i] = h.Rel
 		}
 	}
 	out := s.buf.fill(r)
 	out[s.rel] = list
 	if len(path) > 0 {
-		out[s.to] = path[len(path)-1].other // boxed already
+		out[s.to] = path[len(path)-1].Other // boxed already
 	} else {
 		out[s.to] = n
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/access"
 	"claimgraph/query/value"
 	"context"
 	"fmt"
@@ -108,7 +109,7 @@ func TestDegreesAfterWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		pat := q.Clauses[0].Match.Patterns[0]
-		c := &compiler{rd: newReader(t.Context(), st)}
+		c := &compiler{rd: access.New(t.Context(), st)}
 		return c.stepCost(pat.Steps[0].Rel, pat.Start, false), want
 	}
 	got, want := estimate()

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/access"
 	"claimgraph/query/value"
 	"context"
 	"fmt"
@@ -38,7 +39,7 @@ type compiler struct {
 	counts    *graph.Counts
 	warnings  []Warning
 	matchRels []matchRel         // relationships bound earlier in the MATCH being planned
-	rd        *reader            // samples the store while planning
+	rd        *access.Reader     // samples the store while planning
 	degrees   map[string]float64 // sampled fan-outs, by label, types and direction (degreeMemo)
 }
 
@@ -162,7 +163,7 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts, rd: newReader(ctx, st)}
+	c := &compiler{scope: map[string]int{}, anon: map[int]bool{}, counts: counts, rd: access.New(ctx, st)}
 	p := &Plan{mode: strings.ToUpper(q.Explain)}
 	for i, cl := range q.Clauses {
 		last := i == len(q.Clauses)-1

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"claimgraph/query/access"
 	"claimgraph/query/value"
 	"context"
 	"errors"
@@ -170,7 +171,7 @@ func (p *Plan) Explain() string {
 func (x *exec) describe(v value.Value) (value.Value, error) {
 	switch v := v.(type) {
 	case value.Node:
-		labels, err := x.rd.labels(v.ID)
+		labels, err := x.rd.Labels(v.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -229,5 +230,5 @@ func (x *exec) describe(v value.Value) (value.Value, error) {
 }
 
 func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *exec {
-	return &exec{ctx: ctx, rd: newReader(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
+	return &exec{ctx: ctx, rd: access.New(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
 }

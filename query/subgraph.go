@@ -119,7 +119,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		}
 		for _, id := range frontier {
 			for _, out := range []bool{true, false} {
-				if err := x.rd.rels(id, out, nil, func(r value.Rel) error { b.add(r); return nil }); err != nil {
+				if err := x.rd.Rels(id, out, nil, func(r value.Rel) error { b.add(r); return nil }); err != nil {
 					return nil, err
 				}
 			}
@@ -137,9 +137,9 @@ func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
 	defer release()
 	x := newExec(ctx, st, &Plan{}, Options{})
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
-	err = x.rd.nodes("", func(n value.Node) error {
+	err = x.rd.Nodes("", func(n value.Node) error {
 		b.add(n)
-		return x.rd.rels(n.ID, true, nil, func(r value.Rel) error { b.add(r); return nil })
+		return x.rd.Rels(n.ID, true, nil, func(r value.Rel) error { b.add(r); return nil })
 	})
 	if err != nil {
 		return nil, err
@@ -155,15 +155,15 @@ func (b *subgraphBuilder) build(x *exec) (*Subgraph, error) {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		labels, err := x.rd.labels(id)
+		labels, err := x.rd.Labels(id)
 		if err != nil {
 			return nil, err
 		}
-		props, err := x.rd.properties(id)
+		props, err := x.rd.Properties(id)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := x.rd.provenance(id)
+		rec, err := x.rd.Provenance(id)
 		if err != nil {
 			return nil, err
 		}

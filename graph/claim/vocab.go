@@ -48,7 +48,7 @@ var (
 	PredRef = quad.IRI(Prefix + "meta/ref")
 )
 
-// refValue is how a looked-up key is stored. It differs from the key's own
+// RefValue is how a looked-up key is stored. It differs from the key's own
 // value so that resolving a much-referenced name reads only the few quads
 // of the records answering to it, not every quad that refers to it.
 func RefValue(key string) quad.String { return quad.String("ref:" + key) }
@@ -61,7 +61,7 @@ var (
 	PredKeyDomain = quad.IRI(Prefix + "key/domain")
 )
 
-// keyRanks orders key predicates from the strongest match to the weakest.
+// KeyRanks orders key predicates from the strongest match to the weakest.
 var KeyRanks = []quad.IRI{PredKeyID, PredKeyName, PredKeyAlias, PredKeyDomain}
 
 // Node returns the IRI of the node with the given id.

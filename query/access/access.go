@@ -1,8 +1,9 @@
-package query
+package access
 
 import (
 	"claimgraph/query/value"
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -16,10 +17,12 @@ import (
 	"claimgraph/graph/claim"
 )
 
-// reader answers the questions the executor asks of the store, each as a
+// Reader answers the questions the executor asks of the store, each as a
 // Cayley shape so that the store's indexes do the work: nodes by label,
-// labels and properties of a node, and a node's relationships.
-type reader struct {
+// labels and properties of a node, and a node's relationships. It keeps
+// what it read for the rest of the query, within bounds. A Reader serves
+// one query at a time.
+type Reader struct {
 	ctx        context.Context
 	st         *graph.Store
 	qs         cgraph.QuadStore
@@ -33,23 +36,38 @@ type reader struct {
 	colKey     string   // the property of col
 	colKnown   bool     // col is colKey's (nil for a list property)
 	col        *column  // the column last read
-	relCache   map[relsKey][]relHit
+	relCache   map[relsKey][]Hit
 	byRef      *refRels                  // the same, for nodes whose NodeRef is known
 	relCount   int                       // relationships in relCache
 	fetched    map[relsSide]*[]string    // prefetched sides: their relationship types
 	refs       map[quad.Value]cgraph.Ref // value → ref
 }
 
-func newReader(ctx context.Context, st *graph.Store) *reader {
+func New(ctx context.Context, st *graph.Store) *Reader {
 	// The caches' maps are made when first written to: a point lookup
 	// uses few of them, and making them was a tenth of its allocations.
-	return &reader{ctx: ctx, st: st, qs: st.QuadStore()}
+	return &Reader{ctx: ctx, st: st, qs: st.QuadStore()}
 }
+
+// Store returns the store the reader reads.
+func (r *Reader) Store() *graph.Store { return r.st }
+
+// BoundRelCache bounds the relationship caches of readers made after it
+// at n entries, until the returned function restores the default; tests
+// use it to run queries with caches that overflow.
+func BoundRelCache(n int) (restore func()) {
+	old := maxCachedRels
+	maxCachedRels = n
+	return func() { maxCachedRels = old }
+}
+
+// errStop ends a scan early.
+var errStop = errors.New("stop")
 
 // maxCachedValues bounds the value caches.
 const maxCachedValues = 200000
 
-func (r *reader) nameOf(ref cgraph.Ref) (quad.Value, error) {
+func (r *Reader) nameOf(ref cgraph.Ref) (quad.Value, error) {
 	if ref == nil {
 		return nil, nil
 	}
@@ -68,7 +86,7 @@ func (r *reader) nameOf(ref cgraph.Ref) (quad.Value, error) {
 	return v, nil
 }
 
-func (r *reader) refOf(v quad.Value) (cgraph.Ref, error) {
+func (r *Reader) refOf(v quad.Value) (cgraph.Ref, error) {
 	if ref, ok := r.refs[v]; ok {
 		return ref, nil
 	}
@@ -90,7 +108,7 @@ const maxCachedNodes = 50000
 // quads calls fn with every quad matching the fixed directions.
 // The quads are resolved direction by direction through the reader's
 // caches: most values (predicates, labels, hub nodes) repeat.
-func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
+func (r *Reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
 	if ok, err := r.st.Match(r.ctx, filters, fn); ok {
 		if err == nil {
 			err = r.ctx.Err()
@@ -143,11 +161,11 @@ func (r *reader) quads(filters map[quad.Direction]quad.Value, fn func(quad.Quad)
 	return r.ctx.Err()
 }
 
-// nodes calls fn with the nodes that have label, or every labelled node
+// Nodes calls fn with the nodes that have label, or every labelled node
 // when label is "". A node labelled by several records comes once.
-func (r *reader) nodes(label string, fn func(value.Node) error) error {
+func (r *Reader) Nodes(label string, fn func(value.Node) error) error {
 	if label == "" {
-		return r.allNodes(fn)
+		return r.AllNodes(fn)
 	}
 	if ok, err := r.st.IndexNodes(label, func(id string, ref graph.NodeRef) error {
 		return fn(value.Node{ID: id, Ref: ref})
@@ -173,12 +191,12 @@ func (r *reader) nodes(label string, fn func(value.Node) error) error {
 	})
 }
 
-// allNodes calls fn with every labelled node, label by label: each label
+// AllNodes calls fn with every labelled node, label by label: each label
 // is an index scan, where a scan by predicate alone would read every quad
 // (the key-value stores have no predicate index). The store's counts name
 // every label it holds (they are recounted after a crash; see
 // graph.Counts).
-func (r *reader) allNodes(fn func(value.Node) error) error {
+func (r *Reader) AllNodes(fn func(value.Node) error) error {
 	counts, err := r.st.Counts(r.ctx)
 	if err != nil {
 		return err
@@ -207,8 +225,8 @@ func (r *reader) allNodes(fn func(value.Node) error) error {
 	return nil
 }
 
-// exists reports whether a node with this id is in the graph.
-func (r *reader) exists(id string) (bool, error) {
+// Exists reports whether a node with this id is in the graph.
+func (r *Reader) Exists(id string) (bool, error) {
 	found := false
 	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(quad.Quad) error {
 		found = true
@@ -220,7 +238,7 @@ func (r *reader) exists(id string) (bool, error) {
 	return found, err
 }
 
-func (r *reader) labels(id string) ([]string, error) {
+func (r *Reader) Labels(id string) ([]string, error) {
 	if ls, ok := r.labelCache[id]; ok {
 		return ls, nil
 	}
@@ -241,23 +259,23 @@ func (r *reader) labels(id string) ([]string, error) {
 	return out, err
 }
 
-func (r *reader) hasLabel(n value.Node, label string) (bool, error) {
+func (r *Reader) HasLabel(n value.Node, label string) (bool, error) {
 	if found, ok := r.st.HasLabel(n.ID, n.Ref, label); ok {
 		return found, nil // the query index answers with a bit test
 	}
-	ls, err := r.labels(n.ID)
+	ls, err := r.Labels(n.ID)
 	return contains(ls, label), err
 }
 
-// property returns one property of a node or edge node: with the query
+// Property returns one property of a node or edge node: with the query
 // index by reading just that property, else from the cache of whole nodes.
-func (r *reader) property(id string, ref graph.NodeRef, key string) (value.Value, error) {
+func (r *Reader) Property(id string, ref graph.NodeRef, key string) (value.Value, error) {
 	var col *column
 	if ref != 0 {
 		col = r.column(key)
 	}
 	if col != nil {
-		switch c := col.get(uint32(ref)); {
+		switch c := col.Get(uint32(ref)); {
 		case c == colNone:
 			return nil, nil
 		case c >= colValue:
@@ -269,7 +287,7 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (value.Value
 	if err != nil || !ok {
 		if err == nil {
 			var p map[string]value.Value
-			p, err = r.properties(id)
+			p, err = r.Properties(id)
 			return p[key], err
 		}
 		return nil, err
@@ -277,11 +295,11 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (value.Value
 	if col != nil {
 		switch len(nums) {
 		case 0:
-			col.set(uint32(ref), colNone)
+			col.Set(uint32(ref), colNone)
 		case 1:
-			col.set(uint32(ref), nums[0]+colValue)
+			col.Set(uint32(ref), nums[0]+colValue)
 		default:
-			col.set(uint32(ref), colSeveral)
+			col.Set(uint32(ref), colSeveral)
 		}
 	}
 	switch {
@@ -302,11 +320,11 @@ func (r *reader) property(id string, ref graph.NodeRef, key string) (value.Value
 // nativeOf returns the query value of the index's value num, made once
 // while the index lasts: a quote's text or a weight read for many rows,
 // or by the next query, is not boxed again.
-func (r *reader) nativeOf(num uint32) (value.Value, error) {
+func (r *Reader) nativeOf(num uint32) (value.Value, error) {
 	if r.natives == nil {
 		r.natives = r.st.IndexMemo(nativesKey{}, func() any { return &natives{} }).(*natives)
 	}
-	if v := r.natives.get(num); v != nil {
+	if v := r.natives.Get(num); v != nil {
 		return v, nil
 	}
 	qv, err := r.st.IndexValue(num)
@@ -314,12 +332,12 @@ func (r *reader) nativeOf(num uint32) (value.Value, error) {
 		return nil, err
 	}
 	v := native(qv)
-	r.natives.set(num, v)
+	r.natives.Set(num, v)
 	return v, nil
 }
 
 // natives are the query values of the index's values, by number.
-type natives = paged[value.Value]
+type natives = Paged[value.Value]
 
 // columns hold, per property, the number of each node's value of it in the
 // query index, by the node's NodeRef, as read; like natives they are kept
@@ -340,11 +358,11 @@ const (
 )
 
 // column holds a property's entries by NodeRef.
-type column = paged[uint32]
+type column = Paged[uint32]
 
 // column returns the column of property key, or nil for a list property;
 // the last one asked for is at hand without a map lookup.
-func (r *reader) column(key string) *column {
+func (r *Reader) column(key string) *column {
 	if r.colKey == key && r.colKnown {
 		return r.col
 	}
@@ -366,9 +384,9 @@ func (r *reader) column(key string) *column {
 
 type nativesKey struct{}
 
-// properties returns every property of a node (or edge node), with list
-// properties as sorted lists and the id as "id" for nodes.
-func (r *reader) properties(id string) (map[string]value.Value, error) {
+// Properties returns every property of a node (or edge node), with list
+// Properties as sorted lists and the id as "id" for nodes.
+func (r *Reader) Properties(id string) (map[string]value.Value, error) {
 	if p, ok := r.props[id]; ok {
 		return p, nil
 	}
@@ -387,7 +405,7 @@ func (r *reader) properties(id string) (map[string]value.Value, error) {
 
 // cacheProperties turns a node's property values as read into its
 // properties, and caches them.
-func (r *reader) cacheProperties(id string, multi map[string][]value.Value) map[string]value.Value {
+func (r *Reader) cacheProperties(id string, multi map[string][]value.Value) map[string]value.Value {
 	p := make(map[string]value.Value, len(multi))
 	for k, vs := range multi {
 		p[k] = propertyValue(k, vs)
@@ -440,14 +458,14 @@ func native(v quad.Value) value.Value {
 	return quad.StringOf(v)
 }
 
-// rels calls fn with the relationships of node id in direction out (true:
+// Rels calls fn with the relationships of node id in direction out (true:
 // id is the start) whose type is in types (any type when empty).
-func (r *reader) rels(id string, out bool, types []string, fn func(value.Rel) error) error {
-	return r.hits(id, 0, out, types, func(h *relHit) error { return fn(h.rel.(value.Rel)) })
+func (r *Reader) Rels(id string, out bool, types []string, fn func(value.Rel) error) error {
+	return r.Hits(id, 0, out, types, func(h *Hit) error { return fn(h.Rel.(value.Rel)) })
 }
 
-// hits is rels with the relationships as cached.
-func (r *reader) hits(id string, ref graph.NodeRef, out bool, types []string, fn func(*relHit) error) error {
+// Hits is rels with the relationships as cached.
+func (r *Reader) Hits(id string, ref graph.NodeRef, out bool, types []string, fn func(*Hit) error) error {
 	if len(types) == 0 {
 		return r.relsAnyType(id, ref, out, fn)
 	}
@@ -461,18 +479,18 @@ func (r *reader) hits(id string, ref graph.NodeRef, out bool, types []string, fn
 
 // A relHit is a cached relationship, boxed once for the rows it goes into,
 // with the node at the other end.
-type relHit struct {
-	rel   value.Value // a Rel
-	other value.Value // a Node
+type Hit struct {
+	Rel   value.Value // a Rel
+	Other value.Value // a Node
 }
 
-func (h *relHit) otherID() string { return h.other.(value.Node).ID }
+func (h *Hit) OtherID() string { return h.Other.(value.Node).ID }
 
 // hitsOfType calls fn with a node's relationships of one type, as cached,
 // ordered by the node at the other end, so that results do not depend on
 // the order in which a backend stores them.
-func (r *reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, fn func(*relHit) error) error {
-	var hits []relHit
+func (r *Reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, fn func(*Hit) error) error {
+	var hits []Hit
 	var err error
 	if ref != 0 {
 		// Keyed by numbers: hashing and comparing the id and type
@@ -492,7 +510,7 @@ func (r *reader) hitsOfType(id string, ref graph.NodeRef, out bool, typ string, 
 	return nil
 }
 
-func (r *reader) hitsByID(id string, out bool, typ string) ([]relHit, error) {
+func (r *Reader) hitsByID(id string, out bool, typ string) ([]Hit, error) {
 	key := relsKey{id, typ, out}
 	if hits, ok := r.relCache[key]; ok {
 		return hits, nil
@@ -519,14 +537,14 @@ type refRels struct {
 
 type refRelsKey struct{}
 
-func (r *reader) refRels() *refRels {
+func (r *Reader) refRels() *refRels {
 	if r.byRef == nil {
 		r.byRef = r.st.IndexMemo(refRelsKey{}, func() any { return &refRels{} }).(*refRels)
 	}
 	return r.byRef
 }
 
-func (r *reader) hitsByRef(id string, ref graph.NodeRef, out bool, typ string) ([]relHit, error) {
+func (r *Reader) hitsByRef(id string, ref graph.NodeRef, out bool, typ string) ([]Hit, error) {
 	rr := r.refRels()
 	t := 2 * int(rr.kind(typ))
 	if out {
@@ -567,11 +585,11 @@ func (rr *refRels) kind(typ string) uint32 {
 // NodeRef, in pages allocated as touched: a lookup is an index, not a
 // hash, which in a map of hundreds of thousands of lists was a cache miss
 // and a sixth of the product query.
-type relTable struct{ pages [][][]relHit }
+type relTable struct{ pages [][][]Hit }
 
 const relPage = 1024
 
-func (t *relTable) get(ref graph.NodeRef) []relHit {
+func (t *relTable) get(ref graph.NodeRef) []Hit {
 	p := int(ref / relPage)
 	if p >= len(t.pages) || t.pages[p] == nil {
 		return nil
@@ -581,20 +599,20 @@ func (t *relTable) get(ref graph.NodeRef) []relHit {
 
 // set caches a node's list, which is not nil (an empty list is cached as
 // an empty slice).
-func (t *relTable) set(ref graph.NodeRef, hits []relHit) {
+func (t *relTable) set(ref graph.NodeRef, hits []Hit) {
 	p := int(ref / relPage)
 	if p >= len(t.pages) {
-		t.pages = append(t.pages, make([][][]relHit, p+1-len(t.pages))...)
+		t.pages = append(t.pages, make([][][]Hit, p+1-len(t.pages))...)
 	}
 	if t.pages[p] == nil {
-		t.pages[p] = make([][]relHit, relPage)
+		t.pages[p] = make([][]Hit, relPage)
 	}
 	t.pages[p][ref%relPage] = hits
 }
 
 // readRels reads a node's relationships of one type into a reused buffer
 // (the caches copy what they keep) and makes room to cache them.
-func (r *reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([]found, error) {
+func (r *Reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([]found, error) {
 	rels := r.foundBuf[:0]
 	if rels == nil {
 		rels = make([]found, 0, 16) // grown by appends, a point lookup's four allocations
@@ -612,10 +630,10 @@ func (r *reader) readRels(id string, ref graph.NodeRef, out bool, typ string) ([
 
 // makeRoom empties the relationship caches if n more entries would
 // overflow them.
-func (r *reader) makeRoom(n int) {
+func (r *Reader) makeRoom(n int) {
 	rr := r.refRels()
 	if r.relCount+rr.count+n > maxCachedRels {
-		r.relCache, r.relCount, r.fetched = map[relsKey][]relHit{}, 0, map[relsSide]*[]string{}
+		r.relCache, r.relCount, r.fetched = map[relsKey][]Hit{}, 0, map[relsSide]*[]string{}
 		rr.tables, rr.count = nil, 0
 	}
 }
@@ -628,10 +646,10 @@ type found struct {
 
 // cacheRels boxes a node's relationships of one type and direction and
 // caches them by the node's id.
-func (r *reader) cacheRels(key relsKey, rels []found) []relHit {
+func (r *Reader) cacheRels(key relsKey, rels []found) []Hit {
 	hits := r.boxRels(rels, key.out)
 	if r.relCache == nil {
-		r.relCache = map[relsKey][]relHit{}
+		r.relCache = map[relsKey][]Hit{}
 	}
 	r.relCache[key] = hits
 	r.relCount += len(hits) + 1
@@ -640,15 +658,15 @@ func (r *reader) cacheRels(key relsKey, rels []found) []relHit {
 
 // boxRels sorts a node's relationships of one type and direction and
 // boxes them.
-func (r *reader) boxRels(rels []found, out bool) []relHit {
+func (r *Reader) boxRels(rels []found, out bool) []Hit {
 	r.sortRels(rels, out)
-	hits := make([]relHit, len(rels))
+	hits := make([]Hit, len(rels))
 	for i, f := range rels {
 		other := f.rel.End
 		if !out {
 			other = f.rel.Start
 		}
-		hits[i] = relHit{rel: f.rel, other: value.Node{ID: other, Ref: f.ref}}
+		hits[i] = Hit{Rel: f.rel, Other: value.Node{ID: other, Ref: f.ref}}
 	}
 	return hits
 }
@@ -667,7 +685,7 @@ type relsKey struct {
 // and 0.43 s with this bound (peak RSS 462 → 655 MB).
 var maxCachedRels = 2000000
 
-func (r *reader) sortRels(rels []found, out bool) {
+func (r *Reader) sortRels(rels []found, out bool) {
 	slices.SortFunc(rels, func(a, b found) int {
 		oa, ob := a.rel.Start, b.rel.Start
 		if out {
@@ -680,7 +698,7 @@ func (r *reader) sortRels(rels []found, out bool) {
 	})
 }
 
-func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string, emit func(value.Rel, graph.NodeRef) error) error {
+func (r *Reader) collectRels(id string, ref graph.NodeRef, out bool, typ string, emit func(value.Rel, graph.NodeRef) error) error {
 	var ferr error
 	ok, err := r.st.IndexRels(id, ref, typ, out, func(other string, otherRef graph.NodeRef, edge, record string) {
 		if ferr != nil {
@@ -732,7 +750,7 @@ func (r *reader) collectRels(id string, ref graph.NodeRef, out bool, typ string,
 
 // relsAnyType finds relationships of every type: the node's quads whose
 // predicate is a relationship type, then through edge nodes.
-func (r *reader) relsAnyType(id string, ref graph.NodeRef, out bool, fn func(*relHit) error) error {
+func (r *Reader) relsAnyType(id string, ref graph.NodeRef, out bool, fn func(*Hit) error) error {
 	if types := r.fetched[relsSide{id, out}]; types != nil {
 		for _, t := range *types {
 			if err := r.hitsOfType(id, ref, out, t, fn); err != nil {
@@ -778,9 +796,9 @@ func recordOf(q quad.Quad) string {
 	return id
 }
 
-// provenance returns the record that produced a node: the record with the
+// Provenance returns the record that produced a node: the record with the
 // node's own id if there is one, else the smallest record that labels it.
-func (r *reader) provenance(id string) (value.Value, error) {
+func (r *Reader) Provenance(id string) (value.Value, error) {
 	var recs []string
 	err := r.quads(map[quad.Direction]quad.Value{quad.Subject: claim.Node(id), quad.Predicate: claim.PredType}, func(q quad.Quad) error {
 		recs = append(recs, recordOf(q))

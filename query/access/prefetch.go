@@ -1,4 +1,4 @@
-package query
+package access
 
 import (
 	"claimgraph/query/value"
@@ -21,10 +21,10 @@ type relsSide struct {
 // alone; on a database server they save a round trip per node and
 // question.
 
-// prefetchRels reads the nodes' relationships of the given types (of any
+// PrefetchRels reads the nodes' relationships of the given types (of any
 // type when there are none) in the given directions. Reading every type
 // from the subject side brings the nodes' labels and properties along.
-func (r *reader) prefetchRels(ids []string, out, in bool, types []string) error {
+func (r *Reader) PrefetchRels(ids []string, out, in bool, types []string) error {
 	if !r.st.Batches() {
 		return nil
 	}
@@ -64,7 +64,7 @@ func (r *reader) prefetchRels(ids []string, out, in bool, types []string) error 
 
 // cachedTypes reports whether a node's relationships of all these types
 // are cached.
-func (r *reader) cachedTypes(id string, out bool, types []string) bool {
+func (r *Reader) cachedTypes(id string, out bool, types []string) bool {
 	if len(types) == 0 {
 		return false
 	}
@@ -76,8 +76,8 @@ func (r *reader) cachedTypes(id string, out bool, types []string) bool {
 	return true
 }
 
-// prefetchLabels reads the labels of the nodes.
-func (r *reader) prefetchLabels(ids []string) error {
+// PrefetchLabels reads the labels of the nodes.
+func (r *Reader) PrefetchLabels(ids []string) error {
 	if !r.st.Batches() {
 		return nil
 	}
@@ -116,8 +116,8 @@ func (r *reader) prefetchLabels(ids []string) error {
 	return nil
 }
 
-// prefetchProps reads the properties of nodes or edge nodes.
-func (r *reader) prefetchProps(ids []string) error {
+// PrefetchProps reads the properties of nodes or edge nodes.
+func (r *Reader) PrefetchProps(ids []string) error {
 	if !r.st.Batches() {
 		return nil
 	}
@@ -164,7 +164,7 @@ func (s sideRels) add(side relsSide, rel value.Rel) {
 
 // store caches the relationships of every side asked for, none included:
 // of the given types, or of every type when types is nil.
-func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []string) {
+func (r *Reader) store(sides []quad.Value, out bool, rels sideRels, only []string) {
 	for _, n := range sides {
 		id, _ := claim.IDOf(n)
 		side := relsSide{id, out}
@@ -194,7 +194,7 @@ func (r *reader) store(sides []quad.Value, out bool, rels sideRels, only []strin
 	}
 }
 
-func (r *reader) prefetchOut(nodes []quad.Value) error {
+func (r *Reader) prefetchOut(nodes []quad.Value) error {
 	labels := map[string][]string{}
 	props := map[string]map[string][]value.Value{}
 	rels := sideRels{}
@@ -242,7 +242,7 @@ func (r *reader) prefetchOut(nodes []quad.Value) error {
 }
 
 // prefetchOutTypes reads outgoing relationships of some types.
-func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
+func (r *Reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
 	rels := sideRels{}
 	for _, t := range types {
 		edges := map[quad.Value]value.Rel{}
@@ -269,7 +269,7 @@ func (r *reader) prefetchOutTypes(nodes []quad.Value, types []string) error {
 }
 
 // edgeEnds completes relationships through edge nodes with their ends.
-func (r *reader) edgeEnds(edges map[quad.Value]value.Rel, rels sideRels) error {
+func (r *Reader) edgeEnds(edges map[quad.Value]value.Rel, rels sideRels) error {
 	if len(edges) == 0 {
 		return nil
 	}
@@ -287,7 +287,7 @@ func (r *reader) edgeEnds(edges map[quad.Value]value.Rel, rels sideRels) error {
 
 // prefetchIn reads incoming relationships: of the given types, or of
 // every type when types is nil.
-func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
+func (r *Reader) prefetchIn(nodes []quad.Value, types []string) error {
 	rels := sideRels{}
 	edges := map[quad.Value]string{} // edge node → the node it leads to
 	add := func(q quad.Quad) {
@@ -343,79 +343,6 @@ func (r *reader) prefetchIn(nodes []quad.Value, types []string) error {
 		}
 	}
 	r.store(nodes, false, rels, types)
-	return nil
-}
-
-// batched runs one on each row, on a store that batches after gathering
-// rows and reading the properties of every node and relationship in them
-// at once (stages that evaluate expressions read them as they go).
-func (x *exec) batched(s stage, r Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
-	if !x.rd.st.Batches() {
-		return one(x, r, emit)
-	}
-	if rows := x.gather(s, r); rows != nil {
-		return x.runBatch(rows, emit, one)
-	}
-	return nil
-}
-
-// flushBatch runs one on the rows a stage gathered.
-func (x *exec) flushBatch(s stage, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
-	return x.runBatch(x.gathered(s), emit, one)
-}
-
-// batchRows is how many rows a stage gathers on a store that reads many
-// nodes at once cheaper than one by one.
-const batchRows = 512
-
-// gather keeps a copy of r (upstream stages may reuse their row) among the
-// rows stage s is gathering, and returns them all once there are
-// batchRows of them.
-func (x *exec) gather(s stage, r Row) []Row {
-	if x.pending == nil {
-		x.pending = map[stage][]Row{}
-	}
-	rows := append(x.pending[s], append(Row(nil), r...))
-	if len(rows) < batchRows {
-		x.pending[s] = rows
-		return nil
-	}
-	delete(x.pending, s)
-	return rows
-}
-
-// gathered returns, and forgets, the rows stage s has gathered.
-func (x *exec) gathered(s stage) []Row {
-	rows := x.pending[s]
-	delete(x.pending, s)
-	return rows
-}
-
-func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	var ids []string
-	for _, r := range rows {
-		for _, v := range r {
-			switch v := v.(type) {
-			case value.Node:
-				ids = append(ids, v.ID)
-			case value.Rel:
-				if v.Edge != "" {
-					ids = append(ids, v.Edge)
-				}
-			}
-		}
-	}
-	if err := x.rd.prefetchProps(ids); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := one(x, r, emit); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
