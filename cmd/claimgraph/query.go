@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/spf13/cobra"
@@ -21,6 +19,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/query"
 	"claimgraph/query/syntax"
+	"claimgraph/query/result"
 	"claimgraph/query/value"
 )
 
@@ -42,7 +41,7 @@ type queryOptions struct {
 	maxHops     int
 }
 
-var queryFormats = []string{"table", "json", "jsonl", "csv", "tsv"}
+var queryFormats = result.Formats
 
 func newQueryCmd(g *globalOptions) *cobra.Command {
 	o := &queryOptions{globalOptions: g}
@@ -202,23 +201,23 @@ func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string
 		fmt.Fprint(stdout, plan.Explain())
 		return nil
 	}
-	out := newResultWriter(o.format, stdout, plan.Columns())
+	out := result.NewWriter(o.format, stdout, plan.Columns())
 	opts := query.Options{Params: params, Describe: true, Limits: query.Limits{MaxRows: o.maxRows, MaxIntermediate: o.maxInter, MaxHops: o.maxHops}}
 	start := time.Now()
 	var prof []query.StageProfile
 	if plan.Mode() == "PROFILE" {
-		prof, err = plan.Profile(ctx, st, opts, out.row)
+		prof, err = plan.Profile(ctx, st, opts, out.Row)
 	} else {
-		err = plan.Run(ctx, st, opts, out.row)
+		err = plan.Run(ctx, st, opts, out.Row)
 	}
-	if ferr := out.close(); err == nil {
+	if ferr := out.Close(); err == nil {
 		err = ferr
 	}
 	if err != nil {
 		return o.reportRunError(stderr, src, err)
 	}
 	if prof != nil {
-		fmt.Fprintf(stdout, "\nprofile (%d rows in %v):\n", out.n, time.Since(start).Round(time.Microsecond))
+		fmt.Fprintf(stdout, "\nprofile (%d rows in %v):\n", out.Rows(), time.Since(start).Round(time.Microsecond))
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "step\trows\ttime")
 		for _, p := range prof {
@@ -271,134 +270,4 @@ func (o *queryOptions) reportRunError(w io.Writer, src string, err error) error 
 		return errFailed
 	}
 	return o.reportQueryError(w, src, err)
-}
-
-// resultWriter writes rows in one of the output formats.
-type resultWriter struct {
-	format string
-	w      io.Writer
-	cols   []string
-	n      int
-	rows   [][]string // table: held to align columns
-	csv    *csv.Writer
-	json   bool
-}
-
-func newResultWriter(format string, w io.Writer, cols []string) *resultWriter {
-	rw := &resultWriter{format: format, w: w, cols: cols}
-	switch format {
-	case "csv", "tsv":
-		rw.csv = csv.NewWriter(w)
-		if format == "tsv" {
-			rw.csv.Comma = '\t'
-		}
-		rw.csv.Write(cols)
-	case "json":
-		fmt.Fprint(w, "[")
-	}
-	return rw
-}
-
-const maxCell = 100
-
-func (rw *resultWriter) row(vals []value.Value) error {
-	rw.n++
-	switch rw.format {
-	case "json", "jsonl":
-		obj := make(map[string]any, len(vals))
-		for i, v := range vals {
-			obj[rw.cols[i]] = value.JSON(v)
-		}
-		b, err := marshalOrdered(rw.cols, obj)
-		if err != nil {
-			return err
-		}
-		if rw.format == "json" {
-			if rw.n > 1 {
-				fmt.Fprint(rw.w, ",")
-			}
-			fmt.Fprint(rw.w, "\n  ")
-			_, err = rw.w.Write(b)
-			return err
-		}
-		_, err = fmt.Fprintf(rw.w, "%s\n", b)
-		return err
-	case "csv", "tsv":
-		rec := make([]string, len(vals))
-		for i, v := range vals {
-			rec[i] = value.Text(v)
-			if v == nil {
-				rec[i] = ""
-			}
-		}
-		return rw.csv.Write(rec)
-	}
-	rec := make([]string, len(vals))
-	for i, v := range vals {
-		s := strings.ReplaceAll(value.Text(v), "\n", " ")
-		if utf8.RuneCountInString(s) > maxCell {
-			s = string([]rune(s)[:maxCell-1]) + "…"
-		}
-		rec[i] = s
-	}
-	rw.rows = append(rw.rows, rec)
-	return nil
-}
-
-// marshalOrdered writes an object with its keys in column order.
-func marshalOrdered(cols []string, obj map[string]any) ([]byte, error) {
-	var b strings.Builder
-	b.WriteString("{")
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		k, _ := json.Marshal(c)
-		v, err := json.Marshal(obj[c])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteString(":")
-		b.Write(v)
-	}
-	b.WriteString("}")
-	return []byte(b.String()), nil
-}
-
-func (rw *resultWriter) close() error {
-	switch rw.format {
-	case "json":
-		if rw.n > 0 {
-			fmt.Fprint(rw.w, "\n")
-		}
-		_, err := fmt.Fprintln(rw.w, "]")
-		return err
-	case "jsonl":
-		return nil
-	case "csv", "tsv":
-		rw.csv.Flush()
-		return rw.csv.Error()
-	}
-	tw := tabwriter.NewWriter(rw.w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(rw.cols, "\t"))
-	seps := make([]string, len(rw.cols))
-	for i, c := range rw.cols {
-		width := utf8.RuneCountInString(c)
-		for _, r := range rw.rows {
-			width = max(width, utf8.RuneCountInString(r[i]))
-		}
-		seps[i] = strings.Repeat("-", width)
-	}
-	fmt.Fprintln(tw, strings.Join(seps, "\t"))
-	for _, r := range rw.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
-	noun := "rows"
-	if rw.n == 1 {
-		noun = "row"
-	}
-	_, err := fmt.Fprintf(rw.w, "(%d %s)\n", rw.n, noun)
-	return err
 }
