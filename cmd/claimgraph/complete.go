@@ -25,7 +25,7 @@ var (
 		"ORDER BY", "SKIP", "LIMIT", "ASC", "DESC", "AND", "OR", "XOR", "NOT", "IS NULL", "IS NOT NULL", "IN",
 		"STARTS WITH", "ENDS WITH", "CONTAINS", "EXPLAIN", "PROFILE", "true", "false", "null"}
 	replFunctions = functionCompletions()
-	replMeta = []string{":help", ":schema", ":load ", ":explain ", ":profile ", ":param ", ":params",
+	replMeta      = []string{":help", ":schema", ":load ", ":explain ", ":profile ", ":param ", ":params",
 		":format ", ":timing ", ":timeout ", ":quit"}
 	varRE = regexp.MustCompile(`(?:[(\[]\s*|\bAS\s+|\bas\s+)([A-Za-z_][A-Za-z0-9_]*)`)
 )

@@ -18,8 +18,8 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/query"
-	"claimgraph/query/syntax"
 	"claimgraph/query/result"
+	"claimgraph/query/syntax"
 	"claimgraph/query/value"
 )
 
