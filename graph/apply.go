@@ -1,63 +1,20 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph/claim"
 )
-
-// Change is one record to write, given either parsed (Record) or as the
-// quads of one record read from N-Quads (Quads), or the id of a record to
-// remove (Remove). Exactly one field is set.
-type Change struct {
-	Record *claim.Record
-	Quads  *QuadSet
-	Remove string
-}
-
-// ID returns the id of the record the change is about.
-func (c Change) ID() string {
-	switch {
-	case c.Record != nil:
-		return c.Record.ID
-	case c.Quads != nil:
-		return c.Quads.ID
-	}
-	return c.Remove
-}
-
-// QuadSet is the facts of one record taken as they are: every quad is
-// labelled with the record's node. Such records are not re-resolved.
-type QuadSet struct {
-	ID    string
-	Quads []quad.Quad
-}
-
-func (qs *QuadSet) facts() []quad.Quad {
-	var out []quad.Quad
-	var text strings.Builder
-	for _, q := range claim.Normalise(append([]quad.Quad(nil), qs.Quads...)) {
-		if q.Predicate == claim.PredHash {
-			continue
-		}
-		out = append(out, q)
-		k := claim.QuadKey(q)
-		text.WriteString(strings.Join(k[:], "\x00") + "\n")
-	}
-	n := claim.Node(qs.ID)
-	out = append(out, quad.Quad{Subject: n, Predicate: claim.PredHash, Object: quad.String(claim.HashOf([]byte(text.String()))), Label: n})
-	return claim.Normalise(out)
-}
 
 // Outcome says what Apply did with one change.
 type Outcome int
@@ -102,7 +59,7 @@ type rewrite struct {
 // rewritten are listed first (see pendingName): a write stopped in between
 // leaves them absent until the store is opened or written again, which
 // writes them first.
-func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
+func (s *Store) Apply(ctx context.Context, changes []claim.Change) (Result, error) {
 	res := Result{Outcomes: make([]Outcome, len(changes))}
 	if s.readOnly {
 		return res, ErrReadOnly
@@ -149,7 +106,7 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 			res.Outcomes[i] = Removed
 		case stored == "":
 			res.Outcomes[i] = Added
-		case stored == c.hash():
+		case stored == c.Hash():
 			res.Outcomes[i] = Unchanged
 			continue
 		default:
@@ -157,7 +114,7 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 		}
 		todo = append(todo, i)
 		ov.hidden[id] = true
-		for _, k := range c.keys() {
+		for _, k := range c.Keys() {
 			ov.pending[k.Key] = append(ov.pending[k.Key], candidate{rankOf(k.Pred), id})
 		}
 	}
@@ -280,14 +237,14 @@ func (s *Store) Apply(ctx context.Context, changes []Change) (Result, error) {
 // for a large batch: deriving is a sixth of a load. The overlay's lookups
 // take turns; a record's facts depend only on it and on what its lookups
 // answer, which does not depend on their order.
-func deriveAll(ov *overlay, changes []Change, todo []int) [][]quad.Quad {
+func deriveAll(ov *overlay, changes []claim.Change, todo []int) [][]quad.Quad {
 	out := make([][]quad.Quad, len(todo))
 	derive := func(j int, res claim.Resolver) {
 		switch c := changes[todo[j]]; {
 		case c.Record != nil:
 			out[j] = c.Record.Facts(res)
 		case c.Quads != nil:
-			out[j] = c.Quads.facts()
+			out[j] = c.Quads.Facts()
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(todo)/deriveShare)
@@ -353,38 +310,6 @@ func (s *Store) refresh(ctx context.Context, ids []string, res *Result) error {
 		if err := s.write(ctx, deps, res); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func (c Change) hash() string {
-	switch {
-	case c.Record != nil:
-		return claim.HashOf(c.Record.Canonical())
-	case c.Quads != nil:
-		for _, q := range c.Quads.facts() {
-			if q.Predicate == claim.PredHash {
-				return quad.NativeOf(q.Object).(string)
-			}
-		}
-	}
-	return ""
-}
-
-func (c Change) keys() []claim.Key {
-	switch {
-	case c.Record != nil:
-		return c.Record.Keys()
-	case c.Quads != nil:
-		var out []claim.Key
-		for _, q := range c.Quads.Quads {
-			if rankOf(q.Predicate) >= 0 {
-				if s, ok := q.Object.(quad.String); ok {
-					out = append(out, claim.Key{Pred: q.Predicate.(quad.IRI), Key: string(s)})
-				}
-			}
-		}
-		return out
 	}
 	return nil
 }
@@ -631,14 +556,7 @@ func (s *Store) Record(ctx context.Context, id string) (*claim.Record, error) {
 	return storedRecord(id, qs)
 }
 
-func rankOf(p quad.Value) int {
-	for i, k := range claim.KeyRanks {
-		if p == k {
-			return i
-		}
-	}
-	return -1
-}
+func rankOf(p quad.Value) int { return claim.RankOf(p) }
 
 type candidate struct {
 	rank int

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 
 	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph/claim"
 )
 
 // Counts is the store's vocabulary with approximate sizes: label quads per

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // TestDependentsOfChangedResolution: a write reads and derives again only
@@ -67,7 +67,7 @@ func TestDependentsOfChangedResolution(t *testing.T) {
 				t.Errorf("after a winning person, authors:\n%s", after)
 			}
 
-			res = apply(t, st, graph.Change{Remove: "per_ann_a"})
+			res = apply(t, st, claim.Change{Remove: "per_ann_a"})
 			if got := slices.Sorted(slices.Values(res.Refreshed)); !slices.Equal(got, ids) {
 				t.Errorf("removing the winner refreshed %v, want %v", got, ids)
 			}

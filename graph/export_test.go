@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"claimgraph/graph/claim"
 	"context"
 	"errors"
 	"fmt"
@@ -17,10 +16,11 @@ import (
 	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
 	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
 	bbolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
+	"claimgraph/graph/claim"
 	"claimgraph/graph/levelkv"
 	"claimgraph/graph/queryindex"
-	"google.golang.org/protobuf/proto"
 )
 
 // ThroughCayley runs fn with the store's reads going through Cayley's

@@ -66,7 +66,7 @@ func stripLabels(lines []string) []string {
 	return out
 }
 
-func writeFormats(t *testing.T, dir string, text []graph.Change, facts []string) {
+func writeFormats(t *testing.T, dir string, text []claim.Change, facts []string) {
 	var recs []*claim.Record
 	var jsonl bytes.Buffer
 	for _, c := range text {

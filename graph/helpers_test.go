@@ -21,7 +21,7 @@ import (
 const root = "../testdata"
 
 // readChanges reads every record of the given files (or directories).
-func readChanges(t testing.TB, paths ...string) []graph.Change {
+func readChanges(t testing.TB, paths ...string) []claim.Change {
 	t.Helper()
 	changes, err := loader.ReadFiles(paths...)
 	if err != nil {
@@ -31,10 +31,10 @@ func readChanges(t testing.TB, paths ...string) []graph.Change {
 }
 
 // parseText reads records from record text given inline.
-func parseText(t testing.TB, text string) []graph.Change {
+func parseText(t testing.TB, text string) []claim.Change {
 	t.Helper()
 	rd := loader.NewTextReader("test.txt", strings.NewReader(text), nil)
-	var out []graph.Change
+	var out []claim.Change
 	for {
 		item, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -47,7 +47,7 @@ func parseText(t testing.TB, text string) []graph.Change {
 	}
 }
 
-func apply(t testing.TB, st *graph.Store, changes ...graph.Change) graph.Result {
+func apply(t testing.TB, st *graph.Store, changes ...claim.Change) graph.Result {
 	t.Helper()
 	res, err := st.Apply(context.Background(), changes)
 	if err != nil {

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"cmp"
 	"context"
 	"errors"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"claimgraph/graph/claim"
 	"claimgraph/graph/queryindex"
 )
 

@@ -134,7 +134,7 @@ func TestQueryIndex(t *testing.T) {
 			if !st.HasIndex() {
 				t.Fatal("the query index is not used after reopening")
 			}
-			apply(t, st, graph.Change{Remove: "src_dair_ai_pause_statement_2023"})
+			apply(t, st, claim.Change{Remove: "src_dair_ai_pause_statement_2023"})
 			if _, err := os.Stat(filepath.Join(dir, graph.IndexName)); !os.IsNotExist(err) {
 				t.Fatalf("the query index survived a write: %v", err)
 			}
@@ -182,7 +182,7 @@ func TestQueryIndexDamaged(t *testing.T) {
 	}
 	// An index of another state of the store (as a bug that forgot to
 	// remove it would leave) is caught by Verify.
-	apply(t, st, graph.Change{Remove: "src_dair_ai_pause_statement_2023"})
+	apply(t, st, claim.Change{Remove: "src_dair_ai_pause_statement_2023"})
 	st.Close()
 	if err := os.WriteFile(name, stale, 0o644); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
@@ -65,7 +66,7 @@ func TestAddQuadsAsCayley(t *testing.T) {
 					t.Fatalf("%s: key-value stores differ (-Cayley's writer +claimgraph's):\n%s", step, diff)
 				}
 			}
-			both := func(step string, changes ...graph.Change) {
+			both := func(step string, changes ...claim.Change) {
 				t.Helper()
 				apply(t, cayley, changes...)
 				apply(t, own, changes...)
@@ -233,7 +234,7 @@ func TestCancelledWrite(t *testing.T) {
 	corpus := readChanges(t, filepath.Join(root, "corpus"))
 	old := "source · blog\nT\nsrc_a\nauthors: Ann Lee\ntopics: Old topic\nEvidence from this source (1)\n- weight0.5\nmethod: m\n“one”\n"
 	nw := "source · blog\nT2\nsrc_a\nauthors: Bo Chen\ntopics: New topic\nEvidence from this source (1)\n- weight0.9\nmethod: m2\n“three”\n"
-	want := func(changes ...graph.Change) []string {
+	want := func(changes ...claim.Change) []string {
 		mem := graph.OpenMemory()
 		apply(t, mem, changes...)
 		return dump(t, mem, false)

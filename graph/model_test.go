@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/suites"
 )
 
@@ -69,11 +70,11 @@ func randomRecord(rng *rand.Rand, id string) string {
 
 // randomBatch returns a batch of one to four random loads and removals
 // of the records with the given ids.
-func randomBatch(t testing.TB, rng *rand.Rand, ids []string) []graph.Change {
-	var batch []graph.Change
+func randomBatch(t testing.TB, rng *rand.Rand, ids []string) []claim.Change {
+	var batch []claim.Change
 	for _, id := range pick(rng, ids, 1+rng.Intn(4)) {
 		if rng.Intn(4) == 0 {
-			batch = append(batch, graph.Change{Remove: id})
+			batch = append(batch, claim.Change{Remove: id})
 		} else {
 			batch = append(batch, parseText(t, randomRecord(rng, id))...)
 		}
@@ -139,12 +140,12 @@ func TestModelStore(t *testing.T) {
 			}
 			// The graph must also equal a fresh load of the records now stored.
 			fresh := graph.OpenMemory()
-			var now []graph.Change
+			var now []claim.Change
 			for _, id := range ids {
 				if rec, err := mem.Record(t.Context(), id); err != nil {
 					t.Fatal(err)
 				} else if rec != nil {
-					now = append(now, graph.Change{Record: rec})
+					now = append(now, claim.Change{Record: rec})
 				}
 			}
 			apply(t, fresh, now...)

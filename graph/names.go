@@ -1,10 +1,11 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"slices"
 
 	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph/claim"
 )
 
 // names holds, for the names (keys) a process has looked up in an

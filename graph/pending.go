@@ -3,7 +3,6 @@ package graph
 import (
 	"bufio"
 	"bytes"
-	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph/claim"
 )
 
 // pendingName is the file in which a write to a key-value store lists the
@@ -167,7 +168,7 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 		if err != nil {
 			return recovered, err
 		}
-		var changes []Change
+		var changes []claim.Change
 		for i, line := range bytes.Split(raw, []byte("\n")) {
 			if len(line) == 0 {
 				continue
@@ -178,7 +179,7 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 				// from outside: reported, not passed over.
 				return recovered, fmt.Errorf("store %s: %s:%d: %v", s.path, filepath.Base(recovering), i+1, err)
 			}
-			changes = append(changes, Change{Record: &r})
+			changes = append(changes, claim.Change{Record: &r})
 		}
 		for len(changes) > 0 {
 			n := min(len(changes), pendingBatch)

@@ -14,6 +14,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // TestWriteStoppedAfterRemovals stops writes between their removals and
@@ -77,7 +78,7 @@ func TestWriteStoppedAfterRemovals(t *testing.T) {
 
 // renamingCorpus returns the bundled corpus and its person records with
 // one author renamed, which re-derives the stored sources naming her.
-func renamingCorpus(t *testing.T) (corpus, renamed []graph.Change) {
+func renamingCorpus(t *testing.T) (corpus, renamed []claim.Change) {
 	t.Helper()
 	persons, err := os.ReadFile(filepath.Join(root, "corpus", "persons.txt"))
 	if err != nil {

@@ -117,7 +117,7 @@ func TestPostgresVerify(t *testing.T) {
 }
 
 // generated returns the records of a generated corpus.
-func generated(t *testing.T, sources int, seed int64) []graph.Change {
+func generated(t *testing.T, sources int, seed int64) []claim.Change {
 	dir := filepath.Join(t.TempDir(), "corpus")
 	if err := gen.Write(dir, gen.Config{Sources: sources, Seed: seed}); err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func generated(t *testing.T, sources int, seed int64) []graph.Change {
 func TestPostgresConcurrentLoaders(t *testing.T) {
 	url := pgtest.URL(t)
 	all := generated(t, 300, 3)
-	var halves [2][]graph.Change
+	var halves [2][]claim.Change
 	for i, c := range all {
 		halves[i%2] = append(halves[i%2], c)
 	}
@@ -230,7 +230,7 @@ func quotesPerSource(t *testing.T, st *graph.Store) map[string]int {
 func TestPostgresReadsSeeWholeRecords(t *testing.T) {
 	url := pgtest.URL(t)
 	v1, v2 := generated(t, 100, 1), generated(t, 100, 2)
-	counts := func(changes []graph.Change) map[string]int {
+	counts := func(changes []claim.Change) map[string]int {
 		st := graph.OpenMemory()
 		apply(t, st, changes...)
 		out := map[string]int{}

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // facts loads records into a memory store and returns its property-graph
 // quads as N-Quads lines without labels, for containment checks.
-func facts(t *testing.T, changes ...graph.Change) map[string]bool {
+func facts(t *testing.T, changes ...claim.Change) map[string]bool {
 	t.Helper()
 	st := graph.OpenMemory()
 	apply(t, st, changes...)

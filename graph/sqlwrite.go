@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 	"database/sql"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	csql "github.com/cayleygraph/cayley/graph/sql"
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/pquads"
+
+	"claimgraph/graph/claim"
 )
 
 // hashValue is a value's key in Cayley's SQL schema (nil for no value).

@@ -1,10 +1,11 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 
 	"github.com/cayleygraph/quad"
+
+	"claimgraph/graph/claim"
 )
 
 // Stats counts what a store holds. Labels and Relationships count nodes per

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	hkv "github.com/hidal-go/hidalgo/kv"
 
 	"claimgraph/graph/boltmap"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/queryindex"
 )
 

@@ -13,10 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/pgtest"
 )
 
-func corpus(t testing.TB) []graph.Change {
+func corpus(t testing.TB) []claim.Change {
 	return readChanges(t, filepath.Join(root, "000_7e1f6717d204dd7e.txt"), filepath.Join(root, "corpus"))
 }
 
@@ -29,7 +30,7 @@ func TestLoadOrderIndependence(t *testing.T) {
 	want := dump(t, ref, false)
 	rng := rand.New(rand.NewSource(1))
 	for trial := 0; trial < 12; trial++ {
-		order := append([]graph.Change(nil), all...)
+		order := append([]claim.Change(nil), all...)
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		batch := 1 + rng.Intn(len(order))
 		var st *graph.Store
@@ -125,7 +126,7 @@ func testRemovalReresolves(t *testing.T, kind string) {
 	apply(t, st, src...)
 	apply(t, st, per...)
 	withPerson := dump(t, st, false)
-	res := apply(t, st, graph.Change{Remove: "per_mark_zuckerberg"})
+	res := apply(t, st, claim.Change{Remove: "per_mark_zuckerberg"})
 	if res.Outcomes[0] != graph.Removed || len(res.Refreshed) != 1 || res.Refreshed[0] != "src_a" {
 		t.Fatalf("got %v, refreshed %v; want removed, refreshed [src_a]", res.Outcomes, res.Refreshed)
 	}
@@ -138,7 +139,7 @@ func testRemovalReresolves(t *testing.T, kind string) {
 	if diff := cmp.Diff(withPerson, dump(t, st, false)); diff != "" {
 		t.Errorf("after loading the person again:\n%s", diff)
 	}
-	if res := apply(t, st, graph.Change{Remove: "per_nobody"}); res.Outcomes[0] != graph.Missing {
+	if res := apply(t, st, claim.Change{Remove: "per_nobody"}); res.Outcomes[0] != graph.Missing {
 		t.Errorf("removing an absent record: got %v, want missing", res.Outcomes[0])
 	}
 	verify(t, st)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader"
 )
 
@@ -57,7 +58,7 @@ func check(t *testing.T, rd loader.Reader) {
 		}
 		if id := item.Change.ID(); !seen[id] {
 			seen[id] = true
-			if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+			if _, err := st.Apply(context.Background(), []claim.Change{item.Change}); err != nil {
 				t.Fatalf("good record %s does not load: %v", id, err)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"claimgraph/graph"
 	"claimgraph/graph/claim"
 )
 
@@ -122,7 +121,7 @@ func (jr *JSONReader) item(rec *claim.Record, p Pos) (Item, error) {
 	if err := rec.Validate(); err != nil {
 		return Item{Pos: p}, &Error{Pos: p, Record: rec.ID, Msg: err.Error()}
 	}
-	return Item{Pos: p, Change: graph.Change{Record: rec}}, nil
+	return Item{Pos: p, Change: claim.Change{Record: rec}}, nil
 }
 
 func (jr *JSONReader) pos(off int) Pos {

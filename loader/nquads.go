@@ -10,7 +10,6 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"claimgraph/graph"
 	"claimgraph/graph/claim"
 )
 
@@ -31,7 +30,7 @@ type QuadReader struct {
 
 type quadGroup struct {
 	pos Pos
-	set graph.QuadSet
+	set claim.QuadSet
 	err *Error
 }
 
@@ -68,7 +67,7 @@ func (qr *QuadReader) Next() (Item, error) {
 		return Item{Pos: g.pos}, g.err
 	}
 	set := g.set
-	return Item{Pos: g.pos, Change: graph.Change{Quads: &set}}, nil
+	return Item{Pos: g.pos, Change: claim.Change{Quads: &set}}, nil
 }
 
 func (qr *QuadReader) readAll() error {
@@ -76,7 +75,7 @@ func (qr *QuadReader) readAll() error {
 	group := func(id string, p Pos) *quadGroup {
 		g, ok := byLabel[id]
 		if !ok {
-			g = &quadGroup{pos: p, set: graph.QuadSet{ID: id}}
+			g = &quadGroup{pos: p, set: claim.QuadSet{ID: id}}
 			byLabel[id] = g
 			qr.groups = append(qr.groups, g)
 		}

@@ -5,19 +5,19 @@ import (
 	"io"
 	"os"
 
-	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 // ReadFiles reads every record of the given files and directories (see
 // Expand), each in the format of its extension. It stops at the first bad
 // record or unreadable file: it is for input known to be good, such as
 // test data; `claimgraph load` reports and skips bad records instead.
-func ReadFiles(paths ...string) ([]graph.Change, error) {
+func ReadFiles(paths ...string) ([]claim.Change, error) {
 	files, err := Expand(paths)
 	if err != nil {
 		return nil, err
 	}
-	var out []graph.Change
+	var out []claim.Change
 	for _, name := range files {
 		changes, err := readFile(name)
 		if err != nil {
@@ -28,7 +28,7 @@ func ReadFiles(paths ...string) ([]graph.Change, error) {
 	return out, nil
 }
 
-func readFile(name string) ([]graph.Change, error) {
+func readFile(name string) ([]claim.Change, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func readFile(name string) ([]graph.Change, error) {
 		return nil, err
 	}
 	defer closer.Close()
-	var out []graph.Change
+	var out []claim.Change
 	for {
 		item, err := rd.Next()
 		if errors.Is(err, io.EOF) {

@@ -8,14 +8,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"claimgraph/graph"
 	"claimgraph/graph/claim"
 )
 
 // Item is one record read from a file, or one record's error.
 type Item struct {
 	Pos    Pos // where the record starts
-	Change graph.Change
+	Change claim.Change
 }
 
 // Reader yields the records of one input. Next returns an *Error for a bad
@@ -75,7 +74,7 @@ func (tr *TextReader) Next() (Item, error) {
 			perr.Record = p.rec.ID
 			return item, perr
 		}
-		item.Change = graph.Change{Record: rec}
+		item.Change = claim.Change{Record: rec}
 		return item, nil
 	}
 	return Item{}, io.EOF

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"context"
 	"flag"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/loader/gen"
+	"claimgraph/query/value"
 )
 
 var (

@@ -1,12 +1,13 @@
 package query
 
 import (
-	"claimgraph/query/access"
-	"claimgraph/query/function"
-	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"regexp"
+
+	"claimgraph/query/access"
+	"claimgraph/query/function"
+	"claimgraph/query/value"
 )
 
 // Row holds one binding of every slot of a query.

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"fmt"
 	"math"
 	"regexp"
@@ -10,6 +9,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 // evalFn evaluates a compiled expression on a row.

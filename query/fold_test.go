@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/loader/gen"
+	"claimgraph/query/value"
 )
 
 // TestFoldedExpansions: an expansion folded into the aggregation after it

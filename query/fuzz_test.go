@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"claimgraph/graph"
+	"claimgraph/query/value"
 )
 
 var (

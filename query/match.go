@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"claimgraph/query/function"
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 // elem is a node or relationship of a pattern with its slot.

@@ -1,10 +1,11 @@
 package query
 
 import (
-	"claimgraph/query/access"
-	"claimgraph/query/value"
 	"fmt"
 	"strings"
+
+	"claimgraph/query/access"
+	"claimgraph/query/value"
 )
 
 // nodeCheck is what a node pattern asks of a node: labels and properties.

@@ -1,8 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/access"
-	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -11,8 +9,11 @@ import (
 	"testing"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader"
+	"claimgraph/query/access"
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 // TestValuesAfterWrite: the query values a process made from the query
@@ -64,7 +65,7 @@ func TestValuesAfterWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+	if _, err := st.Apply(context.Background(), []claim.Change{item.Change}); err != nil {
 		t.Fatal(err)
 	}
 	want := append([]string{"Aardvark first"}, before...)
@@ -248,7 +249,7 @@ func addManyQuotes(t *testing.T, st *graph.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Apply(context.Background(), []graph.Change{item.Change}); err != nil {
+	if _, err := st.Apply(context.Background(), []claim.Change{item.Change}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,8 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/access"
-	"claimgraph/query/value"
 	"context"
 	"fmt"
 	"slices"
@@ -13,7 +11,9 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/graph"
+	"claimgraph/query/access"
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 // Warning is a problem that does not stop a query, such as a label the

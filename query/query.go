@@ -1,8 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/access"
-	"claimgraph/query/value"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"time"
 
 	"claimgraph/graph"
+	"claimgraph/query/access"
+	"claimgraph/query/value"
 )
 
 // Columns returns the names of the result columns.

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"cmp"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/query/syntax"
+	"claimgraph/query/value"
 )
 
 // stage is one step of a pipeline. Rows are pushed through; stages that

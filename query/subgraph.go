@@ -1,11 +1,11 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"context"
 	"sort"
 
 	"claimgraph/graph"
+	"claimgraph/query/value"
 )
 
 // Subgraph is the part of the graph a query touched: every node and

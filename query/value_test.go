@@ -1,11 +1,12 @@
 package query
 
 import (
-	"claimgraph/query/value"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"claimgraph/query/value"
 )
 
 // TestSortColumns: sorting with unboxed key columns gives the order the

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/loader"
 )
 
@@ -71,7 +72,7 @@ func contains(list []string, s string) bool {
 // reader owns seen, failed and warns, the writer owns counts, quads and
 // refresh.
 type batch struct {
-	changes []graph.Change
+	changes []claim.Change
 	mark    int64 // progress mark of the batch's last record
 }
 
@@ -81,7 +82,7 @@ type loadRun struct {
 	stderr  io.Writer
 	prog    *progress
 	batches chan batch
-	pending []graph.Change
+	pending []claim.Change
 	seen    map[string]loader.Pos
 	counts  map[graph.Outcome]int
 	failed  int

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 )
 
 func newRmCmd(g *globalOptions) *cobra.Command {
@@ -31,12 +32,12 @@ func runRm(ctx context.Context, g *globalOptions, ids []string, stdout, stderr i
 		return err
 	}
 	defer st.Close()
-	var changes []graph.Change
+	var changes []claim.Change
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if !seen[id] {
 			seen[id] = true
-			changes = append(changes, graph.Change{Remove: id})
+			changes = append(changes, claim.Change{Remove: id})
 		}
 	}
 	res, err := st.Apply(ctx, changes)

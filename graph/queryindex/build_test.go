@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"claimgraph/graph"
+	"claimgraph/graph/claim"
 	"claimgraph/graph/queryindex"
 	"claimgraph/loader"
 )
@@ -37,7 +38,7 @@ func testBuild(t *testing.T, backend string) {
 		t.Fatal(err)
 	}
 	// Records removed and replaced leave dead quads and gaps in the log.
-	edits := []graph.Change{{Remove: changes[0].ID()}, {Remove: changes[5].ID()}}
+	edits := []claim.Change{{Remove: changes[0].ID()}, {Remove: changes[5].ID()}}
 	for _, c := range changes[10:14] {
 		c.Record.Title += " (revised)"
 		edits = append(edits, c)

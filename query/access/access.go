@@ -1,7 +1,6 @@
 package access
 
 import (
-	"claimgraph/query/value"
 	"context"
 	"errors"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
+	"claimgraph/query/value"
 )
 
 // Reader answers the questions the executor asks of the store, each as a

@@ -1,12 +1,12 @@
 package access
 
 import (
-	"claimgraph/query/value"
 	"sort"
 
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph/claim"
+	"claimgraph/query/value"
 )
 
 // relsSide is one node's relationships in one direction.
