@@ -7,7 +7,7 @@ import (
 // batched runs one on each row, on a store that batches after gathering
 // rows and reading the properties of every node and relationship in them
 // at once (stages that evaluate expressions read them as they go).
-func (x *exec) batched(s stage, r Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+func (x *Exec) batched(s Operator, r Row, emit func(Row) error, one func(*Exec, Row, func(Row) error) error) error {
 	if !x.rd.Store().Batches() {
 		return one(x, r, emit)
 	}
@@ -18,7 +18,7 @@ func (x *exec) batched(s stage, r Row, emit func(Row) error, one func(*exec, Row
 }
 
 // flushBatch runs one on the rows a stage gathered.
-func (x *exec) flushBatch(s stage, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+func (x *Exec) flushBatch(s Operator, emit func(Row) error, one func(*Exec, Row, func(Row) error) error) error {
 	return x.runBatch(x.gathered(s), emit, one)
 }
 
@@ -29,9 +29,9 @@ const batchRows = 512
 // gather keeps a copy of r (upstream stages may reuse their row) among the
 // rows stage s is gathering, and returns them all once there are
 // batchRows of them.
-func (x *exec) gather(s stage, r Row) []Row {
+func (x *Exec) gather(s Operator, r Row) []Row {
 	if x.pending == nil {
-		x.pending = map[stage][]Row{}
+		x.pending = map[Operator][]Row{}
 	}
 	rows := append(x.pending[s], append(Row(nil), r...))
 	if len(rows) < batchRows {
@@ -43,13 +43,13 @@ func (x *exec) gather(s stage, r Row) []Row {
 }
 
 // gathered returns, and forgets, the rows stage s has gathered.
-func (x *exec) gathered(s stage) []Row {
+func (x *Exec) gathered(s Operator) []Row {
 	rows := x.pending[s]
 	delete(x.pending, s)
 	return rows
 }
 
-func (x *exec) runBatch(rows []Row, emit func(Row) error, one func(*exec, Row, func(Row) error) error) error {
+func (x *Exec) runBatch(rows []Row, emit func(Row) error, one func(*Exec, Row, func(Row) error) error) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -29,8 +29,8 @@ func (b *rowBuf) fill(r Row) Row {
 	return b.row
 }
 
-// exec is the state of one run of a plan.
-type exec struct {
+// Exec is the state of one run of a plan.
+type Exec struct {
 	ctx     context.Context
 	rd      *access.Reader
 	params  map[string]value.Value
@@ -38,8 +38,8 @@ type exec struct {
 	limits  Limits
 	rows    int64 // intermediate rows produced, for MaxIntermediate
 	nslots  int
-	pending map[stage][]Row             // rows a stage gathers to read for them at once
-	scans   map[*scanStage][]value.Node // nodes of completed scans, for rescans
+	pending map[Operator][]Row             // rows a stage gathers to read for them at once
+	scans   map[*Scan][]value.Node // nodes of completed scans, for rescans
 	// wholeRows: every slot of a row matters to the end of the run (a
 	// subgraph records what each returned row bound), not just the
 	// projected ones.
@@ -56,7 +56,7 @@ type Limits struct {
 // DefaultMaxHops bounds `*` and `*n..` when no limit is given.
 const DefaultMaxHops = 32
 
-func (x *exec) regexp(pat string) (*regexp.Regexp, error) {
+func (x *Exec) regexp(pat string) (*regexp.Regexp, error) {
 	if re, ok := x.regexps[pat]; ok {
 		return re, nil
 	}
@@ -72,7 +72,7 @@ func (x *exec) regexp(pat string) (*regexp.Regexp, error) {
 }
 
 // property reads v.key for a node, relationship or map; null for null.
-func (x *exec) property(v value.Value, key string) (value.Value, error) {
+func (x *Exec) property(v value.Value, key string) (value.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
@@ -93,7 +93,7 @@ func (x *exec) property(v value.Value, key string) (value.Value, error) {
 }
 
 // nodeProperties returns all properties of a node, id included.
-func (x *exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
+func (x *Exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
 	p, err := x.rd.Properties(n.ID)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (x *exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
 	return out, nil
 }
 
-func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
+func (x *Exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 	if r.Edge == "" {
 		return map[string]value.Value{}, nil
 	}
@@ -122,14 +122,14 @@ func (x *exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 }
 
 // exec is the Graph of the functions it calls.
-var _ function.Graph = (*exec)(nil)
+var _ function.Graph = (*Exec)(nil)
 
 // Labels returns a node's labels (function.Graph).
-func (x *exec) Labels(id string) ([]string, error) { return x.rd.Labels(id) }
+func (x *Exec) Labels(id string) ([]string, error) { return x.rd.Labels(id) }
 
 // Properties returns the properties of a node or a relationship
 // (function.Graph).
-func (x *exec) Properties(v value.Value) (map[string]value.Value, error) {
+func (x *Exec) Properties(v value.Value) (map[string]value.Value, error) {
 	switch v := v.(type) {
 	case value.Node:
 		return x.nodeProperties(v)
@@ -140,4 +140,4 @@ func (x *exec) Properties(v value.Value) (map[string]value.Value, error) {
 }
 
 // Provenance returns the record that produced a node (function.Graph).
-func (x *exec) Provenance(id string) (value.Value, error) { return x.rd.Provenance(id) }
+func (x *Exec) Provenance(id string) (value.Value, error) { return x.rd.Provenance(id) }

@@ -164,11 +164,11 @@ func TestFoldedPastBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(p.stages, func(s stage) bool { _, ok := s.(*foldedExpandStage); return ok })
+			i := slices.IndexFunc(p.stages, func(s Operator) bool { _, ok := s.(*FoldedExpand); return ok })
 			if i < 0 {
 				t.Fatalf("not folded:\n%s", p.Explain())
 			}
-			f := p.stages[i].(*foldedExpandStage)
+			f := p.stages[i].(*FoldedExpand)
 			err = p.Run(t.Context(), st, Options{}, func([]value.Value) error {
 				// The aggregation emits once the expansion is done.
 				kept, nums := 0, 0
@@ -181,9 +181,9 @@ func TestFoldedPastBound(t *testing.T) {
 				if f.made != kept || f.madeNums != nums {
 					t.Fatalf("%s, at most %d values kept: %d tallies made and %d numbers, %d and %d kept", q, bound, f.made, f.madeNums, kept, nums)
 				}
-				return errStop
+				return ErrStop
 			})
-			if err != nil && err != errStop {
+			if err != nil && err != ErrStop {
 				t.Fatal(err)
 			}
 		}
@@ -234,7 +234,7 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 // reject, or an aggregate it cannot fold, keeps its values.
 func TestFoldedSums(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 7))
-	arg := func(*exec, Row) (value.Value, error) { return nil, nil }
+	arg := func(*Exec, Row) (value.Value, error) { return nil, nil }
 	random := func() value.Value {
 		switch rng.IntN(4) {
 		case 0:
@@ -245,9 +245,9 @@ func TestFoldedSums(t *testing.T) {
 		return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(30)-15))
 	}
 	for trial := 0; trial < 2000; trial++ {
-		var specs []*aggSpec
+		var specs []*AggSpec
 		for range 1 + rng.IntN(4) {
-			sp := &aggSpec{name: []string{"count", "sum", "avg"}[rng.IntN(3)], arg: arg}
+			sp := &AggSpec{name: []string{"count", "sum", "avg"}[rng.IntN(3)], arg: arg}
 			if sp.name == "count" && rng.IntN(3) == 0 {
 				sp.arg = nil // count(*)
 			}
@@ -266,7 +266,7 @@ func TestFoldedSums(t *testing.T) {
 				}
 			}
 		}
-		s := &foldedExpandStage{a: &aggregateStage{aggs: specs}}
+		s := &FoldedExpand{a: &Aggregate{aggs: specs}}
 		tl := &tally{hits: int64(rows)}
 		if !s.fold(tl, vals) {
 			t.Fatalf("trial %d: numbers and nulls not folded", trial)
@@ -300,25 +300,25 @@ func TestFoldedSums(t *testing.T) {
 	}
 	// Not folded: a string for a sum, an aggregate other than count, sum
 	// and avg, or an argument that failed.
-	sum := &aggSpec{name: "sum", arg: arg}
+	sum := &AggSpec{name: "sum", arg: arg}
 	for _, c := range []struct {
-		aggs []*aggSpec
+		aggs []*AggSpec
 		vals []value.Value
 		err  error
 	}{
-		{[]*aggSpec{sum}, []value.Value{int64(1), "x", 2.5}, nil},
-		{[]*aggSpec{{name: "count", arg: arg}, sum}, []value.Value{"x", 1.5, "y", true}, nil},
-		{[]*aggSpec{{name: "min", arg: arg}}, []value.Value{int64(1)}, nil},
-		{[]*aggSpec{sum}, []value.Value{int64(1)}, errors.New("failed")},
+		{[]*AggSpec{sum}, []value.Value{int64(1), "x", 2.5}, nil},
+		{[]*AggSpec{{name: "count", arg: arg}, sum}, []value.Value{"x", 1.5, "y", true}, nil},
+		{[]*AggSpec{{name: "min", arg: arg}}, []value.Value{int64(1)}, nil},
+		{[]*AggSpec{sum}, []value.Value{int64(1)}, errors.New("failed")},
 	} {
-		s := &foldedExpandStage{a: &aggregateStage{aggs: c.aggs}}
+		s := &FoldedExpand{a: &Aggregate{aggs: c.aggs}}
 		tl := &tally{err: c.err}
 		if s.fold(tl, c.vals) || tl.sums != nil {
 			t.Errorf("%v of %v folded", c.aggs[len(c.aggs)-1].name, c.vals)
 		}
 	}
 	// count of strings folds: it only counts them.
-	s := &foldedExpandStage{a: &aggregateStage{aggs: []*aggSpec{{name: "count", arg: arg}}}}
+	s := &FoldedExpand{a: &Aggregate{aggs: []*AggSpec{{name: "count", arg: arg}}}}
 	tl := &tally{}
 	if !s.fold(tl, []value.Value{"x", nil, "y"}) || tl.sums[0].n != 2 {
 		t.Errorf("count of two strings and a null: %+v", tl.sums)

@@ -6,7 +6,7 @@ import "claimgraph/query/value"
 
 import "slices"
 
-// foldedExpandStage is an expansion whose rows go straight into an
+// FoldedExpand is an expansion whose rows go straight into an
 // aggregation that reads of them only what the expansion reached (the
 // node and the relationship) and what was bound before it (the grouping
 // keys). The chain queries aggregated per organisation end that way:
@@ -20,9 +20,9 @@ import "slices"
 // value by value in the order the expansion's rows would have come, so
 // that every aggregate, floating-point sums included, is the same to the
 // bit and errors come from the same value.
-type foldedExpandStage struct {
-	e       *expandStage
-	a       *aggregateStage
+type FoldedExpand struct {
+	e       *Expand
+	a       *Aggregate
 	tallies access.Paged[*tally] // by the NodeRef of the node expanded from
 	byID    map[string]*tally    // the same, for nodes without a NodeRef
 	kept    int                  // values held in tallies
@@ -43,7 +43,7 @@ type foldedExpandStage struct {
 const tallyBlock = 1024
 
 // newTally returns a zero tally from the current block.
-func (s *foldedExpandStage) newTally() *tally {
+func (s *FoldedExpand) newTally() *tally {
 	if len(s.block) == cap(s.block) {
 		// Doubling: a query folding a few nodes' expansions makes a few.
 		s.block = make([]tally, 0, min(max(16, 2*cap(s.block)), tallyBlock))
@@ -59,7 +59,7 @@ func (s *foldedExpandStage) newTally() *tally {
 // kept, to the blocks: past maxKeptValues, a tally is made for each row
 // and must not stay in memory. Its caller reads it before the next tally
 // is made.
-func (s *foldedExpandStage) giveBack(t *tally) {
+func (s *FoldedExpand) giveBack(t *tally) {
 	if n := len(s.block); n > 0 && &s.block[n-1] == t {
 		s.block = s.block[:n-1]
 		s.made--
@@ -72,7 +72,7 @@ func (s *foldedExpandStage) giveBack(t *tally) {
 
 // newFloats returns an empty slice with room for n numbers, from the
 // current block unless n is large.
-func (s *foldedExpandStage) newFloats(n int) []float64 {
+func (s *FoldedExpand) newFloats(n int) []float64 {
 	const floatBlock = 8192
 	if n > floatBlock/8 {
 		return make([]float64, 0, n)
@@ -118,22 +118,22 @@ var maxKeptValues = 1 << 22
 // folding switches foldExpansions on (tests compare with it off).
 var folding = true
 
-// foldExpansions replaces each expansion followed by an aggregation that
+// Fold replaces each expansion followed by an aggregation that
 // it can fold into (see foldable).
-func foldExpansions(stages []stage) []stage {
+func Fold(stages []Operator) []Operator {
 	if !folding {
 		return stages
 	}
 	for i := 0; i+1 < len(stages); i++ {
-		e, ok := stages[i].(*expandStage)
+		e, ok := stages[i].(*Expand)
 		if !ok {
 			continue
 		}
-		a, ok := stages[i+1].(*aggregateStage)
+		a, ok := stages[i+1].(*Aggregate)
 		if !ok || !foldable(e, a) {
 			continue
 		}
-		stages = slices.Replace(stages, i, i+2, stage(&foldedExpandStage{e: e, a: a}))
+		stages = slices.Replace(stages, i, i+2, Operator(&FoldedExpand{e: e, a: a}))
 	}
 	return stages
 }
@@ -143,7 +143,7 @@ func foldExpansions(stages []stage) []stage {
 // new node, checked by labels only, with no uniqueness check against
 // earlier relationships; a's grouping keys do not read them, and its
 // aggregates read nothing else (and none is DISTINCT).
-func foldable(e *expandStage, a *aggregateStage) bool {
+func foldable(e *Expand, a *Aggregate) bool {
 	if e.varLen || e.toBound || len(e.uniq) > 0 || len(e.relProps) > 0 || len(e.toCheck.props) > 0 {
 		return false
 	}
@@ -164,7 +164,7 @@ func foldable(e *expandStage, a *aggregateStage) bool {
 	return true
 }
 
-func (s *foldedExpandStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *FoldedExpand) push(x *Exec, r Row, emit func(Row) error) error {
 	if x.rd.Store().Batches() {
 		// A database server is asked for many nodes' relationships at
 		// once (expandStage.expandAll); rows go through as they are.
@@ -204,7 +204,7 @@ func (s *foldedExpandStage) push(x *exec, r Row, emit func(Row) error) error {
 
 // intoAggregate passes rows to the aggregation as the driver would (see
 // run).
-func (s *foldedExpandStage) intoAggregate(x *exec, emit func(Row) error) func(Row) error {
+func (s *FoldedExpand) intoAggregate(x *Exec, emit func(Row) error) func(Row) error {
 	return func(r Row) error {
 		if err := x.ctx.Err(); err != nil {
 			return err
@@ -217,14 +217,14 @@ func (s *foldedExpandStage) intoAggregate(x *exec, emit func(Row) error) func(Ro
 	}
 }
 
-func (s *foldedExpandStage) flush(x *exec, emit func(Row) error) error {
+func (s *FoldedExpand) flush(x *Exec, emit func(Row) error) error {
 	if err := s.e.flush(x, s.intoAggregate(x, emit)); err != nil {
 		return err
 	}
 	return s.a.flush(x, emit)
 }
 
-func (s *foldedExpandStage) reset() {
+func (s *FoldedExpand) reset() {
 	s.a.reset()
 	s.tallies, s.byID, s.kept = access.Paged[*tally]{}, nil, 0
 	s.block, s.floats, s.made, s.madeNums = nil, nil, 0, 0
@@ -233,7 +233,7 @@ func (s *foldedExpandStage) reset() {
 }
 
 // tally expands node from (reached by row r), or returns its kept tally.
-func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, error) {
+func (s *FoldedExpand) tally(x *Exec, r Row, from value.Node) (*tally, error) {
 	var t *tally
 	if from.Ref != 0 {
 		// In pages, not a map: a map lookup was a sixth of the
@@ -266,7 +266,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 				if v, err = ag.arg(x, s.row); err != nil {
 					// The rows after this one would not be aggregated.
 					t.err = err
-					return errStop
+					return ErrStop
 				}
 			}
 			vals = append(vals, v)
@@ -274,7 +274,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 		return nil
 	})
 	s.vals = vals
-	if err != nil && err != errStop {
+	if err != nil && err != ErrStop {
 		return nil, err
 	}
 	if !s.fold(t, vals) {
@@ -301,7 +301,7 @@ func (s *foldedExpandStage) tally(x *exec, r Row, from value.Node) (*tally, erro
 // argument failed, and every value a sum or avg reads is a number or
 // null; otherwise t keeps vals as they are, and the values are added one
 // by one, with aggState.add's errors.
-func (s *foldedExpandStage) fold(t *tally, vals []value.Value) bool {
+func (s *FoldedExpand) fold(t *tally, vals []value.Value) bool {
 	k := len(s.a.aggs)
 	if t.err != nil || k == 0 {
 		return false
@@ -365,6 +365,6 @@ func (s *foldedExpandStage) fold(t *tally, vals []value.Value) bool {
 	return true
 }
 
-func (s *foldedExpandStage) String() string {
+func (s *FoldedExpand) String() string {
 	return s.e.String() + ", folded into " + s.a.String()
 }

@@ -10,7 +10,7 @@ import (
 	"claimgraph/query/value"
 )
 
-func (c *compiler) call(call *syntax.Call) (evalFn, error) {
+func (c *compiler) call(call *syntax.Call) (Eval, error) {
 	name := strings.ToLower(call.Name)
 	if function.IsAggregate(name) {
 		if len(call.Args) != 1 {
@@ -28,7 +28,7 @@ func (c *compiler) call(call *syntax.Call) (evalFn, error) {
 	if !f.Accepts(len(call.Args)) {
 		return nil, syntax.Errorf(call.Pos, "%s() takes %s, got %d", call.Name, f.Arity(), len(call.Args))
 	}
-	args := make([]evalFn, len(call.Args))
+	args := make([]Eval, len(call.Args))
 	for i, a := range call.Args {
 		fn, err := c.expr(a)
 		if err != nil {
@@ -36,7 +36,7 @@ func (c *compiler) call(call *syntax.Call) (evalFn, error) {
 		}
 		args[i] = fn
 	}
-	return func(x *exec, r Row) (value.Value, error) {
+	return func(x *Exec, r Row) (value.Value, error) {
 		vals := make([]value.Value, len(args))
 		for i, a := range args {
 			v, err := a(x, r)
@@ -46,28 +46,28 @@ func (c *compiler) call(call *syntax.Call) (evalFn, error) {
 			vals[i] = v
 		}
 		v, err := f.Call(x, vals)
-		return v, exprErr(call.Pos, err)
+		return v, ExprErr(call.Pos, err)
 	}, nil
 }
 
-// aggSpec is one aggregate of a projection; its result lands in slot.
-type aggSpec struct {
+// AggSpec is one aggregate of a projection; its result lands in slot.
+type AggSpec struct {
 	name     string
 	distinct bool
-	arg      evalFn // nil for count(*)
-	argDeps  []int  // slots arg reads
+	arg      Eval  // nil for count(*)
+	argDeps  []int // slots arg reads
 	slot     int
 	pos      lexer.Position
 }
 
-func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg *syntax.Expr) (evalFn, error) {
+func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg *syntax.Expr) (Eval, error) {
 	if c.aggs == nil {
 		return nil, syntax.Errorf(pos, "aggregate function %s() is only allowed in RETURN and WITH", name)
 	}
 	if c.inAgg {
 		return nil, syntax.Errorf(pos, "aggregate functions cannot be nested")
 	}
-	spec := &aggSpec{name: name, distinct: distinct, slot: c.newSlot(), pos: pos}
+	spec := &AggSpec{name: name, distinct: distinct, slot: c.newSlot(), pos: pos}
 	if arg != nil {
 		c.inAgg = true
 		f, err := c.expr(arg)
@@ -80,31 +80,5 @@ func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg
 	}
 	*c.aggs = append(*c.aggs, spec)
 	slot := spec.slot
-	return func(x *exec, r Row) (value.Value, error) { return r[slot], nil }, nil
+	return func(x *Exec, r Row) (value.Value, error) { return r[slot], nil }, nil
 }
-
-// aggState folds the values of one aggregate within one group, with the
-// aggregate's position on its errors.
-type aggState struct {
-	spec *aggSpec
-	function.Aggregation
-}
-
-func newAggState(spec *aggSpec) *aggState {
-	return &aggState{spec: spec, Aggregation: function.Aggregation{Name: spec.name, Distinct: spec.distinct, Star: spec.arg == nil}}
-}
-
-func (a *aggState) add(v value.Value) error {
-	if err := a.Add(v); err != nil {
-		return syntax.Errorf(a.spec.pos, "%v", err)
-	}
-	return nil
-}
-
-// addFolded adds the values of one aggregate that a tally folded (see
-// folded), as add would add them one by one.
-func (a *aggState) addFolded(f *folded, nums []float64) {
-	a.AddFolded(f.n, f.sumI, f.float, nums[f.lo:f.hi])
-}
-
-func (a *aggState) result() value.Value { return a.Result() }

@@ -44,7 +44,7 @@ var anonNames = func() []string {
 // conjunct is one AND-ed part of a WHERE, placed as soon as its
 // variables are bound.
 type conjunct struct {
-	fn     evalFn
+	fn     Eval
 	deps   []int
 	text   string
 	pos    lexer.Position
@@ -53,7 +53,7 @@ type conjunct struct {
 
 // matchClause compiles MATCH or OPTIONAL MATCH. An optional match becomes a
 // sub-pipeline whose new variables are null when it finds nothing.
-func (c *compiler) matchClause(m *syntax.Match) ([]stage, error) {
+func (c *compiler) matchClause(m *syntax.Match) ([]Operator, error) {
 	if !m.Optional {
 		return c.matchPatterns(m.Patterns, m.Where)
 	}
@@ -72,10 +72,10 @@ func (c *compiler) matchClause(m *syntax.Match) ([]stage, error) {
 		}
 	}
 	sort.Ints(slots)
-	return []stage{&optionalStage{sub: sub, slots: slots}}, nil
+	return []Operator{&Optional{sub: sub, slots: slots}}, nil
 }
 
-func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr) ([]stage, error) {
+func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr) ([]Operator, error) {
 	savedRels := c.matchRels
 	c.matchRels = nil
 	defer func() { c.matchRels = savedRels }()
@@ -128,7 +128,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	if err != nil {
 		return nil, err
 	}
-	var stages []stage
+	var stages []Operator
 	place := func() {
 		for _, cj := range conjs {
 			if cj.placed {
@@ -143,14 +143,14 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			}
 			if ready {
 				cj.placed = true
-				stages = append(stages, &filterStage{pred: cj.fn, text: cj.text, pos: cj.pos})
+				stages = append(stages, &Filter{pred: cj.fn, text: cj.text, pos: cj.pos})
 			}
 		}
 	}
 	place()
 	for _, pe := range pes {
 		p, nodePats := pe.p, pe.nodePats
-		checks := make([]nodeCheck, len(nodePats))
+		checks := make([]NodeCheck, len(nodePats))
 		for i, np := range nodePats {
 			if checks[i], err = c.nodeCheck(np); err != nil {
 				return nil, err
@@ -215,7 +215,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			place()
 		}
 		if pe.path >= 0 {
-			ps := &pathStage{slot: pe.path, name: p.Var}
+			ps := &BuildPath{slot: pe.path, name: p.Var}
 			for _, n := range pe.nodes {
 				ps.nodes = append(ps.nodes, n.slot)
 			}
@@ -229,7 +229,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	}
 	for _, cj := range conjs {
 		if !cj.placed {
-			stages = append(stages, &filterStage{pred: cj.fn, text: cj.text, pos: cj.pos})
+			stages = append(stages, &Filter{pred: cj.fn, text: cj.text, pos: cj.pos})
 		}
 	}
 	return stages, nil
@@ -268,24 +268,24 @@ func (c *compiler) relElem(rp *syntax.RelPat) (elem, error) {
 	return elem{slot: c.scope[name], name: name}, nil
 }
 
-func (c *compiler) nodeCheck(np *syntax.NodePat) (nodeCheck, error) {
+func (c *compiler) nodeCheck(np *syntax.NodePat) (NodeCheck, error) {
 	props, err := c.propChecks(np.Props)
-	return nodeCheck{labels: np.Labels, props: props}, err
+	return NodeCheck{labels: np.Labels, props: props}, err
 }
 
 // propChecks compiles a pattern's property map {key: value, ...}.
-func (c *compiler) propChecks(m *syntax.MapLit) ([]propCheck, error) {
+func (c *compiler) propChecks(m *syntax.MapLit) ([]PropCheck, error) {
 	if m == nil {
 		return nil, nil
 	}
-	var out []propCheck
+	var out []PropCheck
 	for _, e := range m.Entries {
 		f, err := c.expr(e.Value)
 		if err != nil {
 			return nil, err
 		}
 		c.checkProperty(e.Pos, e.Key)
-		out = append(out, propCheck{key: e.Key, val: f})
+		out = append(out, PropCheck{key: e.Key, val: f})
 	}
 	return out, nil
 }
@@ -304,7 +304,7 @@ func directions(rp *syntax.RelPat, backwards bool) (out, in bool) {
 
 // startOf picks the node a pattern is matched from: a bound node, else a
 // node known by id, else the label with the fewest nodes in the store.
-func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int]evalFn, bound map[int]bool) int {
+func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int]Eval, bound map[int]bool) int {
 	best, bestCost := 0, -1
 	for i, n := range nodes {
 		cost := c.cost(n, pats[i], idHints, bound)
@@ -315,7 +315,7 @@ func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int
 	return best
 }
 
-func (c *compiler) cost(n elem, np *syntax.NodePat, idHints map[int]evalFn, bound map[int]bool) int {
+func (c *compiler) cost(n elem, np *syntax.NodePat, idHints map[int]Eval, bound map[int]bool) int {
 	if bound[n.slot] {
 		return 0
 	}
@@ -353,28 +353,28 @@ func propEntry(np *syntax.NodePat, key string) *syntax.MapEntry {
 	return nil
 }
 
-func (c *compiler) startStage(n elem, np *syntax.NodePat, check nodeCheck, idHints map[int]evalFn, bound map[int]bool) stage {
+func (c *compiler) startStage(n elem, np *syntax.NodePat, check NodeCheck, idHints map[int]Eval, bound map[int]bool) Operator {
 	name := n.display()
 	if bound[n.slot] {
-		return &checkStage{slot: n.slot, name: name, check: check}
+		return &Check{slot: n.slot, name: name, check: check}
 	}
 	if f := idHints[n.slot]; f != nil {
-		return &idStage{slot: n.slot, name: name, id: f, check: check}
+		return &NodeByID{slot: n.slot, name: name, id: f, check: check}
 	}
 	for _, p := range check.props {
 		if p.key == "id" {
-			return &idStage{slot: n.slot, name: name, id: p.val, check: check}
+			return &NodeByID{slot: n.slot, name: name, id: p.val, check: check}
 		}
 	}
 	if len(np.Labels) == 0 {
-		return &scanStage{slot: n.slot, name: name, check: check}
+		return &Scan{slot: n.slot, name: name, check: check}
 	}
 	// Scan the smallest label; check the others.
 	labels := append([]string(nil), np.Labels...)
 	sort.SliceStable(labels, func(i, j int) bool { return c.counts.Labels[labels[i]] < c.counts.Labels[labels[j]] })
 	rest := check
 	rest.labels = labels[1:]
-	return &scanStage{slot: n.slot, name: name, label: labels[0], check: rest, est: c.counts.Labels[labels[0]]}
+	return &Scan{slot: n.slot, name: name, label: labels[0], check: rest, est: c.counts.Labels[labels[0]]}
 }
 
 // matchRel is a relationship slot bound by a MATCH, with the types its
@@ -398,8 +398,8 @@ func typesMeet(a, b []string) bool {
 	return false
 }
 
-func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck nodeCheck, backwards bool, bound map[int]bool) (stage, error) {
-	st := &expandStage{
+func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck NodeCheck, backwards bool, bound map[int]bool) (Operator, error) {
+	st := &Expand{
 		from: from.slot, rel: rel.slot, to: to.slot,
 		fromName: from.display(), relName: rel.display(), toName: to.display(),
 		types: rp.Types, toCheck: toCheck, toBound: bound[to.slot], reverse: backwards,
@@ -437,8 +437,8 @@ func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck nodeChe
 
 // conjuncts compiles WHERE into its AND-ed parts and finds id lookups of
 // the form v.id = <constant>.
-func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]evalFn, error) {
-	hints := map[int]evalFn{}
+func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]Eval, error) {
+	hints := map[int]Eval{}
 	if where == nil {
 		return nil, hints, nil
 	}
@@ -522,7 +522,7 @@ func (c *compiler) varsOutsideAggregates(e *syntax.Expr) map[string]lexer.Positi
 }
 
 // idEquality recognises v.id = constant (either way round).
-func (c *compiler) idEquality(p *syntax.NotExpr) (int, evalFn, bool) {
+func (c *compiler) idEquality(p *syntax.NotExpr) (int, Eval, bool) {
 	if len(p.Nots) > 0 || len(p.Expr.Ops) != 1 || p.Expr.Ops[0].Op != "=" {
 		return 0, nil, false
 	}
@@ -571,7 +571,7 @@ func constant(p *syntax.PredExpr) bool {
 
 // patternPredicate compiles a pattern used as a boolean: true when it
 // matches at least once with the row's bindings.
-func (c *compiler) patternPredicate(p *syntax.Pattern) (evalFn, error) {
+func (c *compiler) patternPredicate(p *syntax.Pattern) (Eval, error) {
 	if !c.inWhere {
 		// Outside WHERE, Cypher gives a pattern expression another meaning
 		// (a list of paths); claimgraph accepts only the predicate form.
@@ -586,9 +586,9 @@ func (c *compiler) patternPredicate(p *syntax.Pattern) (evalFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(x *exec, r Row) (value.Value, error) {
+	return func(x *Exec, r Row) (value.Value, error) {
 		found := false
-		err := run(x, sub, r, func(Row) error {
+		err := Run(x, sub, r, func(Row) error {
 			found = true
 			return &stopErr{at: len(sub)}
 		})
@@ -715,11 +715,11 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 	err := c.rd.Nodes(label, func(n value.Node) error {
 		nodes = append(nodes, n)
 		if len(nodes) == degreeSample {
-			return errStop
+			return ErrStop
 		}
 		return nil
 	})
-	if err != nil && err != errStop || len(nodes) == 0 {
+	if err != nil && err != ErrStop || len(nodes) == 0 {
 		return 10
 	}
 	ids := make([]string, len(nodes))

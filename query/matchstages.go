@@ -8,18 +8,18 @@ import (
 	"claimgraph/query/value"
 )
 
-// nodeCheck is what a node pattern asks of a node: labels and properties.
-type nodeCheck struct {
+// NodeCheck is what a node pattern asks of a node: labels and properties.
+type NodeCheck struct {
 	labels []string
-	props  []propCheck
+	props  []PropCheck
 }
 
-type propCheck struct {
+type PropCheck struct {
 	key string
-	val evalFn
+	val Eval
 }
 
-func (c nodeCheck) ok(x *exec, r Row, n value.Node) (bool, error) {
+func (c NodeCheck) ok(x *Exec, r Row, n value.Node) (bool, error) {
 	for _, l := range c.labels {
 		has, err := x.rd.HasLabel(n, l)
 		if err != nil || !has {
@@ -42,7 +42,7 @@ func (c nodeCheck) ok(x *exec, r Row, n value.Node) (bool, error) {
 	return true, nil
 }
 
-func (c nodeCheck) String() string {
+func (c NodeCheck) String() string {
 	var b strings.Builder
 	for _, l := range c.labels {
 		b.WriteString(":" + l)
@@ -57,26 +57,26 @@ func (c nodeCheck) String() string {
 	return b.String()
 }
 
-// scanStage binds slot to every node with a label (or every node).
-type scanStage struct {
-	streaming
+// Scan binds slot to every node with a label (or every node).
+type Scan struct {
+	Streaming
 	slot  int
 	name  string
 	label string
-	check nodeCheck
+	check NodeCheck
 	est   int
 }
 
 // maxScanCache bounds the nodes a scan keeps for the rows after the first.
 const maxScanCache = 1 << 20
 
-func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Scan) push(x *Exec, r Row, emit func(Row) error) error {
 	visit := func(n value.Node) error {
 		ok, err := s.check.ok(x, r, n)
 		if err != nil || !ok {
 			return err
 		}
-		return emit(bind(r, s.slot, n))
+		return emit(Bind(r, s.slot, n))
 	}
 	// A scan after the first row of a cartesian product scans the same
 	// nodes again: the first complete scan keeps them (up to a bound).
@@ -100,30 +100,30 @@ func (s *scanStage) push(x *exec, r Row, emit func(Row) error) error {
 	})
 	if err == nil && complete {
 		if x.scans == nil {
-			x.scans = map[*scanStage][]value.Node{}
+			x.scans = map[*Scan][]value.Node{}
 		}
 		x.scans[s] = kept
 	}
 	return err
 }
 
-func (s *scanStage) String() string {
+func (s *Scan) String() string {
 	if s.label == "" {
 		return fmt.Sprintf("AllNodesScan (%s%s)", s.name, s.check)
 	}
 	return fmt.Sprintf("NodeByLabelScan (%s:%s%s) ~%d nodes", s.name, s.label, s.check, s.est)
 }
 
-// idStage binds slot to the node with a given id, if it exists.
-type idStage struct {
-	streaming
+// NodeByID binds slot to the node with a given id, if it exists.
+type NodeByID struct {
+	Streaming
 	slot  int
 	name  string
-	id    evalFn
-	check nodeCheck
+	id    Eval
+	check NodeCheck
 }
 
-func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *NodeByID) push(x *Exec, r Row, emit func(Row) error) error {
 	v, err := s.id(x, r)
 	if err != nil {
 		return err
@@ -142,20 +142,20 @@ func (s *idStage) push(x *exec, r Row, emit func(Row) error) error {
 	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	return emit(bind(r, s.slot, n))
+	return emit(Bind(r, s.slot, n))
 }
 
-func (s *idStage) String() string { return fmt.Sprintf("NodeByIdSeek (%s%s)", s.name, s.check) }
+func (s *NodeByID) String() string { return fmt.Sprintf("NodeByIdSeek (%s%s)", s.name, s.check) }
 
-// checkStage filters rows on a node bound earlier.
-type checkStage struct {
-	streaming
+// Check filters rows on a node bound earlier.
+type Check struct {
+	Streaming
 	slot  int
 	name  string
-	check nodeCheck
+	check NodeCheck
 }
 
-func (s *checkStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Check) push(x *Exec, r Row, emit func(Row) error) error {
 	n, ok := r[s.slot].(value.Node)
 	if !ok {
 		return nil
@@ -166,19 +166,19 @@ func (s *checkStage) push(x *exec, r Row, emit func(Row) error) error {
 	return emit(r)
 }
 
-func (s *checkStage) String() string { return fmt.Sprintf("Check (%s%s)", s.name, s.check) }
+func (s *Check) String() string { return fmt.Sprintf("Check (%s%s)", s.name, s.check) }
 
-// expandStage follows relationships from a bound node. With varLen it
+// Expand follows relationships from a bound node. With varLen it
 // follows paths of min..max relationships, never using one twice.
-type expandStage struct {
+type Expand struct {
 	from, rel, to int
 	fromName      string
 	relName       string
 	toName        string
 	types         []string
 	out, in       bool // directions to follow from `from`
-	relProps      []propCheck
-	toCheck       nodeCheck
+	relProps      []PropCheck
+	toCheck       NodeCheck
 	toBound       bool
 	varLen        bool
 	min, max      int
@@ -187,7 +187,7 @@ type expandStage struct {
 	buf           rowBuf
 }
 
-func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Expand) push(x *Exec, r Row, emit func(Row) error) error {
 	if !x.rd.Store().Batches() {
 		return s.expand(x, r, emit)
 	}
@@ -197,14 +197,14 @@ func (s *expandStage) push(x *exec, r Row, emit func(Row) error) error {
 	return nil
 }
 
-func (s *expandStage) flush(x *exec, emit func(Row) error) error {
+func (s *Expand) flush(x *Exec, emit func(Row) error) error {
 	return s.expandAll(x, x.gathered(s), emit)
 }
 
 // expandAll expands gathered rows in their order, reading what it needs
 // in a few queries: the relationships of the nodes expanded from, then
 // the labels and properties of the nodes reached.
-func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error {
+func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -297,7 +297,7 @@ func (s *expandStage) expandAll(x *exec, rows []Row, emit func(Row) error) error
 	return finish()
 }
 
-func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
+func (s *Expand) expand(x *Exec, r Row, emit func(Row) error) error {
 	from, ok := r[s.from].(value.Node)
 	if !ok {
 		return nil
@@ -345,7 +345,7 @@ func (s *expandStage) expand(x *exec, r Row, emit func(Row) error) error {
 }
 
 // step calls fn for each relationship from node from that fits the pattern.
-func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*access.Hit) error) error {
+func (s *Expand) step(x *Exec, r Row, from value.Node, fn func(*access.Hit) error) error {
 	visit := func(out bool) error {
 		return x.rd.Hits(from.ID, from.Ref, out, s.types, func(h *access.Hit) error {
 			for _, p := range s.relProps {
@@ -375,7 +375,7 @@ func (s *expandStage) step(x *exec, r Row, from value.Node, fn func(*access.Hit)
 	return nil
 }
 
-func (s *expandStage) unique(r Row, h *access.Hit, path []*access.Hit) bool {
+func (s *Expand) unique(r Row, h *access.Hit, path []*access.Hit) bool {
 	if len(s.uniq) == 0 && len(path) == 0 {
 		// Nothing to compare: the relationship's value is not read, which
 		// spares a random memory access per row.
@@ -404,7 +404,7 @@ func (s *expandStage) unique(r Row, h *access.Hit, path []*access.Hit) bool {
 	return true
 }
 
-func (s *expandStage) finish(x *exec, r Row, h *access.Hit, emit func(Row) error) error {
+func (s *Expand) finish(x *Exec, r Row, h *access.Hit, emit func(Row) error) error {
 	n := h.Other.(value.Node)
 	if s.toBound {
 		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
@@ -420,7 +420,7 @@ func (s *expandStage) finish(x *exec, r Row, h *access.Hit, emit func(Row) error
 	return emit(out)
 }
 
-func (s *expandStage) finishVar(x *exec, r Row, path []*access.Hit, n value.Node, emit func(Row) error) error {
+func (s *Expand) finishVar(x *Exec, r Row, path []*access.Hit, n value.Node, emit func(Row) error) error {
 	if s.toBound {
 		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
 			return nil
@@ -447,7 +447,7 @@ func (s *expandStage) finishVar(x *exec, r Row, path []*access.Hit, n value.Node
 	return emit(out)
 }
 
-func (s *expandStage) String() string {
+func (s *Expand) String() string {
 	left, right := "-", "-"
 	if s.out && !s.in {
 		right = "->"
@@ -469,19 +469,19 @@ func (s *expandStage) String() string {
 	return fmt.Sprintf("%s (%s)%s[%s:%s%s]%s(%s%s)", op, s.fromName, left, s.relName, strings.Join(s.types, "|"), rng, right, s.toName, s.toCheck)
 }
 
-// pathStage builds a path value from the slots of a pattern, in order.
-type pathStage struct {
-	streaming
+// BuildPath builds a path value from the slots of a pattern, in order.
+type BuildPath struct {
+	Streaming
 	slot  int
 	name  string
 	nodes []int
 	rels  []int
 }
 
-func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *BuildPath) push(x *Exec, r Row, emit func(Row) error) error {
 	start, ok := r[s.nodes[0]].(value.Node)
 	if !ok {
-		return emit(bind(r, s.slot, nil))
+		return emit(Bind(r, s.slot, nil))
 	}
 	p := value.Path{Nodes: []value.Node{start}}
 	at := start.ID
@@ -508,7 +508,7 @@ func (s *pathStage) push(x *exec, r Row, emit func(Row) error) error {
 			at = n.ID
 		}
 	}
-	return emit(bind(r, s.slot, p))
+	return emit(Bind(r, s.slot, p))
 }
 
-func (s *pathStage) String() string { return "BuildPath " + s.name }
+func (s *BuildPath) String() string { return "BuildPath " + s.name }

@@ -33,7 +33,7 @@ type compiler struct {
 	nslots    int
 	scope     map[string]int
 	anon      map[int]bool // slots of unnamed pattern elements
-	aggs      *[]*aggSpec
+	aggs      *[]*AggSpec
 	inAgg     bool
 	inWhere   bool // pattern predicates are allowed only in WHERE
 	counts    *graph.Counts
@@ -52,7 +52,7 @@ func (c *compiler) newSlot() int {
 // stages hold the state of that run; prepare the query again to rerun it.
 type Plan struct {
 	ran      bool
-	stages   []stage
+	stages   []Operator
 	columns  []string
 	out      []int
 	nslots   int
@@ -167,7 +167,7 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	p := &Plan{mode: strings.ToUpper(q.Explain)}
 	for i, cl := range q.Clauses {
 		last := i == len(q.Clauses)-1
-		var stages []stage
+		var stages []Operator
 		switch {
 		case cl.Match != nil:
 			stages, err = c.matchClause(cl.Match)
@@ -176,12 +176,12 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 		case cl.With != nil:
 			stages, _, _, err = c.projection(cl.With.Proj, false)
 			if err == nil && cl.With.Where != nil {
-				var f evalFn
+				var f Eval
 				c.inWhere = true
 				f, err = c.expr(cl.With.Where)
 				c.inWhere = false
 				if err == nil {
-					stages = append(stages, &filterStage{pred: f, text: "(WITH ... WHERE)", pos: cl.With.Where.Pos})
+					stages = append(stages, &Filter{pred: f, text: "(WITH ... WHERE)", pos: cl.With.Where.Pos})
 				}
 			}
 		case cl.Return != nil:
@@ -198,13 +198,13 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			return nil, syntax.Errorf(cl.Pos, "a query must end with RETURN")
 		}
 	}
-	p.stages = foldExpansions(p.stages)
+	p.stages = Fold(p.stages)
 	p.nslots = c.nslots
 	p.warnings = c.warnings
 	return p, nil
 }
 
-func (c *compiler) unwind(u *syntax.Unwind) ([]stage, error) {
+func (c *compiler) unwind(u *syntax.Unwind) ([]Operator, error) {
 	f, err := c.expr(u.Expr)
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func (c *compiler) unwind(u *syntax.Unwind) ([]stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []stage{&unwindStage{list: f, slot: c.scope[name], name: name}}, nil
+	return []Operator{&Unwind{list: f, slot: c.scope[name], name: name}}, nil
 }
 
 // declare gives a new variable a slot; redeclaring one in scope is an error.
@@ -229,7 +229,7 @@ func (c *compiler) declare(pos lexer.Position, name string) (string, error) {
 // projection compiles the body of WITH or RETURN: items (with implicit
 // grouping when some aggregate), DISTINCT, ORDER BY, SKIP and LIMIT. The
 // scope afterwards holds only the projected names.
-func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []string, []int, error) {
+func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, []string, []int, error) {
 	items := p.Items
 	if p.Star {
 		var names []string
@@ -248,10 +248,10 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 	var (
 		names               = make([]string, 0, len(items))
 		slots               = make([]int, 0, len(items))
-		keyFns, postFns     []evalFn
+		keyFns, postFns     []Eval
 		keySlots, postSlots []int
-		plainFns            = make([]evalFn, 0, len(items))
-		aggs                []*aggSpec
+		plainFns            = make([]Eval, 0, len(items))
+		aggs                []*AggSpec
 		aggItems, keyItems  []*syntax.ProjItem
 		keyDeps             []int               // slots the grouping keys read
 		keyVars             = map[string]bool{} // grouping keys that are variables
@@ -287,7 +287,7 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 	if len(aggs) > 0 {
 		// The grouping keys are the items without aggregates; a plain
 		// projection needs no list of them.
-		keyFns, keySlots = make([]evalFn, 0, len(items)), make([]int, 0, len(items))
+		keyFns, keySlots = make([]Eval, 0, len(items)), make([]int, 0, len(items))
 		for i, it := range items {
 			if slices.Contains(aggItems, it) {
 				continue
@@ -319,15 +319,15 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 			}
 		}
 	}
-	var stages []stage
+	var stages []Operator
 	aggregating := len(aggs) > 0
 	if aggregating {
-		stages = append(stages, &aggregateStage{keys: keyFns, keySlots: keySlots, keyDeps: keyDeps, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
+		stages = append(stages, &Aggregate{keys: keyFns, keySlots: keySlots, keyDeps: keyDeps, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
 	} else {
-		stages = append(stages, &projectStage{fns: plainFns, slots: slots, names: names})
+		stages = append(stages, &Project{fns: plainFns, slots: slots, names: names})
 	}
 	if p.Distinct {
-		stages = append(stages, &distinctStage{slots: slots})
+		stages = append(stages, &Distinct{slots: slots})
 	}
 	// ORDER BY sees the projected names and, unless the projection
 	// aggregates or is DISTINCT, the variables before it too.
@@ -347,7 +347,7 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 			sortScope[k] = v
 		}
 		c.scope = sortScope
-		st := &sortStage{keep: slots}
+		st := &Sort{keep: slots}
 		for _, o := range p.Order {
 			f, kept, err := c.sortKey(o, names, slots)
 			if err != nil {
@@ -368,9 +368,9 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]stage, []s
 		c.scope = map[string]int{}
 		skip, err := c.optExprErr(p.Skip)
 		if err == nil {
-			var limit evalFn
+			var limit Eval
 			if limit, err = c.optExprErr(p.Limit); err == nil {
-				st := &skipLimitStage{skip: skip, limit: limit}
+				st := &SkipLimit{skip: skip, limit: limit}
 				if p.Skip != nil {
 					st.skipPos = p.Skip.Pos
 				}
@@ -437,11 +437,11 @@ func exprText(e *syntax.Expr) string {
 // works where the variables it names are no longer in scope.
 // sortKey compiles an ORDER BY key; kept is its index among the
 // projection's slots when it names one of them, or -1.
-func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f evalFn, kept int, err error) {
+func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f Eval, kept int, err error) {
 	for i, n := range names {
 		if n == o.Text && o.Text != "" {
 			slot := slots[i]
-			return func(x *exec, r Row) (value.Value, error) { return r[slot], nil }, i, nil
+			return func(x *Exec, r Row) (value.Value, error) { return r[slot], nil }, i, nil
 		}
 	}
 	f, err = c.expr(o.Expr)

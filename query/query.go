@@ -65,11 +65,11 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	defer release()
 	x := newExec(ctx, st, p, o)
 	stages := p.stages
-	var profs []*profiled
+	var profs []*Profiled
 	if profile {
-		stages = make([]stage, len(p.stages))
+		stages = make([]Operator, len(p.stages))
 		for i, s := range p.stages {
-			pr := &profiled{stage: s}
+			pr := &Profiled{stage: s}
 			profs = append(profs, pr)
 			stages[i] = pr
 		}
@@ -78,7 +78,7 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	// One result row for the run (see Run): a row per result was a third
 	// of what a query returning 130,000 rows allocated.
 	out := make([]value.Value, len(p.out))
-	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
+	err = Run(x, stages, make(Row, p.nslots), func(r Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
 			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
@@ -119,41 +119,6 @@ func (p *Plan) start() error {
 	return nil
 }
 
-// profiled wraps a stage to count the rows it emits and the time spent in
-// it, excluding the stages it feeds.
-type profiled struct {
-	stage      stage
-	rows       int64
-	total      time.Duration
-	downstream time.Duration
-}
-
-func (p *profiled) wrap(emit func(Row) error) func(Row) error {
-	return func(r Row) error {
-		p.rows++
-		start := time.Now()
-		err := emit(r)
-		p.downstream += time.Since(start)
-		return err
-	}
-}
-
-func (p *profiled) push(x *exec, r Row, emit func(Row) error) error {
-	start := time.Now()
-	err := p.stage.push(x, r, p.wrap(emit))
-	p.total += time.Since(start)
-	return err
-}
-
-func (p *profiled) flush(x *exec, emit func(Row) error) error {
-	start := time.Now()
-	err := p.stage.flush(x, p.wrap(emit))
-	p.total += time.Since(start)
-	return err
-}
-
-func (p *profiled) String() string { return p.stage.String() }
-
 // Explain returns the plan, one stage a line, in the order rows flow.
 func (p *Plan) Explain() string {
 	var b strings.Builder
@@ -168,7 +133,7 @@ func (p *Plan) Explain() string {
 // a node is {"id", "labels", "properties"}, a relationship {"type",
 // "start", "end", "properties", "record"}, a path {"nodes",
 // "relationships"}. Lists and maps are described item by item.
-func (x *exec) describe(v value.Value) (value.Value, error) {
+func (x *Exec) describe(v value.Value) (value.Value, error) {
 	switch v := v.(type) {
 	case value.Node:
 		labels, err := x.rd.Labels(v.ID)
@@ -229,6 +194,6 @@ func (x *exec) describe(v value.Value) (value.Value, error) {
 	return v, nil
 }
 
-func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *exec {
-	return &exec{ctx: ctx, rd: access.New(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
+func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *Exec {
+	return &Exec{ctx: ctx, rd: access.New(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
 }

@@ -15,31 +15,31 @@ import (
 	"claimgraph/query/value"
 )
 
-// stage is one step of a pipeline. Rows are pushed through; stages that
-// must see every row first (aggregation, sorting) emit in flush. A stage
+// Operator is one step of a pipeline. Rows are pushed through; stages that
+// must see every row first (aggregation, sorting) emit in flush. A Operator
 // that needs no more input returns a *stopErr.
-type stage interface {
-	push(x *exec, r Row, emit func(Row) error) error
-	flush(x *exec, emit func(Row) error) error
+type Operator interface {
+	push(x *Exec, r Row, emit func(Row) error) error
+	flush(x *Exec, emit func(Row) error) error
 	String() string
 }
 
-// streaming is embedded by stages that emit as they go.
-type streaming struct{}
+// Streaming is embedded by stages that emit as they go.
+type Streaming struct{}
 
-func (streaming) flush(*exec, func(Row) error) error { return nil }
+func (Streaming) flush(*Exec, func(Row) error) error { return nil }
 
 // stopErr tells the driver that stage `at` has emitted all it will.
 type stopErr struct{ at int }
 
 func (e *stopErr) Error() string { return fmt.Sprintf("stage %d is done", e.at) }
 
-// errStop ends a scan early inside the reader.
-var errStop = errors.New("stop")
+// ErrStop ends a scan early inside the reader.
+var ErrStop = errors.New("stop")
 
-// run drives a pipeline: seed goes into the first stage, then the stages
+// Run drives a pipeline: seed goes into the first stage, then the stages
 // are flushed in order, each flushing into the rest of the pipeline.
-func run(x *exec, stages []stage, seed Row, sink func(Row) error) error {
+func Run(x *Exec, stages []Operator, seed Row, sink func(Row) error) error {
 	emits := make([]func(Row) error, len(stages)+1)
 	emits[len(stages)] = sink
 	for i := len(stages) - 1; i >= 0; i-- {
@@ -91,29 +91,29 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("query stopped: more than %d %s (raise the limit with %s)", e.Value, e.Limit, e.Flag)
 }
 
-func bind(r Row, slot int, v value.Value) Row {
+func Bind(r Row, slot int, v value.Value) Row {
 	out := make(Row, len(r))
 	copy(out, r)
 	out[slot] = v
 	return out
 }
 
-// filterStage keeps rows for which pred is true.
-type filterStage struct {
-	pred evalFn
+// Filter keeps rows for which pred is true.
+type Filter struct {
+	pred Eval
 	text string
 	pos  lexer.Position
 }
 
-func (s *filterStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Filter) push(x *Exec, r Row, emit func(Row) error) error {
 	return x.batched(s, r, emit, s.one)
 }
 
-func (s *filterStage) flush(x *exec, emit func(Row) error) error {
+func (s *Filter) flush(x *Exec, emit func(Row) error) error {
 	return x.flushBatch(s, emit, s.one)
 }
 
-func (s *filterStage) one(x *exec, r Row, emit func(Row) error) error {
+func (s *Filter) one(x *Exec, r Row, emit func(Row) error) error {
 	v, err := s.pred(x, r)
 	if err != nil {
 		return err
@@ -127,17 +127,17 @@ func (s *filterStage) one(x *exec, r Row, emit func(Row) error) error {
 	return nil
 }
 
-func (s *filterStage) String() string { return "Filter " + s.text }
+func (s *Filter) String() string { return "Filter " + s.text }
 
-// unwindStage binds each item of a list to slot.
-type unwindStage struct {
-	streaming
-	list evalFn
+// Unwind binds each item of a list to slot.
+type Unwind struct {
+	Streaming
+	list Eval
 	slot int
 	name string
 }
 
-func (s *unwindStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Unwind) push(x *Exec, r Row, emit func(Row) error) error {
 	v, err := s.list(x, r)
 	if err != nil {
 		return err
@@ -147,35 +147,35 @@ func (s *unwindStage) push(x *exec, r Row, emit func(Row) error) error {
 		return nil
 	case []value.Value:
 		for _, item := range l {
-			if err := emit(bind(r, s.slot, item)); err != nil {
+			if err := emit(Bind(r, s.slot, item)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return emit(bind(r, s.slot, v))
+	return emit(Bind(r, s.slot, v))
 }
 
-func (s *unwindStage) String() string { return "Unwind AS " + s.name }
+func (s *Unwind) String() string { return "Unwind AS " + s.name }
 
-// projectStage computes the items of a WITH or RETURN into new slots,
+// Project computes the items of a WITH or RETURN into new slots,
 // keeping the row's other slots for ORDER BY.
-type projectStage struct {
-	fns   []evalFn
+type Project struct {
+	fns   []Eval
 	slots []int
 	names []string
 	buf   rowBuf
 }
 
-func (s *projectStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Project) push(x *Exec, r Row, emit func(Row) error) error {
 	return x.batched(s, r, emit, s.one)
 }
 
-func (s *projectStage) flush(x *exec, emit func(Row) error) error {
+func (s *Project) flush(x *Exec, emit func(Row) error) error {
 	return x.flushBatch(s, emit, s.one)
 }
 
-func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
+func (s *Project) one(x *Exec, r Row, emit func(Row) error) error {
 	out := s.buf.fill(r)
 	for i, f := range s.fns {
 		v, err := f(x, r)
@@ -187,16 +187,16 @@ func (s *projectStage) one(x *exec, r Row, emit func(Row) error) error {
 	return emit(out)
 }
 
-func (s *projectStage) String() string { return "Project " + strings.Join(s.names, ", ") }
+func (s *Project) String() string { return "Project " + strings.Join(s.names, ", ") }
 
-// aggregateStage groups rows by the non-aggregate items and folds the
+// Aggregate groups rows by the non-aggregate items and folds the
 // aggregates of each group; groups come out in order of first appearance.
-type aggregateStage struct {
-	keys      []evalFn
+type Aggregate struct {
+	keys      []Eval
 	keySlots  []int
 	keyDeps   []int // slots the keys read
-	aggs      []*aggSpec
-	post      []evalFn
+	aggs      []*AggSpec
+	post      []Eval
 	postSlots []int
 	names     []string
 	groups    map[string]*group
@@ -211,11 +211,11 @@ type group struct {
 	states []*aggState
 }
 
-func (s *aggregateStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Aggregate) push(x *Exec, r Row, emit func(Row) error) error {
 	return x.batched(s, r, emit, s.add)
 }
 
-func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
+func (s *Aggregate) add(x *Exec, r Row, emit func(Row) error) error {
 	g, err := s.groupOf(x, r)
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func (s *aggregateStage) add(x *exec, r Row, emit func(Row) error) error {
 }
 
 // groupOf returns the group of row r, creating it on its first row.
-func (s *aggregateStage) groupOf(x *exec, r Row) (*group, error) {
+func (s *Aggregate) groupOf(x *Exec, r Row) (*group, error) {
 	if s.groups == nil {
 		s.groups = map[string]*group{}
 	}
@@ -306,7 +306,7 @@ func sameKeys(a, b []value.Value) bool {
 	return true
 }
 
-func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
+func (s *Aggregate) flush(x *Exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
 	}
@@ -336,23 +336,23 @@ func (s *aggregateStage) flush(x *exec, emit func(Row) error) error {
 	return nil
 }
 
-func (s *aggregateStage) String() string { return "Aggregate " + strings.Join(s.names, ", ") }
+func (s *Aggregate) String() string { return "Aggregate " + strings.Join(s.names, ", ") }
 
-func (s *aggregateStage) reset() {
+func (s *Aggregate) reset() {
 	s.groups, s.order, s.last = nil, nil, nil
 	clear(s.lastKeys[:cap(s.lastKeys)])
 	s.lastKeys = s.lastKeys[:0]
 	clear(s.keyBuf[:cap(s.keyBuf)])
 }
 
-// distinctStage drops rows whose projected slots repeat an earlier row's.
-type distinctStage struct {
-	streaming
+// Distinct drops rows whose projected slots repeat an earlier row's.
+type Distinct struct {
+	Streaming
 	slots []int
 	seen  map[string]bool
 }
 
-func (s *distinctStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Distinct) push(x *Exec, r Row, emit func(Row) error) error {
 	if s.seen == nil {
 		s.seen = map[string]bool{}
 	}
@@ -368,14 +368,14 @@ func (s *distinctStage) push(x *exec, r Row, emit func(Row) error) error {
 	return emit(r)
 }
 
-func (s *distinctStage) String() string { return "Distinct" }
+func (s *Distinct) String() string { return "Distinct" }
 
-func (s *distinctStage) reset() { s.seen = nil }
+func (s *Distinct) reset() { s.seen = nil }
 
-// sortStage holds every row, then emits them ordered by its keys; ties
+// Sort holds every row, then emits them ordered by its keys; ties
 // keep their input order.
-type sortStage struct {
-	keys  []evalFn
+type Sort struct {
+	keys  []Eval
 	desc  []bool
 	texts []string
 	vals  chunked // len(keys) per row
@@ -390,11 +390,11 @@ type sortStage struct {
 	out     rowBuf
 }
 
-func (s *sortStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Sort) push(x *Exec, r Row, emit func(Row) error) error {
 	return x.batched(s, r, emit, s.add)
 }
 
-func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
+func (s *Sort) add(x *Exec, r Row, emit func(Row) error) error {
 	for k, f := range s.keys {
 		if s.keptKey(k) >= 0 {
 			continue // read from the kept values
@@ -416,7 +416,7 @@ func (s *sortStage) add(x *exec, r Row, emit func(Row) error) error {
 	return nil
 }
 
-func (s *sortStage) flush(x *exec, emit func(Row) error) error {
+func (s *Sort) flush(x *Exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
 	}
@@ -436,7 +436,7 @@ func (s *sortStage) flush(x *exec, emit func(Row) error) error {
 
 // columns returns the sort keys of every row, a column per key, each read
 // from where add left it.
-func (s *sortStage) columns(x *exec) []sortColumn {
+func (s *Sort) columns(x *Exec) []sortColumn {
 	cols := make([]sortColumn, len(s.keys))
 	width := 0 // keys pushed per row
 	for k := range s.keys {
@@ -491,7 +491,7 @@ func sortOrder(cols []sortColumn, n int) []int32 {
 // somewhere else in memory, and reads that do not wait for one another
 // overlap their waits (gathering one row per emit was a tenth of a query
 // that sorts 130,000 rows).
-func (s *sortStage) emitKept(x *exec, idx []int32, emit func(Row) error) error {
+func (s *Sort) emitKept(x *Exec, idx []int32, emit func(Row) error) error {
 	const block = 32
 	k := len(s.keep)
 	buf := make([]value.Value, block*k)
@@ -562,7 +562,7 @@ type sortColumn struct {
 
 // keptKey returns where sort key k is among the kept values, when it is
 // one of them (ORDER BY a returned alias), or -1.
-func (s *sortStage) keptKey(k int) int {
+func (s *Sort) keptKey(k int) int {
 	if k >= len(s.keyKept) {
 		return -1
 	}
@@ -712,19 +712,19 @@ func (c *sortColumn) compare(a, b int32) int {
 	return r
 }
 
-func (s *sortStage) String() string { return "Sort " + strings.Join(s.texts, ", ") }
+func (s *Sort) String() string { return "Sort " + strings.Join(s.texts, ", ") }
 
-func (s *sortStage) reset() {
+func (s *Sort) reset() {
 	s.vals.release()
 	s.kept.release()
 	s.rows, s.n = nil, 0
 	clear(s.out.row)
 }
 
-// skipLimitStage drops the first skip rows and stops after limit more.
-type skipLimitStage struct {
-	streaming
-	skip, limit       evalFn
+// SkipLimit drops the first skip rows and stops after limit more.
+type SkipLimit struct {
+	Streaming
+	skip, limit       Eval
 	skipPos, limitPos lexer.Position
 	n, k              int64
 	resolved          bool
@@ -732,18 +732,18 @@ type skipLimitStage struct {
 	sk                int64
 }
 
-func (s *skipLimitStage) reset() {
+func (s *SkipLimit) reset() {
 	s.n, s.k, s.resolved, s.lim, s.sk = 0, 0, false, 0, 0
 }
 
-func (s *skipLimitStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *SkipLimit) push(x *Exec, r Row, emit func(Row) error) error {
 	if !s.resolved {
 		var err error
 		if s.sk, err = count(x, s.skip, "SKIP", 0); err != nil {
-			return exprErr(s.skipPos, err)
+			return ExprErr(s.skipPos, err)
 		}
 		if s.lim, err = count(x, s.limit, "LIMIT", -1); err != nil {
-			return exprErr(s.limitPos, err)
+			return ExprErr(s.limitPos, err)
 		}
 		s.resolved = true
 	}
@@ -764,7 +764,7 @@ func (s *skipLimitStage) push(x *exec, r Row, emit func(Row) error) error {
 	return nil
 }
 
-func count(x *exec, f evalFn, what string, def int64) (int64, error) {
+func count(x *Exec, f Eval, what string, def int64) (int64, error) {
 	if f == nil {
 		return def, nil
 	}
@@ -782,7 +782,7 @@ func count(x *exec, f evalFn, what string, def int64) (int64, error) {
 	return n, nil
 }
 
-func (s *skipLimitStage) String() string {
+func (s *SkipLimit) String() string {
 	var parts []string
 	if s.skip != nil {
 		parts = append(parts, "Skip")
@@ -793,17 +793,17 @@ func (s *skipLimitStage) String() string {
 	return strings.Join(parts, " ")
 }
 
-// optionalStage runs a sub-pipeline per row; when it yields nothing the
+// Optional runs a sub-pipeline per row; when it yields nothing the
 // row goes on with the sub-pipeline's variables null.
-type optionalStage struct {
-	streaming
-	sub   []stage
+type Optional struct {
+	Streaming
+	sub   []Operator
 	slots []int
 }
 
-func (s *optionalStage) push(x *exec, r Row, emit func(Row) error) error {
+func (s *Optional) push(x *Exec, r Row, emit func(Row) error) error {
 	found := false
-	err := run(x, s.sub, r, func(out Row) error {
+	err := Run(x, s.sub, r, func(out Row) error {
 		found = true
 		return emit(out)
 	})
@@ -818,7 +818,7 @@ func (s *optionalStage) push(x *exec, r Row, emit func(Row) error) error {
 	return emit(out)
 }
 
-func (s *optionalStage) String() string {
+func (s *Optional) String() string {
 	lines := []string{"Optional"}
 	for _, st := range s.sub {
 		lines = append(lines, "  "+strings.ReplaceAll(st.String(), "\n", "\n  "))

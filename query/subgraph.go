@@ -59,21 +59,6 @@ func (b *subgraphBuilder) add(v value.Value) {
 	}
 }
 
-// tapStage records the graph values of every row that passes.
-type tapStage struct {
-	streaming
-	b *subgraphBuilder
-}
-
-func (s *tapStage) push(x *exec, r Row, emit func(Row) error) error {
-	for _, v := range r {
-		s.b.add(v)
-	}
-	return emit(r)
-}
-
-func (s *tapStage) String() string { return "Tap" }
-
 // Subgraph runs the plan and returns what its patterns bound. Rows are
 // recorded before every WITH or RETURN that aggregates (which would fold
 // them) and as they are returned otherwise, so ORDER BY, SKIP and LIMIT
@@ -89,21 +74,21 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 	}
 	defer release()
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
-	var stages []stage
+	var stages []Operator
 	for _, s := range p.stages {
 		switch s := s.(type) {
-		case *aggregateStage:
-			stages = append(stages, &tapStage{b: b}, s)
-		case *foldedExpandStage:
+		case *Aggregate:
+			stages = append(stages, &Tap{b: b}, s)
+		case *FoldedExpand:
 			// Every row is recorded: unfolded.
-			stages = append(stages, s.e, &tapStage{b: b}, s.a)
+			stages = append(stages, s.e, &Tap{b: b}, s.a)
 		default:
 			stages = append(stages, s)
 		}
 	}
 	x := newExec(ctx, st, p, o)
 	x.wholeRows = true
-	err = run(x, stages, make(Row, p.nslots), func(r Row) error {
+	err = Run(x, stages, make(Row, p.nslots), func(r Row) error {
 		for _, v := range r {
 			b.add(v)
 		}
@@ -147,7 +132,7 @@ func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
 	return b.build(x)
 }
 
-func (b *subgraphBuilder) build(x *exec) (*Subgraph, error) {
+func (b *subgraphBuilder) build(x *Exec) (*Subgraph, error) {
 	g := &Subgraph{}
 	ids := make([]string, 0, len(b.nodes))
 	for id := range b.nodes {

@@ -47,7 +47,7 @@ func TestSortColumns(t *testing.T) {
 		if trial%10 == 0 {
 			n = 1024 + rng.IntN(2000) // enough rows for packed keys
 		}
-		s := &sortStage{desc: desc, keys: make([]evalFn, ncols)}
+		s := &Sort{desc: desc, keys: make([]Eval, ncols)}
 		rows := make([][]value.Value, n)
 		for i := range rows {
 			for k := range gens {
@@ -76,7 +76,7 @@ func TestSortColumns(t *testing.T) {
 		})
 		var got []int
 		s.n = n
-		x := &exec{ctx: t.Context(), wholeRows: true}
+		x := &Exec{ctx: t.Context(), wholeRows: true}
 		if err := s.flush(x, func(r Row) error { got = append(got, int(r[0].(int64))); return nil }); err != nil {
 			t.Fatal(err)
 		}

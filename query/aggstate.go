@@ -1,0 +1,33 @@
+package query
+
+import (
+	"claimgraph/query/function"
+	"claimgraph/query/syntax"
+	"claimgraph/query/value"
+)
+
+// aggState folds the values of one aggregate within one group, with the
+// aggregate's position on its errors.
+type aggState struct {
+	spec *AggSpec
+	function.Aggregation
+}
+
+func newAggState(spec *AggSpec) *aggState {
+	return &aggState{spec: spec, Aggregation: function.Aggregation{Name: spec.name, Distinct: spec.distinct, Star: spec.arg == nil}}
+}
+
+func (a *aggState) add(v value.Value) error {
+	if err := a.Add(v); err != nil {
+		return syntax.Errorf(a.spec.pos, "%v", err)
+	}
+	return nil
+}
+
+// addFolded adds the values of one aggregate that a tally folded (see
+// folded), as add would add them one by one.
+func (a *aggState) addFolded(f *folded, nums []float64) {
+	a.AddFolded(f.n, f.sumI, f.float, nums[f.lo:f.hi])
+}
+
+func (a *aggState) result() value.Value { return a.Result() }
