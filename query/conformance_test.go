@@ -25,7 +25,7 @@ func TestConformance(t *testing.T) {
 		// +evict: the relationship caches hold a few lists at most, so
 		// every query runs through their emptying.
 		// +unfolded: expansions are not folded into the aggregations
-		// after them (see foldedExpandStage).
+		// after them (see operator.FoldedExpand).
 		name, evict := strings.CutSuffix(name, "+evict")
 		name, unfolded := strings.CutSuffix(name, "+unfolded")
 		backend, indexed := strings.CutSuffix(name, "+index")

@@ -2,6 +2,7 @@ package query
 
 import (
 	"claimgraph/graph"
+	"claimgraph/query/operator"
 	"claimgraph/query/syntax"
 )
 
@@ -15,9 +16,9 @@ func ParsedTree(src string) *syntax.Query {
 // Folding switches the folding of expansions into aggregations on or off,
 // until the returned function restores it.
 func Folding(on bool) (restore func()) {
-	old := folding
-	folding = on
-	return func() { folding = old }
+	old := operator.Folding
+	operator.Folding = on
+	return func() { operator.Folding = old }
 }
 
 // SampledDegrees returns how many fan-outs the planner has sampled and

@@ -4,16 +4,18 @@ import (
 	"regexp"
 	"strings"
 
+	"claimgraph/query/operator"
+
 	"claimgraph/query/syntax"
 	"claimgraph/query/value"
 )
 
-func (c *compiler) expr(e *syntax.Expr) (Eval, error) {
+func (c *compiler) expr(e *syntax.Expr) (operator.Eval, error) {
 	left, err := c.xor(e.Left)
 	if err != nil || len(e.Or) == 0 {
 		return left, err
 	}
-	ops := []Eval{left}
+	ops := []operator.Eval{left}
 	for _, o := range e.Or {
 		f, err := c.xor(o)
 		if err != nil {
@@ -21,15 +23,15 @@ func (c *compiler) expr(e *syntax.Expr) (Eval, error) {
 		}
 		ops = append(ops, f)
 	}
-	return Logic(e.Pos, ops, true), nil
+	return operator.Logic(e.Pos, ops, true), nil
 }
 
-func (c *compiler) xor(e *syntax.XorExpr) (Eval, error) {
+func (c *compiler) xor(e *syntax.XorExpr) (operator.Eval, error) {
 	left, err := c.and(e.Left)
 	if err != nil || len(e.Xor) == 0 {
 		return left, err
 	}
-	fns := []Eval{left}
+	fns := []operator.Eval{left}
 	for _, o := range e.Xor {
 		f, err := c.and(o)
 		if err != nil {
@@ -37,10 +39,10 @@ func (c *compiler) xor(e *syntax.XorExpr) (Eval, error) {
 		}
 		fns = append(fns, f)
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 		var acc value.Value = false
 		for _, f := range fns {
-			v, err := EvalBool(x, r, f, e.Pos)
+			v, err := operator.EvalBool(x, r, f, e.Pos)
 			if err != nil {
 				return nil, err
 			}
@@ -54,12 +56,12 @@ func (c *compiler) xor(e *syntax.XorExpr) (Eval, error) {
 	}, nil
 }
 
-func (c *compiler) and(e *syntax.AndExpr) (Eval, error) {
+func (c *compiler) and(e *syntax.AndExpr) (operator.Eval, error) {
 	left, err := c.not(e.Left)
 	if err != nil || len(e.And) == 0 {
 		return left, err
 	}
-	ops := []Eval{left}
+	ops := []operator.Eval{left}
 	for _, o := range e.And {
 		f, err := c.not(o)
 		if err != nil {
@@ -67,16 +69,16 @@ func (c *compiler) and(e *syntax.AndExpr) (Eval, error) {
 		}
 		ops = append(ops, f)
 	}
-	return Logic(e.Pos, ops, false), nil
+	return operator.Logic(e.Pos, ops, false), nil
 }
 
-func (c *compiler) not(e *syntax.NotExpr) (Eval, error) {
+func (c *compiler) not(e *syntax.NotExpr) (operator.Eval, error) {
 	f, err := c.comp(e.Expr)
 	if err != nil || len(e.Nots)%2 == 0 {
 		return f, err
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
-		v, err := EvalBool(x, r, f, e.Pos)
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
+		v, err := operator.EvalBool(x, r, f, e.Pos)
 		if v == nil || err != nil {
 			return nil, err
 		}
@@ -84,12 +86,12 @@ func (c *compiler) not(e *syntax.NotExpr) (Eval, error) {
 	}, nil
 }
 
-func (c *compiler) comp(e *syntax.CompExpr) (Eval, error) {
+func (c *compiler) comp(e *syntax.CompExpr) (operator.Eval, error) {
 	left, err := c.pred(e.Left)
 	if err != nil || len(e.Ops) == 0 {
 		return left, err
 	}
-	operands := []Eval{left}
+	operands := []operator.Eval{left}
 	for _, o := range e.Ops {
 		f, err := c.pred(o.Right)
 		if err != nil {
@@ -104,7 +106,7 @@ func (c *compiler) comp(e *syntax.CompExpr) (Eval, error) {
 			}
 		}
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 		vals := make([]value.Value, len(operands))
 		for i, f := range operands {
 			v, err := f(x, r)
@@ -115,9 +117,9 @@ func (c *compiler) comp(e *syntax.CompExpr) (Eval, error) {
 		}
 		var acc value.Value = true
 		for i, o := range e.Ops {
-			v, err := CompareOp(x, o.Op, vals[i], vals[i+1])
+			v, err := operator.CompareOp(x, o.Op, vals[i], vals[i+1])
 			if err != nil {
-				return nil, ExprErr(o.Pos, err)
+				return nil, operator.ExprErr(o.Pos, err)
 			}
 			if v == false {
 				return false, nil
@@ -141,7 +143,7 @@ func literalString(p *syntax.PredExpr) *string {
 	return u.Expr.Atom.String
 }
 
-func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
+func (c *compiler) pred(e *syntax.PredExpr) (operator.Eval, error) {
 	f, err := c.add(e.Left)
 	if err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
 		prev := f
 		switch {
 		case s.IsNull, s.IsNotNull:
-			f = func(x *Exec, r Row) (value.Value, error) {
+			f = func(x *operator.Exec, r operator.Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -163,7 +165,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
 			if err != nil {
 				return nil, err
 			}
-			f = func(x *Exec, r Row) (value.Value, error) {
+			f = func(x *operator.Exec, r operator.Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -176,7 +178,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
 				if !ok {
 					return nil, syntax.Errorf(s.Pos, "IN expects a list, got %s", value.TypeName(l))
 				}
-				return InList(v, list), nil
+				return operator.InList(v, list), nil
 			}
 		default:
 			arg, op := s.StartsWith, strings.HasPrefix
@@ -189,7 +191,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
 			if err != nil {
 				return nil, err
 			}
-			f = func(x *Exec, r Row) (value.Value, error) {
+			f = func(x *operator.Exec, r operator.Row) (value.Value, error) {
 				a, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -210,7 +212,7 @@ func (c *compiler) pred(e *syntax.PredExpr) (Eval, error) {
 	return f, nil
 }
 
-func (c *compiler) add(e *syntax.AddExpr) (Eval, error) {
+func (c *compiler) add(e *syntax.AddExpr) (operator.Eval, error) {
 	f, err := c.mul(e.Left)
 	if err != nil {
 		return nil, err
@@ -220,12 +222,12 @@ func (c *compiler) add(e *syntax.AddExpr) (Eval, error) {
 		if err != nil {
 			return nil, err
 		}
-		f = Binary(o.Pos, o.Op, f, g)
+		f = operator.Binary(o.Pos, o.Op, f, g)
 	}
 	return f, nil
 }
 
-func (c *compiler) mul(e *syntax.MulExpr) (Eval, error) {
+func (c *compiler) mul(e *syntax.MulExpr) (operator.Eval, error) {
 	f, err := c.pow(e.Left)
 	if err != nil {
 		return nil, err
@@ -235,13 +237,13 @@ func (c *compiler) mul(e *syntax.MulExpr) (Eval, error) {
 		if err != nil {
 			return nil, err
 		}
-		f = Binary(o.Pos, o.Op, f, g)
+		f = operator.Binary(o.Pos, o.Op, f, g)
 	}
 	return f, nil
 }
 
 // pow is right-associative in maths but left-associative in Cypher.
-func (c *compiler) pow(e *syntax.PowExpr) (Eval, error) {
+func (c *compiler) pow(e *syntax.PowExpr) (operator.Eval, error) {
 	f, err := c.unary(e.Left)
 	if err != nil {
 		return nil, err
@@ -251,12 +253,12 @@ func (c *compiler) pow(e *syntax.PowExpr) (Eval, error) {
 		if err != nil {
 			return nil, err
 		}
-		f = Binary(p.Pos, "^", f, g)
+		f = operator.Binary(p.Pos, "^", f, g)
 	}
 	return f, nil
 }
 
-func (c *compiler) unary(e *syntax.UnaryExpr) (Eval, error) {
+func (c *compiler) unary(e *syntax.UnaryExpr) (operator.Eval, error) {
 	f, err := c.postfix(e.Expr)
 	if err != nil {
 		return nil, err
@@ -270,7 +272,7 @@ func (c *compiler) unary(e *syntax.UnaryExpr) (Eval, error) {
 	if !neg {
 		return f, nil
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 		v, err := f(x, r)
 		if err != nil {
 			return nil, err
@@ -287,7 +289,7 @@ func (c *compiler) unary(e *syntax.UnaryExpr) (Eval, error) {
 	}, nil
 }
 
-func (c *compiler) postfix(e *syntax.PostfixExpr) (Eval, error) {
+func (c *compiler) postfix(e *syntax.PostfixExpr) (operator.Eval, error) {
 	f, err := c.atom(e.Atom)
 	if err != nil {
 		return nil, err
@@ -300,11 +302,11 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (Eval, error) {
 			// Consecutive rows often hold the same node here (rows are
 			// expanded from one node at a time): its last value is kept.
 			var memo struct {
-				x   *Exec
+				x   *operator.Exec
 				id  string
 				val value.Value
 			}
-			f = func(x *Exec, r Row) (value.Value, error) {
+			f = func(x *operator.Exec, r operator.Row) (value.Value, error) {
 				v, err := prev(x, r)
 				if err != nil {
 					return nil, err
@@ -313,11 +315,11 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (Eval, error) {
 				if isNode && memo.x == x && memo.id == n.ID {
 					return memo.val, nil
 				}
-				out, err := x.property(v, key)
+				out, err := x.Property(v, key)
 				if err == nil && isNode {
 					memo.x, memo.id, memo.val = x, n.ID, out
 				}
-				return out, ExprErr(s.Pos, err)
+				return out, operator.ExprErr(s.Pos, err)
 			}
 			continue
 		}
@@ -330,31 +332,33 @@ func (c *compiler) postfix(e *syntax.PostfixExpr) (Eval, error) {
 			return nil, err
 		}
 		slice := s.Index.Slice
-		f = func(x *Exec, r Row) (value.Value, error) {
+		f = func(x *operator.Exec, r operator.Row) (value.Value, error) {
 			v, err := prev(x, r)
 			if err != nil {
 				return nil, err
 			}
-			a, b, err := EvalOpt(x, r, from, to)
+			a, b, err := operator.EvalOpt(x, r, from, to)
 			if err != nil {
 				return nil, err
 			}
-			out, err := Subscript(v, a, b, slice)
-			return out, ExprErr(s.Pos, err)
+			out, err := operator.Subscript(v, a, b, slice)
+			return out, operator.ExprErr(s.Pos, err)
 		}
 	}
 	return f, nil
 }
 
-func (c *compiler) optExprErr(e *syntax.Expr) (Eval, error) {
+func (c *compiler) optExprErr(e *syntax.Expr) (operator.Eval, error) {
 	if e == nil {
 		return nil, nil
 	}
 	return c.expr(e)
 }
 
-func (c *compiler) atom(a *syntax.Atom) (Eval, error) {
-	constant := func(v value.Value) Eval { return func(*Exec, Row) (value.Value, error) { return v, nil } }
+func (c *compiler) atom(a *syntax.Atom) (operator.Eval, error) {
+	constant := func(v value.Value) operator.Eval {
+		return func(*operator.Exec, operator.Row) (value.Value, error) { return v, nil }
+	}
 	switch {
 	case a.Float != nil:
 		return constant(*a.Float), nil
@@ -370,8 +374,8 @@ func (c *compiler) atom(a *syntax.Atom) (Eval, error) {
 		return constant(nil), nil
 	case a.Param != "":
 		name := a.Param[1:]
-		return func(x *Exec, r Row) (value.Value, error) {
-			v, ok := x.params[name]
+		return func(x *operator.Exec, r operator.Row) (value.Value, error) {
+			v, ok := x.Params[name]
 			if !ok {
 				return nil, syntax.Errorf(a.Pos, "parameter $%s is not set (pass --param %s=VALUE)", name, name)
 			}
@@ -382,7 +386,7 @@ func (c *compiler) atom(a *syntax.Atom) (Eval, error) {
 	case a.Call != nil:
 		return c.call(a.Call)
 	case a.List != nil:
-		var items []Eval
+		var items []operator.Eval
 		for _, e := range a.List.Items {
 			f, err := c.expr(e)
 			if err != nil {
@@ -390,7 +394,7 @@ func (c *compiler) atom(a *syntax.Atom) (Eval, error) {
 			}
 			items = append(items, f)
 		}
-		return func(x *Exec, r Row) (value.Value, error) {
+		return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 			out := make([]value.Value, len(items))
 			for i, f := range items {
 				v, err := f(x, r)
@@ -412,12 +416,12 @@ func (c *compiler) atom(a *syntax.Atom) (Eval, error) {
 	if !ok {
 		return nil, syntax.Errorf(a.Pos, "variable %q is not defined", a.Var)
 	}
-	return func(x *Exec, r Row) (value.Value, error) { return r[slot], nil }, nil
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) { return r[slot], nil }, nil
 }
 
-func (c *compiler) mapLit(m *syntax.MapLit) (Eval, error) {
+func (c *compiler) mapLit(m *syntax.MapLit) (operator.Eval, error) {
 	keys := make([]string, len(m.Entries))
-	vals := make([]Eval, len(m.Entries))
+	vals := make([]operator.Eval, len(m.Entries))
 	for i, e := range m.Entries {
 		f, err := c.expr(e.Value)
 		if err != nil {
@@ -425,7 +429,7 @@ func (c *compiler) mapLit(m *syntax.MapLit) (Eval, error) {
 		}
 		keys[i], vals[i] = e.Key, f
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 		out := make(map[string]value.Value, len(keys))
 		for i, f := range vals {
 			v, err := f(x, r)

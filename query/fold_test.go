@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"claimgraph/query/operator"
 
 	"claimgraph/graph"
 	"claimgraph/loader/gen"
@@ -68,11 +69,11 @@ func TestFoldedExpansions(t *testing.T) {
 			if got := strings.Contains(p.Explain(), "folded into"); got != c.folded {
 				t.Errorf("%s: folded %v, want %v:\n%s", c.query, got, c.folded, p.Explain())
 			}
-			folded, err := foldRun(t, st, c.query, true, Limits{})
+			folded, err := foldRun(t, st, c.query, true, operator.Limits{})
 			if err != nil {
 				t.Fatalf("%s: %v", c.query, err)
 			}
-			unfolded, err := foldRun(t, st, c.query, false, Limits{})
+			unfolded, err := foldRun(t, st, c.query, false, operator.Limits{})
 			if err != nil {
 				t.Fatalf("%s unfolded: %v", c.query, err)
 			}
@@ -90,23 +91,23 @@ func TestFoldedExpansions(t *testing.T) {
 			chain + `RETURN o.id, sum(q.text) + sum(q.weight)`,
 			chain + `RETURN o.id, collect(q.weight), sum(q.weight.x)`,
 		} {
-			_, ferr := foldRun(t, st, q, true, Limits{})
-			_, uerr := foldRun(t, st, q, false, Limits{})
+			_, ferr := foldRun(t, st, q, true, operator.Limits{})
+			_, uerr := foldRun(t, st, q, false, operator.Limits{})
 			if ferr == nil || uerr == nil || ferr.Error() != uerr.Error() {
 				t.Errorf("%s: folded error %v, unfolded %v", q, ferr, uerr)
 			}
 		}
 		var all int64
-		_, err := foldRun(t, st, chain+`RETURN count(*)`, true, Limits{})
+		_, err := foldRun(t, st, chain+`RETURN count(*)`, true, operator.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := foldRun(t, st, `MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(p:Person)<-[:AUTHORED_BY]-(s:Source)<-[:QUOTED_IN]-(q:Quote) RETURN count(*)`, false, Limits{})
+		out, _ := foldRun(t, st, `MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(p:Person)<-[:AUTHORED_BY]-(s:Source)<-[:QUOTED_IN]-(q:Quote) RETURN count(*)`, false, operator.Limits{})
 		fmt.Sscan(strings.Fields(out)[0], &all)
 		for _, limit := range []int64{all / 2, all + 1000} {
-			_, ferr := foldRun(t, st, chain+`RETURN o.id, count(q)`, true, Limits{MaxIntermediate: limit})
-			_, uerr := foldRun(t, st, chain+`RETURN o.id, count(q)`, false, Limits{MaxIntermediate: limit})
-			var le *LimitError
+			_, ferr := foldRun(t, st, chain+`RETURN o.id, count(q)`, true, operator.Limits{MaxIntermediate: limit})
+			_, uerr := foldRun(t, st, chain+`RETURN o.id, count(q)`, false, operator.Limits{MaxIntermediate: limit})
+			var le *operator.LimitError
 			if (ferr == nil) != (uerr == nil) || ferr != nil && (!errors.As(ferr, &le) || ferr.Error() != uerr.Error()) {
 				t.Errorf("limit %d (of %d rows): folded %v, unfolded %v", limit, all, ferr, uerr)
 			}
@@ -131,22 +132,21 @@ func TestFoldedPastBound(t *testing.T) {
 	}
 	const chain = `MATCH (o:Organisation)<-[:AFFILIATED_WITH]-(p:Person)<-[:AUTHORED_BY]-(s:Source)<-[r:QUOTED_IN]-(q:Quote) `
 	var all int64
-	out, _ := foldRun(t, st, chain+`RETURN count(*)`, false, Limits{})
+	out, _ := foldRun(t, st, chain+`RETURN count(*)`, false, operator.Limits{})
 	fmt.Sscan(strings.Fields(out)[0], &all)
-	defer func(old int) { maxKeptValues = old }(maxKeptValues)
 	for _, q := range []string{
 		// numbers, kept as sums and floats
 		chain + `RETURN o.id, count(q), sum(q.weight), avg(toInteger(q.weight * 10)) ORDER BY o.id`,
 		// values, kept as they are
 		chain + `RETURN o.id, count(*), collect(q.id) ORDER BY o.id`,
 	} {
-		unfolded, err := foldRun(t, st, q, false, Limits{})
+		unfolded, err := foldRun(t, st, q, false, operator.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, bound := range []int{0, 50, 1 << 22} {
-			maxKeptValues = bound
-			folded, err := foldRun(t, st, q, true, Limits{})
+			restore := operator.KeepValues(bound)
+			folded, err := foldRun(t, st, q, true, operator.Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,8 +154,8 @@ func TestFoldedPastBound(t *testing.T) {
 				t.Errorf("%s, at most %d values kept:\nfolded:\n%.2000s\nunfolded:\n%.2000s", q, bound, folded, unfolded)
 			}
 			for _, limit := range []int64{all, 2 * all, 3 * all, 4 * all} {
-				_, ferr := foldRun(t, st, q, true, Limits{MaxIntermediate: limit})
-				_, uerr := foldRun(t, st, q, false, Limits{MaxIntermediate: limit})
+				_, ferr := foldRun(t, st, q, true, operator.Limits{MaxIntermediate: limit})
+				_, uerr := foldRun(t, st, q, false, operator.Limits{MaxIntermediate: limit})
 				if (ferr == nil) != (uerr == nil) {
 					t.Errorf("%s, at most %d values kept, limit %d: folded %v, unfolded %v", q, bound, limit, ferr, uerr)
 				}
@@ -164,38 +164,33 @@ func TestFoldedPastBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(p.stages, func(s Operator) bool { _, ok := s.(*FoldedExpand); return ok })
+			i := slices.IndexFunc(p.stages, func(s operator.Operator) bool { _, ok := s.(*operator.FoldedExpand); return ok })
 			if i < 0 {
 				t.Fatalf("not folded:\n%s", p.Explain())
 			}
-			f := p.stages[i].(*FoldedExpand)
+			f := p.stages[i].(*operator.FoldedExpand)
 			err = p.Run(t.Context(), st, Options{}, func([]value.Value) error {
 				// The aggregation emits once the expansion is done.
-				kept, nums := 0, 0
-				f.tallies.Each(func(t *tally) {
-					if t != nil {
-						kept++
-						nums += cap(t.nums)
-					}
-				})
-				if f.made != kept || f.madeNums != nums {
-					t.Fatalf("%s, at most %d values kept: %d tallies made and %d numbers, %d and %d kept", q, bound, f.made, f.madeNums, kept, nums)
+				made, madeNums, kept, nums := f.Kept()
+				if made != kept || madeNums != nums {
+					t.Fatalf("%s, at most %d values kept: %d tallies made and %d numbers, %d and %d kept", q, bound, made, madeNums, kept, nums)
 				}
-				return ErrStop
+				return operator.ErrStop
 			})
-			if err != nil && err != ErrStop {
+			restore()
+			if err != nil && err != operator.ErrStop {
 				t.Fatal(err)
 			}
 		}
 	}
 }
 
-// foldRun runs query with folding on or off and returns its rows, floats
+// foldRun runs query with operator.Folding on or off and returns its rows, floats
 // written with every bit.
-func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (string, error) {
+func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l operator.Limits) (string, error) {
 	t.Helper()
-	defer func(old bool) { folding = old }(folding)
-	folding = fold
+	defer func(old bool) { operator.Folding = old }(operator.Folding)
+	operator.Folding = fold
 	p, err := Prepare(context.Background(), st, query)
 	if err != nil {
 		return "", err
@@ -226,101 +221,4 @@ func foldRun(t *testing.T, st *graph.Store, query string, fold bool, l Limits) (
 		return nil
 	})
 	return b.String(), err
-}
-
-// TestFoldedSums: what a tally folds for count, sum and avg adds up to
-// what the values added one by one make, to the bit, for integers,
-// floats and nulls in any mix; a tally with a value sum or avg would
-// reject, or an aggregate it cannot fold, keeps its values.
-func TestFoldedSums(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 7))
-	arg := func(*Exec, Row) (value.Value, error) { return nil, nil }
-	random := func() value.Value {
-		switch rng.IntN(4) {
-		case 0:
-			return nil
-		case 1:
-			return rng.Int64N(1<<62) - 1<<61
-		}
-		return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(30)-15))
-	}
-	for trial := 0; trial < 2000; trial++ {
-		var specs []*AggSpec
-		for range 1 + rng.IntN(4) {
-			sp := &AggSpec{name: []string{"count", "sum", "avg"}[rng.IntN(3)], arg: arg}
-			if sp.name == "count" && rng.IntN(3) == 0 {
-				sp.arg = nil // count(*)
-			}
-			specs = append(specs, sp)
-		}
-		k := len(specs)
-		rows := rng.IntN(40)
-		vals := make([]value.Value, 0, rows*k)
-		for range rows * k {
-			vals = append(vals, random())
-		}
-		for i, sp := range specs {
-			if sp.arg == nil {
-				for r := range rows {
-					vals[r*k+i] = nil
-				}
-			}
-		}
-		s := &FoldedExpand{a: &Aggregate{aggs: specs}}
-		tl := &tally{hits: int64(rows)}
-		if !s.fold(tl, vals) {
-			t.Fatalf("trial %d: numbers and nulls not folded", trial)
-		}
-		for rep := 0; rep < 2; rep++ { // a tally is added to a group once per row reaching it
-			one, folded := make([]*aggState, k), make([]*aggState, k)
-			for i, sp := range specs {
-				one[i], folded[i] = newAggState(sp), newAggState(sp)
-			}
-			for i := 0; i < rep+1; i++ {
-				for j, v := range vals {
-					if err := one[j%k].add(v); err != nil {
-						t.Fatal(err)
-					}
-				}
-				for j := range tl.sums {
-					folded[j].addFolded(&tl.sums[j], tl.nums)
-				}
-			}
-			for j := range specs {
-				a, b := one[j].result(), folded[j].result()
-				if fa, ok := a.(float64); ok {
-					if fb, ok := b.(float64); !ok || math.Float64bits(fa) != math.Float64bits(fb) {
-						t.Fatalf("trial %d, %s: one by one %v, folded %v", trial, specs[j].name, a, b)
-					}
-				} else if a != b {
-					t.Fatalf("trial %d, %s: one by one %v (%T), folded %v (%T)", trial, specs[j].name, a, a, b, b)
-				}
-			}
-		}
-	}
-	// Not folded: a string for a sum, an aggregate other than count, sum
-	// and avg, or an argument that failed.
-	sum := &AggSpec{name: "sum", arg: arg}
-	for _, c := range []struct {
-		aggs []*AggSpec
-		vals []value.Value
-		err  error
-	}{
-		{[]*AggSpec{sum}, []value.Value{int64(1), "x", 2.5}, nil},
-		{[]*AggSpec{{name: "count", arg: arg}, sum}, []value.Value{"x", 1.5, "y", true}, nil},
-		{[]*AggSpec{{name: "min", arg: arg}}, []value.Value{int64(1)}, nil},
-		{[]*AggSpec{sum}, []value.Value{int64(1)}, errors.New("failed")},
-	} {
-		s := &FoldedExpand{a: &Aggregate{aggs: c.aggs}}
-		tl := &tally{err: c.err}
-		if s.fold(tl, c.vals) || tl.sums != nil {
-			t.Errorf("%v of %v folded", c.aggs[len(c.aggs)-1].name, c.vals)
-		}
-	}
-	// count of strings folds: it only counts them.
-	s := &FoldedExpand{a: &Aggregate{aggs: []*AggSpec{{name: "count", arg: arg}}}}
-	tl := &tally{}
-	if !s.fold(tl, []value.Value{"x", nil, "y"}) || tl.sums[0].n != 2 {
-		t.Errorf("count of two strings and a null: %+v", tl.sums)
-	}
 }

@@ -3,6 +3,8 @@ package query
 import (
 	"strings"
 
+	"claimgraph/query/operator"
+
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/query/function"
@@ -10,7 +12,7 @@ import (
 	"claimgraph/query/value"
 )
 
-func (c *compiler) call(call *syntax.Call) (Eval, error) {
+func (c *compiler) call(call *syntax.Call) (operator.Eval, error) {
 	name := strings.ToLower(call.Name)
 	if function.IsAggregate(name) {
 		if len(call.Args) != 1 {
@@ -28,7 +30,7 @@ func (c *compiler) call(call *syntax.Call) (Eval, error) {
 	if !f.Accepts(len(call.Args)) {
 		return nil, syntax.Errorf(call.Pos, "%s() takes %s, got %d", call.Name, f.Arity(), len(call.Args))
 	}
-	args := make([]Eval, len(call.Args))
+	args := make([]operator.Eval, len(call.Args))
 	for i, a := range call.Args {
 		fn, err := c.expr(a)
 		if err != nil {
@@ -36,7 +38,7 @@ func (c *compiler) call(call *syntax.Call) (Eval, error) {
 		}
 		args[i] = fn
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
 		vals := make([]value.Value, len(args))
 		for i, a := range args {
 			v, err := a(x, r)
@@ -46,28 +48,18 @@ func (c *compiler) call(call *syntax.Call) (Eval, error) {
 			vals[i] = v
 		}
 		v, err := f.Call(x, vals)
-		return v, ExprErr(call.Pos, err)
+		return v, operator.ExprErr(call.Pos, err)
 	}, nil
 }
 
-// AggSpec is one aggregate of a projection; its result lands in slot.
-type AggSpec struct {
-	name     string
-	distinct bool
-	arg      Eval  // nil for count(*)
-	argDeps  []int // slots arg reads
-	slot     int
-	pos      lexer.Position
-}
-
-func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg *syntax.Expr) (Eval, error) {
+func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg *syntax.Expr) (operator.Eval, error) {
 	if c.aggs == nil {
 		return nil, syntax.Errorf(pos, "aggregate function %s() is only allowed in RETURN and WITH", name)
 	}
 	if c.inAgg {
 		return nil, syntax.Errorf(pos, "aggregate functions cannot be nested")
 	}
-	spec := &AggSpec{name: name, distinct: distinct, slot: c.newSlot(), pos: pos}
+	spec := &operator.AggSpec{Name: name, Distinct: distinct, Slot: c.newSlot(), Pos: pos}
 	if arg != nil {
 		c.inAgg = true
 		f, err := c.expr(arg)
@@ -75,10 +67,10 @@ func (c *compiler) aggregate(pos lexer.Position, name string, distinct bool, arg
 		if err != nil {
 			return nil, err
 		}
-		spec.arg = f
-		spec.argDeps = c.deps(arg)
+		spec.Arg = f
+		spec.ArgDeps = c.deps(arg)
 	}
 	*c.aggs = append(*c.aggs, spec)
-	slot := spec.slot
-	return func(x *Exec, r Row) (value.Value, error) { return r[slot], nil }, nil
+	slot := spec.Slot
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) { return r[slot], nil }, nil
 }

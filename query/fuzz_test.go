@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"claimgraph/query/operator"
+
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"claimgraph/graph"
@@ -53,11 +55,11 @@ func FuzzQuery(f *testing.F) {
 			return
 		}
 		start := time.Now()
-		err = p.Run(ctx, fuzzStore, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func([]value.Value) error { return nil })
+		err = p.Run(ctx, fuzzStore, Options{Limits: operator.Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func([]value.Value) error { return nil })
 		if time.Since(start) > 4*time.Second {
 			t.Fatalf("query ran %v past a 2 s timeout", time.Since(start))
 		}
-		var le *LimitError
+		var le *operator.LimitError
 		if err != nil && !errors.As(err, &le) && !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), ":") {
 			t.Fatalf("unpositioned error: %v", err)
 		}
@@ -79,7 +81,7 @@ func fuzzRows(ctx context.Context, st *graph.Store, src string) (string, error) 
 		return "", err
 	}
 	var b strings.Builder
-	err = p.Run(ctx, st, Options{Limits: Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func(row []value.Value) error {
+	err = p.Run(ctx, st, Options{Limits: operator.Limits{MaxRows: 10000, MaxIntermediate: 200000, MaxHops: 8}}, func(row []value.Value) error {
 		for _, v := range row {
 			b.WriteString(value.Text(v) + "\t")
 		}

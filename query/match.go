@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"claimgraph/query/operator"
+
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/query/function"
@@ -44,7 +46,7 @@ var anonNames = func() []string {
 // conjunct is one AND-ed part of a WHERE, placed as soon as its
 // variables are bound.
 type conjunct struct {
-	fn     Eval
+	fn     operator.Eval
 	deps   []int
 	text   string
 	pos    lexer.Position
@@ -53,7 +55,7 @@ type conjunct struct {
 
 // matchClause compiles MATCH or OPTIONAL MATCH. An optional match becomes a
 // sub-pipeline whose new variables are null when it finds nothing.
-func (c *compiler) matchClause(m *syntax.Match) ([]Operator, error) {
+func (c *compiler) matchClause(m *syntax.Match) ([]operator.Operator, error) {
 	if !m.Optional {
 		return c.matchPatterns(m.Patterns, m.Where)
 	}
@@ -72,10 +74,10 @@ func (c *compiler) matchClause(m *syntax.Match) ([]Operator, error) {
 		}
 	}
 	sort.Ints(slots)
-	return []Operator{&Optional{sub: sub, slots: slots}}, nil
+	return []operator.Operator{&operator.Optional{Sub: sub, Slots: slots}}, nil
 }
 
-func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr) ([]Operator, error) {
+func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr) ([]operator.Operator, error) {
 	savedRels := c.matchRels
 	c.matchRels = nil
 	defer func() { c.matchRels = savedRels }()
@@ -128,7 +130,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	if err != nil {
 		return nil, err
 	}
-	var stages []Operator
+	var stages []operator.Operator
 	place := func() {
 		for _, cj := range conjs {
 			if cj.placed {
@@ -143,14 +145,14 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			}
 			if ready {
 				cj.placed = true
-				stages = append(stages, &Filter{pred: cj.fn, text: cj.text, pos: cj.pos})
+				stages = append(stages, &operator.Filter{Pred: cj.fn, Text: cj.text, Pos: cj.pos})
 			}
 		}
 	}
 	place()
 	for _, pe := range pes {
 		p, nodePats := pe.p, pe.nodePats
-		checks := make([]NodeCheck, len(nodePats))
+		checks := make([]operator.NodeCheck, len(nodePats))
 		for i, np := range nodePats {
 			if checks[i], err = c.nodeCheck(np); err != nil {
 				return nil, err
@@ -215,12 +217,12 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 			place()
 		}
 		if pe.path >= 0 {
-			ps := &BuildPath{slot: pe.path, name: p.Var}
+			ps := &operator.BuildPath{Slot: pe.path, Name: p.Var}
 			for _, n := range pe.nodes {
-				ps.nodes = append(ps.nodes, n.slot)
+				ps.Nodes = append(ps.Nodes, n.slot)
 			}
 			for _, r := range pe.rels {
-				ps.rels = append(ps.rels, r.slot)
+				ps.Rels = append(ps.Rels, r.slot)
 			}
 			stages = append(stages, ps)
 			bound[pe.path] = true
@@ -229,7 +231,7 @@ func (c *compiler) matchPatterns(patterns []*syntax.Pattern, where *syntax.Expr)
 	}
 	for _, cj := range conjs {
 		if !cj.placed {
-			stages = append(stages, &Filter{pred: cj.fn, text: cj.text, pos: cj.pos})
+			stages = append(stages, &operator.Filter{Pred: cj.fn, Text: cj.text, Pos: cj.pos})
 		}
 	}
 	return stages, nil
@@ -268,24 +270,24 @@ func (c *compiler) relElem(rp *syntax.RelPat) (elem, error) {
 	return elem{slot: c.scope[name], name: name}, nil
 }
 
-func (c *compiler) nodeCheck(np *syntax.NodePat) (NodeCheck, error) {
+func (c *compiler) nodeCheck(np *syntax.NodePat) (operator.NodeCheck, error) {
 	props, err := c.propChecks(np.Props)
-	return NodeCheck{labels: np.Labels, props: props}, err
+	return operator.NodeCheck{Labels: np.Labels, Props: props}, err
 }
 
 // propChecks compiles a pattern's property map {key: value, ...}.
-func (c *compiler) propChecks(m *syntax.MapLit) ([]PropCheck, error) {
+func (c *compiler) propChecks(m *syntax.MapLit) ([]operator.PropCheck, error) {
 	if m == nil {
 		return nil, nil
 	}
-	var out []PropCheck
+	var out []operator.PropCheck
 	for _, e := range m.Entries {
 		f, err := c.expr(e.Value)
 		if err != nil {
 			return nil, err
 		}
 		c.checkProperty(e.Pos, e.Key)
-		out = append(out, PropCheck{key: e.Key, val: f})
+		out = append(out, operator.PropCheck{Key: e.Key, Val: f})
 	}
 	return out, nil
 }
@@ -304,7 +306,7 @@ func directions(rp *syntax.RelPat, backwards bool) (out, in bool) {
 
 // startOf picks the node a pattern is matched from: a bound node, else a
 // node known by id, else the label with the fewest nodes in the store.
-func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int]Eval, bound map[int]bool) int {
+func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int]operator.Eval, bound map[int]bool) int {
 	best, bestCost := 0, -1
 	for i, n := range nodes {
 		cost := c.cost(n, pats[i], idHints, bound)
@@ -315,7 +317,7 @@ func (c *compiler) startOf(nodes []elem, pats []*syntax.NodePat, idHints map[int
 	return best
 }
 
-func (c *compiler) cost(n elem, np *syntax.NodePat, idHints map[int]Eval, bound map[int]bool) int {
+func (c *compiler) cost(n elem, np *syntax.NodePat, idHints map[int]operator.Eval, bound map[int]bool) int {
 	if bound[n.slot] {
 		return 0
 	}
@@ -353,28 +355,28 @@ func propEntry(np *syntax.NodePat, key string) *syntax.MapEntry {
 	return nil
 }
 
-func (c *compiler) startStage(n elem, np *syntax.NodePat, check NodeCheck, idHints map[int]Eval, bound map[int]bool) Operator {
+func (c *compiler) startStage(n elem, np *syntax.NodePat, check operator.NodeCheck, idHints map[int]operator.Eval, bound map[int]bool) operator.Operator {
 	name := n.display()
 	if bound[n.slot] {
-		return &Check{slot: n.slot, name: name, check: check}
+		return &operator.Check{Slot: n.slot, Name: name, Check: check}
 	}
 	if f := idHints[n.slot]; f != nil {
-		return &NodeByID{slot: n.slot, name: name, id: f, check: check}
+		return &operator.NodeByID{Slot: n.slot, Name: name, ID: f, Check: check}
 	}
-	for _, p := range check.props {
-		if p.key == "id" {
-			return &NodeByID{slot: n.slot, name: name, id: p.val, check: check}
+	for _, p := range check.Props {
+		if p.Key == "id" {
+			return &operator.NodeByID{Slot: n.slot, Name: name, ID: p.Val, Check: check}
 		}
 	}
 	if len(np.Labels) == 0 {
-		return &Scan{slot: n.slot, name: name, check: check}
+		return &operator.Scan{Slot: n.slot, Name: name, Check: check}
 	}
 	// Scan the smallest label; check the others.
 	labels := append([]string(nil), np.Labels...)
 	sort.SliceStable(labels, func(i, j int) bool { return c.counts.Labels[labels[i]] < c.counts.Labels[labels[j]] })
 	rest := check
-	rest.labels = labels[1:]
-	return &Scan{slot: n.slot, name: name, label: labels[0], check: rest, est: c.counts.Labels[labels[0]]}
+	rest.Labels = labels[1:]
+	return &operator.Scan{Slot: n.slot, Name: name, Label: labels[0], Check: rest, Est: c.counts.Labels[labels[0]]}
 }
 
 // matchRel is a relationship slot bound by a MATCH, with the types its
@@ -398,38 +400,38 @@ func typesMeet(a, b []string) bool {
 	return false
 }
 
-func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck NodeCheck, backwards bool, bound map[int]bool) (Operator, error) {
-	st := &Expand{
-		from: from.slot, rel: rel.slot, to: to.slot,
-		fromName: from.display(), relName: rel.display(), toName: to.display(),
-		types: rp.Types, toCheck: toCheck, toBound: bound[to.slot], reverse: backwards,
+func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck operator.NodeCheck, backwards bool, bound map[int]bool) (operator.Operator, error) {
+	st := &operator.Expand{
+		From: from.slot, Rel: rel.slot, To: to.slot,
+		FromName: from.display(), RelName: rel.display(), ToName: to.display(),
+		Types: rp.Types, ToCheck: toCheck, ToBound: bound[to.slot], Reverse: backwards,
 	}
 	// Cypher's uniqueness rule: a relationship matched once in a MATCH is
 	// not matched again by another of its relationship patterns. Only
 	// relationships whose types may be equal need the check.
 	for _, m := range c.matchRels {
 		if typesMeet(m.types, rp.Types) {
-			st.uniq = append(st.uniq, m.slot)
+			st.Uniq = append(st.Uniq, m.slot)
 		}
 	}
-	st.out, st.in = directions(rp, backwards)
+	st.Out, st.In = directions(rp, backwards)
 	var err error
-	if st.relProps, err = c.propChecks(rp.Props); err != nil {
+	if st.RelProps, err = c.propChecks(rp.Props); err != nil {
 		return nil, err
 	}
 	if r := rp.Range; r != nil {
-		st.varLen, st.min, st.max = true, 1, -1
+		st.VarLen, st.Min, st.Max = true, 1, -1
 		if r.Min != nil {
-			st.min = *r.Min
+			st.Min = *r.Min
 			if !r.Dots {
-				st.max = *r.Min
+				st.Max = *r.Min
 			}
 		}
 		if r.Max != nil {
-			st.max = *r.Max
+			st.Max = *r.Max
 		}
-		if st.max >= 0 && st.max < st.min {
-			return nil, syntax.Errorf(r.Pos, "variable-length range *%d..%d is empty", st.min, st.max)
+		if st.Max >= 0 && st.Max < st.Min {
+			return nil, syntax.Errorf(r.Pos, "variable-length range *%d..%d is empty", st.Min, st.Max)
 		}
 	}
 	return st, nil
@@ -437,8 +439,8 @@ func (c *compiler) expand(rp *syntax.RelPat, rel, from, to elem, toCheck NodeChe
 
 // conjuncts compiles WHERE into its AND-ed parts and finds id lookups of
 // the form v.id = <constant>.
-func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]Eval, error) {
-	hints := map[int]Eval{}
+func (c *compiler) conjuncts(where *syntax.Expr) ([]*conjunct, map[int]operator.Eval, error) {
+	hints := map[int]operator.Eval{}
 	if where == nil {
 		return nil, hints, nil
 	}
@@ -522,7 +524,7 @@ func (c *compiler) varsOutsideAggregates(e *syntax.Expr) map[string]lexer.Positi
 }
 
 // idEquality recognises v.id = constant (either way round).
-func (c *compiler) idEquality(p *syntax.NotExpr) (int, Eval, bool) {
+func (c *compiler) idEquality(p *syntax.NotExpr) (int, operator.Eval, bool) {
 	if len(p.Nots) > 0 || len(p.Expr.Ops) != 1 || p.Expr.Ops[0].Op != "=" {
 		return 0, nil, false
 	}
@@ -571,7 +573,7 @@ func constant(p *syntax.PredExpr) bool {
 
 // patternPredicate compiles a pattern used as a boolean: true when it
 // matches at least once with the row's bindings.
-func (c *compiler) patternPredicate(p *syntax.Pattern) (Eval, error) {
+func (c *compiler) patternPredicate(p *syntax.Pattern) (operator.Eval, error) {
 	if !c.inWhere {
 		// Outside WHERE, Cypher gives a pattern expression another meaning
 		// (a list of paths); claimgraph accepts only the predicate form.
@@ -586,13 +588,8 @@ func (c *compiler) patternPredicate(p *syntax.Pattern) (Eval, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(x *Exec, r Row) (value.Value, error) {
-		found := false
-		err := Run(x, sub, r, func(Row) error {
-			found = true
-			return &stopErr{at: len(sub)}
-		})
-		return found, err
+	return func(x *operator.Exec, r operator.Row) (value.Value, error) {
+		return operator.Exists(x, sub, r)
 	}, nil
 }
 
@@ -715,11 +712,11 @@ func (c *compiler) sampleDegree(label string, types []string, out, in bool) floa
 	err := c.rd.Nodes(label, func(n value.Node) error {
 		nodes = append(nodes, n)
 		if len(nodes) == degreeSample {
-			return ErrStop
+			return operator.ErrStop
 		}
 		return nil
 	})
-	if err != nil && err != ErrStop || len(nodes) == 0 {
+	if err != nil && err != operator.ErrStop || len(nodes) == 0 {
 		return 10
 	}
 	ids := make([]string, len(nodes))

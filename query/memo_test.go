@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"claimgraph/query/operator"
+
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
 	"claimgraph/loader"
@@ -166,11 +168,11 @@ func TestPlansKept(t *testing.T) {
 		err := p.Run(t.Context(), st, Options{Params: map[string]value.Value{"w": w}}, func(row []value.Value) error {
 			out = append(out, fmt.Sprint(row[0], " ", row[1]))
 			if len(out) == stopAfter {
-				return ErrStop
+				return operator.ErrStop
 			}
 			return nil
 		})
-		if err != nil && err != ErrStop {
+		if err != nil && err != operator.ErrStop {
 			t.Fatal(err)
 		}
 		return out
@@ -184,7 +186,7 @@ func TestPlansKept(t *testing.T) {
 		return p
 	}
 	first := prepare()
-	if !slices.ContainsFunc(first.stages, func(s Operator) bool { _, ok := s.(*FoldedExpand); return ok }) {
+	if !slices.ContainsFunc(first.stages, func(s operator.Operator) bool { _, ok := s.(*operator.FoldedExpand); return ok }) {
 		t.Fatalf("the test query is not folded:\n%s", first.Explain())
 	}
 	ones := run(first, 1, 0)

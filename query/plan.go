@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"claimgraph/query/operator"
+
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"claimgraph/graph"
@@ -33,7 +35,7 @@ type compiler struct {
 	nslots    int
 	scope     map[string]int
 	anon      map[int]bool // slots of unnamed pattern elements
-	aggs      *[]*AggSpec
+	aggs      *[]*operator.AggSpec
 	inAgg     bool
 	inWhere   bool // pattern predicates are allowed only in WHERE
 	counts    *graph.Counts
@@ -52,7 +54,7 @@ func (c *compiler) newSlot() int {
 // stages hold the state of that run; prepare the query again to rerun it.
 type Plan struct {
 	ran      bool
-	stages   []Operator
+	stages   []operator.Operator
 	columns  []string
 	out      []int
 	nslots   int
@@ -74,7 +76,7 @@ func Prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 		return prepare(ctx, st, src)
 	}
 	cache := st.IndexMemo(plansKey{}, func() any { return &planCache{} }).(*planCache)
-	key := planKey{src: src, unfolded: !folding}
+	key := planKey{src: src, unfolded: !operator.Folding}
 	if p := cache.take(key); p != nil {
 		return p, nil
 	}
@@ -102,7 +104,7 @@ type planCache struct {
 
 type planKey struct {
 	src      string
-	unfolded bool // see folding
+	unfolded bool // see operator.Folding
 }
 
 type plansKey struct{}
@@ -167,7 +169,7 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 	p := &Plan{mode: strings.ToUpper(q.Explain)}
 	for i, cl := range q.Clauses {
 		last := i == len(q.Clauses)-1
-		var stages []Operator
+		var stages []operator.Operator
 		switch {
 		case cl.Match != nil:
 			stages, err = c.matchClause(cl.Match)
@@ -176,12 +178,12 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 		case cl.With != nil:
 			stages, _, _, err = c.projection(cl.With.Proj, false)
 			if err == nil && cl.With.Where != nil {
-				var f Eval
+				var f operator.Eval
 				c.inWhere = true
 				f, err = c.expr(cl.With.Where)
 				c.inWhere = false
 				if err == nil {
-					stages = append(stages, &Filter{pred: f, text: "(WITH ... WHERE)", pos: cl.With.Where.Pos})
+					stages = append(stages, &operator.Filter{Pred: f, Text: "(WITH ... WHERE)", Pos: cl.With.Where.Pos})
 				}
 			}
 		case cl.Return != nil:
@@ -198,13 +200,13 @@ func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
 			return nil, syntax.Errorf(cl.Pos, "a query must end with RETURN")
 		}
 	}
-	p.stages = Fold(p.stages)
+	p.stages = operator.Fold(p.stages)
 	p.nslots = c.nslots
 	p.warnings = c.warnings
 	return p, nil
 }
 
-func (c *compiler) unwind(u *syntax.Unwind) ([]Operator, error) {
+func (c *compiler) unwind(u *syntax.Unwind) ([]operator.Operator, error) {
 	f, err := c.expr(u.Expr)
 	if err != nil {
 		return nil, err
@@ -213,7 +215,7 @@ func (c *compiler) unwind(u *syntax.Unwind) ([]Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Operator{&Unwind{list: f, slot: c.scope[name], name: name}}, nil
+	return []operator.Operator{&operator.Unwind{List: f, Slot: c.scope[name], Name: name}}, nil
 }
 
 // declare gives a new variable a slot; redeclaring one in scope is an error.
@@ -229,7 +231,7 @@ func (c *compiler) declare(pos lexer.Position, name string) (string, error) {
 // projection compiles the body of WITH or RETURN: items (with implicit
 // grouping when some aggregate), DISTINCT, ORDER BY, SKIP and LIMIT. The
 // scope afterwards holds only the projected names.
-func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, []string, []int, error) {
+func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]operator.Operator, []string, []int, error) {
 	items := p.Items
 	if p.Star {
 		var names []string
@@ -248,10 +250,10 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, 
 	var (
 		names               = make([]string, 0, len(items))
 		slots               = make([]int, 0, len(items))
-		keyFns, postFns     []Eval
+		keyFns, postFns     []operator.Eval
 		keySlots, postSlots []int
-		plainFns            = make([]Eval, 0, len(items))
-		aggs                []*AggSpec
+		plainFns            = make([]operator.Eval, 0, len(items))
+		aggs                []*operator.AggSpec
 		aggItems, keyItems  []*syntax.ProjItem
 		keyDeps             []int               // slots the grouping keys read
 		keyVars             = map[string]bool{} // grouping keys that are variables
@@ -287,7 +289,7 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, 
 	if len(aggs) > 0 {
 		// The grouping keys are the items without aggregates; a plain
 		// projection needs no list of them.
-		keyFns, keySlots = make([]Eval, 0, len(items)), make([]int, 0, len(items))
+		keyFns, keySlots = make([]operator.Eval, 0, len(items)), make([]int, 0, len(items))
 		for i, it := range items {
 			if slices.Contains(aggItems, it) {
 				continue
@@ -319,15 +321,15 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, 
 			}
 		}
 	}
-	var stages []Operator
+	var stages []operator.Operator
 	aggregating := len(aggs) > 0
 	if aggregating {
-		stages = append(stages, &Aggregate{keys: keyFns, keySlots: keySlots, keyDeps: keyDeps, aggs: aggs, post: postFns, postSlots: postSlots, names: names})
+		stages = append(stages, &operator.Aggregate{Keys: keyFns, KeySlots: keySlots, KeyDeps: keyDeps, Aggs: aggs, Post: postFns, PostSlots: postSlots, Names: names})
 	} else {
-		stages = append(stages, &Project{fns: plainFns, slots: slots, names: names})
+		stages = append(stages, &operator.Project{Fns: plainFns, Slots: slots, Names: names})
 	}
 	if p.Distinct {
-		stages = append(stages, &Distinct{slots: slots})
+		stages = append(stages, &operator.Distinct{Slots: slots})
 	}
 	// ORDER BY sees the projected names and, unless the projection
 	// aggregates or is DISTINCT, the variables before it too.
@@ -347,18 +349,18 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, 
 			sortScope[k] = v
 		}
 		c.scope = sortScope
-		st := &Sort{keep: slots}
+		st := &operator.Sort{Keep: slots}
 		for _, o := range p.Order {
 			f, kept, err := c.sortKey(o, names, slots)
 			if err != nil {
 				c.scope = old
 				return nil, nil, nil, err
 			}
-			st.keys = append(st.keys, f)
-			st.keyKept = append(st.keyKept, kept)
+			st.Keys = append(st.Keys, f)
+			st.KeyKept = append(st.KeyKept, kept)
 			desc := strings.HasPrefix(strings.ToUpper(o.Dir), "DESC")
-			st.desc = append(st.desc, desc)
-			st.texts = append(st.texts, exprText(o.Expr)+map[bool]string{true: " DESC", false: ""}[desc])
+			st.Desc = append(st.Desc, desc)
+			st.Texts = append(st.Texts, exprText(o.Expr)+map[bool]string{true: " DESC", false: ""}[desc])
 		}
 		c.scope = old
 		stages = append(stages, st)
@@ -368,14 +370,14 @@ func (c *compiler) projection(p *syntax.Projection, isReturn bool) ([]Operator, 
 		c.scope = map[string]int{}
 		skip, err := c.optExprErr(p.Skip)
 		if err == nil {
-			var limit Eval
+			var limit operator.Eval
 			if limit, err = c.optExprErr(p.Limit); err == nil {
-				st := &SkipLimit{skip: skip, limit: limit}
+				st := &operator.SkipLimit{Skip: skip, Limit: limit}
 				if p.Skip != nil {
-					st.skipPos = p.Skip.Pos
+					st.SkipPos = p.Skip.Pos
 				}
 				if p.Limit != nil {
-					st.limitPos = p.Limit.Pos
+					st.LimitPos = p.Limit.Pos
 				}
 				stages = append(stages, st)
 			}
@@ -437,11 +439,11 @@ func exprText(e *syntax.Expr) string {
 // works where the variables it names are no longer in scope.
 // sortKey compiles an ORDER BY key; kept is its index among the
 // projection's slots when it names one of them, or -1.
-func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f Eval, kept int, err error) {
+func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f operator.Eval, kept int, err error) {
 	for i, n := range names {
 		if n == o.Text && o.Text != "" {
 			slot := slots[i]
-			return func(x *Exec, r Row) (value.Value, error) { return r[slot], nil }, i, nil
+			return func(x *operator.Exec, r operator.Row) (value.Value, error) { return r[slot], nil }, i, nil
 		}
 	}
 	f, err = c.expr(o.Expr)

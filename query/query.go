@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"claimgraph/query/operator"
+
 	"claimgraph/graph"
 	"claimgraph/query/access"
 	"claimgraph/query/value"
@@ -21,6 +23,15 @@ func (p *Plan) Warnings() []Warning { return p.warnings }
 
 // Mode is "EXPLAIN", "PROFILE" or "" for a plain query.
 func (p *Plan) Mode() string { return p.mode }
+
+// Limits bound a run (see operator.Limits); zero means no limit.
+type Limits = operator.Limits
+
+// LimitError is the error of a run stopped by one of its Limits.
+type LimitError = operator.LimitError
+
+// DefaultMaxHops bounds `*` and `*n..` when no limit is given.
+const DefaultMaxHops = operator.DefaultMaxHops
 
 // Options are what a run needs besides the plan.
 type Options struct {
@@ -65,11 +76,11 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	defer release()
 	x := newExec(ctx, st, p, o)
 	stages := p.stages
-	var profs []*Profiled
+	var profs []*operator.Profiled
 	if profile {
-		stages = make([]Operator, len(p.stages))
+		stages = make([]operator.Operator, len(p.stages))
 		for i, s := range p.stages {
-			pr := &Profiled{stage: s}
+			pr := &operator.Profiled{Stage: s}
 			profs = append(profs, pr)
 			stages[i] = pr
 		}
@@ -78,15 +89,15 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	// One result row for the run (see Run): a row per result was a third
 	// of what a query returning 130,000 rows allocated.
 	out := make([]value.Value, len(p.out))
-	err = Run(x, stages, make(Row, p.nslots), func(r Row) error {
+	err = operator.Run(x, stages, make(operator.Row, p.nslots), func(r operator.Row) error {
 		returned++
 		if o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
-			return &LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
+			return &operator.LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
 		}
 		for i, s := range p.out {
 			out[i] = r[s]
 			if o.Describe {
-				v, err := x.describe(out[i])
+				v, err := x.Describe(out[i])
 				if err != nil {
 					return err
 				}
@@ -101,8 +112,8 @@ func (p *Plan) run(ctx context.Context, st *graph.Store, o Options, profile bool
 	p.recycle()
 	var result []StageProfile
 	for _, pr := range profs {
-		self := pr.total - pr.downstream
-		result = append(result, StageProfile{Stage: pr.stage.String(), Rows: pr.rows, Time: self})
+		self := pr.Total - pr.Downstream
+		result = append(result, StageProfile{Stage: pr.Stage.String(), Rows: pr.Rows, Time: self})
 	}
 	return result, err
 }
@@ -129,71 +140,6 @@ func (p *Plan) Explain() string {
 	return b.String()
 }
 
-// describe replaces graph values by maps that say what they are:
-// a node is {"id", "labels", "properties"}, a relationship {"type",
-// "start", "end", "properties", "record"}, a path {"nodes",
-// "relationships"}. Lists and maps are described item by item.
-func (x *Exec) describe(v value.Value) (value.Value, error) {
-	switch v := v.(type) {
-	case value.Node:
-		labels, err := x.rd.Labels(v.ID)
-		if err != nil {
-			return nil, err
-		}
-		props, err := x.nodeProperties(v)
-		if err != nil {
-			return nil, err
-		}
-		delete(props, "id")
-		return map[string]value.Value{"id": v.ID, "labels": value.Strings(labels), "properties": props}, nil
-	case value.Rel:
-		props, err := x.relProperties(v)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]value.Value{"type": v.Type, "start": v.Start, "end": v.End, "properties": props, "record": v.Record}, nil
-	case value.Path:
-		nodes := make([]value.Value, len(v.Nodes))
-		for i, n := range v.Nodes {
-			d, err := x.describe(n)
-			if err != nil {
-				return nil, err
-			}
-			nodes[i] = d
-		}
-		rels := make([]value.Value, len(v.Rels))
-		for i, r := range v.Rels {
-			d, err := x.describe(r)
-			if err != nil {
-				return nil, err
-			}
-			rels[i] = d
-		}
-		return map[string]value.Value{"nodes": nodes, "relationships": rels}, nil
-	case []value.Value:
-		out := make([]value.Value, len(v))
-		for i, item := range v {
-			d, err := x.describe(item)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = d
-		}
-		return out, nil
-	case map[string]value.Value:
-		out := make(map[string]value.Value, len(v))
-		for k, item := range v {
-			d, err := x.describe(item)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = d
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *Exec {
-	return &Exec{ctx: ctx, rd: access.New(ctx, st), params: o.Params, limits: o.Limits, nslots: p.nslots}
+func newExec(ctx context.Context, st *graph.Store, p *Plan, o Options) *operator.Exec {
+	return &operator.Exec{Ctx: ctx, Reader: access.New(ctx, st), Params: o.Params, Limits: o.Limits, Slots: p.nslots}
 }

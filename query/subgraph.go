@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 
+	"claimgraph/query/operator"
+
 	"claimgraph/graph"
 	"claimgraph/query/value"
 )
@@ -74,21 +76,21 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 	}
 	defer release()
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
-	var stages []Operator
+	var stages []operator.Operator
 	for _, s := range p.stages {
 		switch s := s.(type) {
-		case *Aggregate:
-			stages = append(stages, &Tap{b: b}, s)
-		case *FoldedExpand:
+		case *operator.Aggregate:
+			stages = append(stages, &operator.Tap{Add: b.add}, s)
+		case *operator.FoldedExpand:
 			// Every row is recorded: unfolded.
-			stages = append(stages, s.e, &Tap{b: b}, s.a)
+			stages = append(stages, s.Expand, &operator.Tap{Add: b.add}, s.Aggregate)
 		default:
 			stages = append(stages, s)
 		}
 	}
 	x := newExec(ctx, st, p, o)
-	x.wholeRows = true
-	err = Run(x, stages, make(Row, p.nslots), func(r Row) error {
+	x.WholeRows = true
+	err = operator.Run(x, stages, make(operator.Row, p.nslots), func(r operator.Row) error {
 		for _, v := range r {
 			b.add(v)
 		}
@@ -104,7 +106,7 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 		}
 		for _, id := range frontier {
 			for _, out := range []bool{true, false} {
-				if err := x.rd.Rels(id, out, nil, func(r value.Rel) error { b.add(r); return nil }); err != nil {
+				if err := x.Reader.Rels(id, out, nil, func(r value.Rel) error { b.add(r); return nil }); err != nil {
 					return nil, err
 				}
 			}
@@ -122,9 +124,9 @@ func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
 	defer release()
 	x := newExec(ctx, st, &Plan{}, Options{})
 	b := &subgraphBuilder{nodes: map[string]bool{}, rels: map[string]value.Rel{}}
-	err = x.rd.Nodes("", func(n value.Node) error {
+	err = x.Reader.Nodes("", func(n value.Node) error {
 		b.add(n)
-		return x.rd.Rels(n.ID, true, nil, func(r value.Rel) error { b.add(r); return nil })
+		return x.Reader.Rels(n.ID, true, nil, func(r value.Rel) error { b.add(r); return nil })
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +134,7 @@ func WholeGraph(ctx context.Context, st *graph.Store) (*Subgraph, error) {
 	return b.build(x)
 }
 
-func (b *subgraphBuilder) build(x *Exec) (*Subgraph, error) {
+func (b *subgraphBuilder) build(x *operator.Exec) (*Subgraph, error) {
 	g := &Subgraph{}
 	ids := make([]string, 0, len(b.nodes))
 	for id := range b.nodes {
@@ -140,15 +142,15 @@ func (b *subgraphBuilder) build(x *Exec) (*Subgraph, error) {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		labels, err := x.rd.Labels(id)
+		labels, err := x.Reader.Labels(id)
 		if err != nil {
 			return nil, err
 		}
-		props, err := x.rd.Properties(id)
+		props, err := x.Reader.Properties(id)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := x.rd.Provenance(id)
+		rec, err := x.Reader.Provenance(id)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +158,7 @@ func (b *subgraphBuilder) build(x *Exec) (*Subgraph, error) {
 		g.Nodes = append(g.Nodes, SubNode{ID: id, Labels: labels, Props: props, Record: recs})
 	}
 	for _, r := range b.rels {
-		props, err := x.relProperties(r)
+		props, err := x.RelProperties(r)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,8 @@ var layers = map[string][]string{
 	"loader":     {"graph/claim"},
 	"loader/gen": {},
 
-	"query":            {"graph", "graph/claim", "query/syntax", "query/value", "query/function", "query/access"},
+	"query":            {"graph", "graph/claim", "query/syntax", "query/value", "query/function", "query/access", "query/operator"},
+	"query/operator":   {"query/syntax", "query/value", "query/function", "query/access"},
 	"query/syntax":     {},
 	"query/value":      {"graph"},
 	"query/function":   {"query/value"},

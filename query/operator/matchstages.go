@@ -1,4 +1,4 @@
-package query
+package operator
 
 import (
 	"fmt"
@@ -10,28 +10,28 @@ import (
 
 // NodeCheck is what a node pattern asks of a node: labels and properties.
 type NodeCheck struct {
-	labels []string
-	props  []PropCheck
+	Labels []string
+	Props  []PropCheck
 }
 
 type PropCheck struct {
-	key string
-	val Eval
+	Key string
+	Val Eval
 }
 
 func (c NodeCheck) ok(x *Exec, r Row, n value.Node) (bool, error) {
-	for _, l := range c.labels {
-		has, err := x.rd.HasLabel(n, l)
+	for _, l := range c.Labels {
+		has, err := x.Reader.HasLabel(n, l)
 		if err != nil || !has {
 			return false, err
 		}
 	}
-	for _, p := range c.props {
-		want, err := p.val(x, r)
+	for _, p := range c.Props {
+		want, err := p.Val(x, r)
 		if err != nil {
 			return false, err
 		}
-		got, err := x.property(n, p.key)
+		got, err := x.Property(n, p.Key)
 		if err != nil {
 			return false, err
 		}
@@ -44,13 +44,13 @@ func (c NodeCheck) ok(x *Exec, r Row, n value.Node) (bool, error) {
 
 func (c NodeCheck) String() string {
 	var b strings.Builder
-	for _, l := range c.labels {
+	for _, l := range c.Labels {
 		b.WriteString(":" + l)
 	}
-	if len(c.props) > 0 {
-		keys := make([]string, len(c.props))
-		for i, p := range c.props {
-			keys[i] = p.key
+	if len(c.Props) > 0 {
+		keys := make([]string, len(c.Props))
+		for i, p := range c.Props {
+			keys[i] = p.Key
 		}
 		b.WriteString(" {" + strings.Join(keys, ", ") + "}")
 	}
@@ -60,11 +60,11 @@ func (c NodeCheck) String() string {
 // Scan binds slot to every node with a label (or every node).
 type Scan struct {
 	Streaming
-	slot  int
-	name  string
-	label string
-	check NodeCheck
-	est   int
+	Slot  int
+	Name  string
+	Label string
+	Check NodeCheck
+	Est   int
 }
 
 // maxScanCache bounds the nodes a scan keeps for the rows after the first.
@@ -72,11 +72,11 @@ const maxScanCache = 1 << 20
 
 func (s *Scan) push(x *Exec, r Row, emit func(Row) error) error {
 	visit := func(n value.Node) error {
-		ok, err := s.check.ok(x, r, n)
+		ok, err := s.Check.ok(x, r, n)
 		if err != nil || !ok {
 			return err
 		}
-		return emit(Bind(r, s.slot, n))
+		return emit(Bind(r, s.Slot, n))
 	}
 	// A scan after the first row of a cartesian product scans the same
 	// nodes again: the first complete scan keeps them (up to a bound).
@@ -90,7 +90,7 @@ func (s *Scan) push(x *Exec, r Row, emit func(Row) error) error {
 	}
 	var kept []value.Node
 	complete := true
-	err := x.rd.Nodes(s.label, func(n value.Node) error {
+	err := x.Reader.Nodes(s.Label, func(n value.Node) error {
 		if complete && len(kept) < maxScanCache {
 			kept = append(kept, n)
 		} else {
@@ -108,23 +108,23 @@ func (s *Scan) push(x *Exec, r Row, emit func(Row) error) error {
 }
 
 func (s *Scan) String() string {
-	if s.label == "" {
-		return fmt.Sprintf("AllNodesScan (%s%s)", s.name, s.check)
+	if s.Label == "" {
+		return fmt.Sprintf("AllNodesScan (%s%s)", s.Name, s.Check)
 	}
-	return fmt.Sprintf("NodeByLabelScan (%s:%s%s) ~%d nodes", s.name, s.label, s.check, s.est)
+	return fmt.Sprintf("NodeByLabelScan (%s:%s%s) ~%d nodes", s.Name, s.Label, s.Check, s.Est)
 }
 
 // NodeByID binds slot to the node with a given id, if it exists.
 type NodeByID struct {
 	Streaming
-	slot  int
-	name  string
-	id    Eval
-	check NodeCheck
+	Slot  int
+	Name  string
+	ID    Eval
+	Check NodeCheck
 }
 
 func (s *NodeByID) push(x *Exec, r Row, emit func(Row) error) error {
-	v, err := s.id(x, r)
+	v, err := s.ID(x, r)
 	if err != nil {
 		return err
 	}
@@ -132,63 +132,63 @@ func (s *NodeByID) push(x *Exec, r Row, emit func(Row) error) error {
 	if !ok {
 		return nil
 	}
-	exists, err := x.rd.Exists(id)
+	exists, err := x.Reader.Exists(id)
 	if err != nil || !exists {
 		return err
 	}
 	// With its number in the query index, the node's relationships are
 	// read from (and kept in) the lists by NodeRef, which outlive the run.
-	n := value.Node{ID: id, Ref: x.rd.Store().NodeRef(id)}
-	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
+	n := value.Node{ID: id, Ref: x.Reader.Store().NodeRef(id)}
+	if ok, err := s.Check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
-	return emit(Bind(r, s.slot, n))
+	return emit(Bind(r, s.Slot, n))
 }
 
-func (s *NodeByID) String() string { return fmt.Sprintf("NodeByIdSeek (%s%s)", s.name, s.check) }
+func (s *NodeByID) String() string { return fmt.Sprintf("NodeByIdSeek (%s%s)", s.Name, s.Check) }
 
 // Check filters rows on a node bound earlier.
 type Check struct {
 	Streaming
-	slot  int
-	name  string
-	check NodeCheck
+	Slot  int
+	Name  string
+	Check NodeCheck
 }
 
 func (s *Check) push(x *Exec, r Row, emit func(Row) error) error {
-	n, ok := r[s.slot].(value.Node)
+	n, ok := r[s.Slot].(value.Node)
 	if !ok {
 		return nil
 	}
-	if ok, err := s.check.ok(x, r, n); err != nil || !ok {
+	if ok, err := s.Check.ok(x, r, n); err != nil || !ok {
 		return err
 	}
 	return emit(r)
 }
 
-func (s *Check) String() string { return fmt.Sprintf("Check (%s%s)", s.name, s.check) }
+func (s *Check) String() string { return fmt.Sprintf("Check (%s%s)", s.Name, s.Check) }
 
 // Expand follows relationships from a bound node. With varLen it
 // follows paths of min..max relationships, never using one twice.
 type Expand struct {
-	from, rel, to int
-	fromName      string
-	relName       string
-	toName        string
-	types         []string
-	out, in       bool // directions to follow from `from`
-	relProps      []PropCheck
-	toCheck       NodeCheck
-	toBound       bool
-	varLen        bool
-	min, max      int
-	reverse       bool  // the pattern runs the other way: store var-length rels reversed
-	uniq          []int // rel slots bound earlier in the same MATCH
+	From, Rel, To int
+	FromName      string
+	RelName       string
+	ToName        string
+	Types         []string
+	Out, In       bool // directions to follow from `from`
+	RelProps      []PropCheck
+	ToCheck       NodeCheck
+	ToBound       bool
+	VarLen        bool
+	Min, Max      int
+	Reverse       bool  // the pattern runs the other way: store var-length rels reversed
+	Uniq          []int // rel slots bound earlier in the same MATCH
 	buf           rowBuf
 }
 
 func (s *Expand) push(x *Exec, r Row, emit func(Row) error) error {
-	if !x.rd.Store().Batches() {
+	if !x.Reader.Store().Batches() {
 		return s.expand(x, r, emit)
 	}
 	if rows := x.gather(s, r); rows != nil {
@@ -210,23 +210,23 @@ func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 	}
 	var ids []string
 	for _, r := range rows {
-		if n, ok := r[s.from].(value.Node); ok {
+		if n, ok := r[s.From].(value.Node); ok {
 			ids = append(ids, n.ID)
 		}
 	}
-	if err := x.rd.PrefetchRels(ids, s.out, s.in, s.types); err != nil {
+	if err := x.Reader.PrefetchRels(ids, s.Out, s.In, s.Types); err != nil {
 		return err
 	}
-	if len(s.relProps) > 0 && x.rd.Store().Batches() {
+	if len(s.RelProps) > 0 && x.Reader.Store().Batches() {
 		// The relationships' own properties are checked as they are
 		// followed; read those of the edge nodes at once.
 		var edges []string
 		for _, id := range ids {
 			for _, out := range []bool{true, false} {
-				if out && !s.out || !out && !s.in {
+				if out && !s.Out || !out && !s.In {
 					continue
 				}
-				err := x.rd.Rels(id, out, s.types, func(rel value.Rel) error {
+				err := x.Reader.Rels(id, out, s.Types, func(rel value.Rel) error {
 					if rel.Edge != "" {
 						edges = append(edges, rel.Edge)
 					}
@@ -237,11 +237,11 @@ func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 				}
 			}
 		}
-		if err := x.rd.PrefetchProps(edges); err != nil {
+		if err := x.Reader.PrefetchProps(edges); err != nil {
 			return err
 		}
 	}
-	if s.varLen {
+	if s.VarLen {
 		for _, r := range rows {
 			if err := s.expand(x, r, emit); err != nil {
 				return err
@@ -259,11 +259,11 @@ func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 		for i, h := range hits {
 			others[i] = h.h.OtherID()
 		}
-		if err := x.rd.PrefetchLabels(others); err != nil {
+		if err := x.Reader.PrefetchLabels(others); err != nil {
 			return err
 		}
-		if len(s.toCheck.props) > 0 {
-			if err := x.rd.PrefetchProps(others); err != nil {
+		if len(s.ToCheck.Props) > 0 {
+			if err := x.Reader.PrefetchProps(others); err != nil {
 				return err
 			}
 		}
@@ -276,7 +276,7 @@ func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 		return nil
 	}
 	for _, r := range rows {
-		from, ok := r[s.from].(value.Node)
+		from, ok := r[s.From].(value.Node)
 		if !ok {
 			continue
 		}
@@ -298,11 +298,11 @@ func (s *Expand) expandAll(x *Exec, rows []Row, emit func(Row) error) error {
 }
 
 func (s *Expand) expand(x *Exec, r Row, emit func(Row) error) error {
-	from, ok := r[s.from].(value.Node)
+	from, ok := r[s.From].(value.Node)
 	if !ok {
 		return nil
 	}
-	if !s.varLen {
+	if !s.VarLen {
 		return s.step(x, r, from, func(h *access.Hit) error {
 			if !s.unique(r, h, nil) {
 				return nil
@@ -310,9 +310,9 @@ func (s *Expand) expand(x *Exec, r Row, emit func(Row) error) error {
 			return s.finish(x, r, h, emit)
 		})
 	}
-	maxHops := s.max
+	maxHops := s.Max
 	if maxHops < 0 {
-		maxHops = x.limits.MaxHops
+		maxHops = x.Limits.MaxHops
 		if maxHops <= 0 {
 			maxHops = DefaultMaxHops
 		}
@@ -320,13 +320,13 @@ func (s *Expand) expand(x *Exec, r Row, emit func(Row) error) error {
 	var path []*access.Hit
 	var walk func(at value.Node) error
 	walk = func(at value.Node) error {
-		if len(path) >= s.min {
+		if len(path) >= s.Min {
 			if err := s.finishVar(x, r, path, at, emit); err != nil {
 				return err
 			}
 		}
 		if len(path) == maxHops {
-			if s.max < 0 && maxHops > 0 && x.limits.MaxHops > 0 {
+			if s.Max < 0 && maxHops > 0 && x.Limits.MaxHops > 0 {
 				return &LimitError{Limit: "hops in a variable-length relationship", Value: int64(maxHops), Flag: "--max-hops"}
 			}
 			return nil
@@ -347,13 +347,13 @@ func (s *Expand) expand(x *Exec, r Row, emit func(Row) error) error {
 // step calls fn for each relationship from node from that fits the pattern.
 func (s *Expand) step(x *Exec, r Row, from value.Node, fn func(*access.Hit) error) error {
 	visit := func(out bool) error {
-		return x.rd.Hits(from.ID, from.Ref, out, s.types, func(h *access.Hit) error {
-			for _, p := range s.relProps {
-				want, err := p.val(x, r)
+		return x.Reader.Hits(from.ID, from.Ref, out, s.Types, func(h *access.Hit) error {
+			for _, p := range s.RelProps {
+				want, err := p.Val(x, r)
 				if err != nil {
 					return err
 				}
-				got, err := x.property(h.Rel, p.key)
+				got, err := x.Property(h.Rel, p.Key)
 				if err != nil {
 					return err
 				}
@@ -364,19 +364,19 @@ func (s *Expand) step(x *Exec, r Row, from value.Node, fn func(*access.Hit) erro
 			return fn(h)
 		})
 	}
-	if s.out {
+	if s.Out {
 		if err := visit(true); err != nil {
 			return err
 		}
 	}
-	if s.in {
+	if s.In {
 		return visit(false)
 	}
 	return nil
 }
 
 func (s *Expand) unique(r Row, h *access.Hit, path []*access.Hit) bool {
-	if len(s.uniq) == 0 && len(path) == 0 {
+	if len(s.Uniq) == 0 && len(path) == 0 {
 		// Nothing to compare: the relationship's value is not read, which
 		// spares a random memory access per row.
 		return true
@@ -387,7 +387,7 @@ func (s *Expand) unique(r Row, h *access.Hit, path []*access.Hit) bool {
 			return false
 		}
 	}
-	for _, sl := range s.uniq {
+	for _, sl := range s.Uniq {
 		switch v := r[sl].(type) {
 		case value.Rel:
 			if v.Same(rel) {
@@ -406,86 +406,86 @@ func (s *Expand) unique(r Row, h *access.Hit, path []*access.Hit) bool {
 
 func (s *Expand) finish(x *Exec, r Row, h *access.Hit, emit func(Row) error) error {
 	n := h.Other.(value.Node)
-	if s.toBound {
-		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
+	if s.ToBound {
+		if b, ok := r[s.To].(value.Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
-	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
+	if ok, err := s.ToCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
 	out := s.buf.fill(r)
-	out[s.rel] = h.Rel
-	out[s.to] = h.Other
+	out[s.Rel] = h.Rel
+	out[s.To] = h.Other
 	return emit(out)
 }
 
 func (s *Expand) finishVar(x *Exec, r Row, path []*access.Hit, n value.Node, emit func(Row) error) error {
-	if s.toBound {
-		if b, ok := r[s.to].(value.Node); !ok || b.ID != n.ID {
+	if s.ToBound {
+		if b, ok := r[s.To].(value.Node); !ok || b.ID != n.ID {
 			return nil
 		}
 	}
-	if ok, err := s.toCheck.ok(x, r, n); err != nil || !ok {
+	if ok, err := s.ToCheck.ok(x, r, n); err != nil || !ok {
 		return err
 	}
 	list := make([]value.Value, len(path))
 	for i, h := range path {
-		if s.reverse {
+		if s.Reverse {
 			list[len(path)-1-i] = h.Rel
 		} else {
 			list[i] = h.Rel
 		}
 	}
 	out := s.buf.fill(r)
-	out[s.rel] = list
+	out[s.Rel] = list
 	if len(path) > 0 {
-		out[s.to] = path[len(path)-1].Other // boxed already
+		out[s.To] = path[len(path)-1].Other // boxed already
 	} else {
-		out[s.to] = n
+		out[s.To] = n
 	}
 	return emit(out)
 }
 
 func (s *Expand) String() string {
 	left, right := "-", "-"
-	if s.out && !s.in {
+	if s.Out && !s.In {
 		right = "->"
-	} else if s.in && !s.out {
+	} else if s.In && !s.Out {
 		left = "<-"
 	}
 	rng := ""
-	if s.varLen {
-		if s.max < 0 {
-			rng = fmt.Sprintf("*%d..", s.min)
+	if s.VarLen {
+		if s.Max < 0 {
+			rng = fmt.Sprintf("*%d..", s.Min)
 		} else {
-			rng = fmt.Sprintf("*%d..%d", s.min, s.max)
+			rng = fmt.Sprintf("*%d..%d", s.Min, s.Max)
 		}
 	}
 	op := "Expand"
-	if s.toBound {
+	if s.ToBound {
 		op = "ExpandInto"
 	}
-	return fmt.Sprintf("%s (%s)%s[%s:%s%s]%s(%s%s)", op, s.fromName, left, s.relName, strings.Join(s.types, "|"), rng, right, s.toName, s.toCheck)
+	return fmt.Sprintf("%s (%s)%s[%s:%s%s]%s(%s%s)", op, s.FromName, left, s.RelName, strings.Join(s.Types, "|"), rng, right, s.ToName, s.ToCheck)
 }
 
 // BuildPath builds a path value from the slots of a pattern, in order.
 type BuildPath struct {
 	Streaming
-	slot  int
-	name  string
-	nodes []int
-	rels  []int
+	Slot  int
+	Name  string
+	Nodes []int
+	Rels  []int
 }
 
 func (s *BuildPath) push(x *Exec, r Row, emit func(Row) error) error {
-	start, ok := r[s.nodes[0]].(value.Node)
+	start, ok := r[s.Nodes[0]].(value.Node)
 	if !ok {
-		return emit(Bind(r, s.slot, nil))
+		return emit(Bind(r, s.Slot, nil))
 	}
 	p := value.Path{Nodes: []value.Node{start}}
 	at := start.ID
-	for i, sl := range s.rels {
+	for i, sl := range s.Rels {
 		var rels []value.Rel
 		switch v := r[sl].(type) {
 		case value.Rel:
@@ -504,11 +504,11 @@ func (s *BuildPath) push(x *Exec, r Row, emit func(Row) error) error {
 			p.Nodes = append(p.Nodes, value.Node{ID: next})
 			at = next
 		}
-		if n, ok := r[s.nodes[i+1]].(value.Node); ok {
+		if n, ok := r[s.Nodes[i+1]].(value.Node); ok {
 			at = n.ID
 		}
 	}
-	return emit(Bind(r, s.slot, p))
+	return emit(Bind(r, s.Slot, p))
 }
 
-func (s *BuildPath) String() string { return "BuildPath " + s.name }
+func (s *BuildPath) String() string { return "BuildPath " + s.Name }

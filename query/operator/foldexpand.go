@@ -1,10 +1,11 @@
-package query
+package operator
 
-import "claimgraph/query/access"
+import (
+	"slices"
 
-import "claimgraph/query/value"
-
-import "slices"
+	"claimgraph/query/access"
+	"claimgraph/query/value"
+)
 
 // FoldedExpand is an expansion whose rows go straight into an
 // aggregation that reads of them only what the expansion reached (the
@@ -21,13 +22,13 @@ import "slices"
 // that every aggregate, floating-point sums included, is the same to the
 // bit and errors come from the same value.
 type FoldedExpand struct {
-	e       *Expand
-	a       *Aggregate
-	tallies access.Paged[*tally] // by the NodeRef of the node expanded from
-	byID    map[string]*tally    // the same, for nodes without a NodeRef
-	kept    int                  // values held in tallies
-	row     Row                  // the row the arguments are evaluated on
-	vals    []value.Value        // a tally's values as they are read
+	Expand    *Expand
+	Aggregate *Aggregate
+	tallies   access.Paged[*tally] // by the NodeRef of the node expanded from
+	byID      map[string]*tally    // the same, for nodes without a NodeRef
+	kept      int                  // values held in tallies
+	row       Row                  // the row the arguments are evaluated on
+	vals      []value.Value        // a tally's values as they are read
 
 	// Tallies and their numbers are carved out of blocks: one allocation
 	// per tally and per tally's numbers was most of what the aggregate
@@ -111,17 +112,37 @@ type folded struct {
 	lo, hi  int  // the numbers in tally.nums
 }
 
-// maxKeptValues bounds the values foldedExpandStage keeps for reuse; past
-// it, a node reached again is expanded again.
+// maxKeptValues bounds the values FoldedExpand keeps for reuse; past it,
+// a node reached again is expanded again.
 var maxKeptValues = 1 << 22
 
-// folding switches foldExpansions on (tests compare with it off).
-var folding = true
+// KeepValues bounds the values a FoldedExpand keeps for reuse at n, until
+// the returned function restores the bound; tests run folds past it.
+func KeepValues(n int) (restore func()) {
+	old := maxKeptValues
+	maxKeptValues = n
+	return func() { maxKeptValues = old }
+}
+
+// Kept reports the tallies and numbers the fold has made and how many of
+// them it keeps now; they differ if it lost track of what it gave back.
+func (s *FoldedExpand) Kept() (made, madeNums, kept, keptNums int) {
+	s.tallies.Each(func(t *tally) {
+		if t != nil {
+			kept++
+			keptNums += cap(t.nums)
+		}
+	})
+	return s.made, s.madeNums, kept, keptNums
+}
+
+// Folding switches Fold on; tests compare plans with it off.
+var Folding = true
 
 // Fold replaces each expansion followed by an aggregation that
 // it can fold into (see foldable).
 func Fold(stages []Operator) []Operator {
-	if !folding {
+	if !Folding {
 		return stages
 	}
 	for i := 0; i+1 < len(stages); i++ {
@@ -133,7 +154,7 @@ func Fold(stages []Operator) []Operator {
 		if !ok || !foldable(e, a) {
 			continue
 		}
-		stages = slices.Replace(stages, i, i+2, Operator(&FoldedExpand{e: e, a: a}))
+		stages = slices.Replace(stages, i, i+2, Operator(&FoldedExpand{Expand: e, Aggregate: a}))
 	}
 	return stages
 }
@@ -144,18 +165,18 @@ func Fold(stages []Operator) []Operator {
 // earlier relationships; a's grouping keys do not read them, and its
 // aggregates read nothing else (and none is DISTINCT).
 func foldable(e *Expand, a *Aggregate) bool {
-	if e.varLen || e.toBound || len(e.uniq) > 0 || len(e.relProps) > 0 || len(e.toCheck.props) > 0 {
+	if e.VarLen || e.ToBound || len(e.Uniq) > 0 || len(e.RelProps) > 0 || len(e.ToCheck.Props) > 0 {
 		return false
 	}
-	reached := func(sl int) bool { return sl == e.to || sl == e.rel }
-	if slices.ContainsFunc(a.keyDeps, reached) {
+	reached := func(sl int) bool { return sl == e.To || sl == e.Rel }
+	if slices.ContainsFunc(a.KeyDeps, reached) {
 		return false
 	}
-	for _, ag := range a.aggs {
-		if ag.distinct {
+	for _, ag := range a.Aggs {
+		if ag.Distinct {
 			return false
 		}
-		for _, sl := range ag.argDeps {
+		for _, sl := range ag.ArgDeps {
 			if !reached(sl) {
 				return false
 			}
@@ -165,12 +186,12 @@ func foldable(e *Expand, a *Aggregate) bool {
 }
 
 func (s *FoldedExpand) push(x *Exec, r Row, emit func(Row) error) error {
-	if x.rd.Store().Batches() {
+	if x.Reader.Store().Batches() {
 		// A database server is asked for many nodes' relationships at
-		// once (expandStage.expandAll); rows go through as they are.
-		return s.e.push(x, r, s.intoAggregate(x, emit))
+		// once (Expand.expandAll); rows go through as they are.
+		return s.Expand.push(x, r, s.intoAggregate(x, emit))
 	}
-	from, ok := r[s.e.from].(value.Node)
+	from, ok := r[s.Expand.From].(value.Node)
 	if !ok {
 		return nil
 	}
@@ -179,11 +200,11 @@ func (s *FoldedExpand) push(x *Exec, r Row, emit func(Row) error) error {
 		return err
 	}
 	// Counted as the rows they stand for.
-	x.rows += t.hits
-	if x.limits.MaxIntermediate > 0 && x.rows > x.limits.MaxIntermediate {
-		return &LimitError{Limit: "intermediate rows", Value: x.limits.MaxIntermediate, Flag: "--max-intermediate"}
+	x.Rows += t.hits
+	if x.Limits.MaxIntermediate > 0 && x.Rows > x.Limits.MaxIntermediate {
+		return &LimitError{Limit: "intermediate rows", Value: x.Limits.MaxIntermediate, Flag: "--max-intermediate"}
 	}
-	g, err := s.a.groupOf(x, r)
+	g, err := s.Aggregate.groupOf(x, r)
 	if err != nil {
 		return err
 	}
@@ -206,26 +227,26 @@ func (s *FoldedExpand) push(x *Exec, r Row, emit func(Row) error) error {
 // run).
 func (s *FoldedExpand) intoAggregate(x *Exec, emit func(Row) error) func(Row) error {
 	return func(r Row) error {
-		if err := x.ctx.Err(); err != nil {
+		if err := x.Ctx.Err(); err != nil {
 			return err
 		}
-		x.rows++
-		if x.limits.MaxIntermediate > 0 && x.rows > x.limits.MaxIntermediate {
-			return &LimitError{Limit: "intermediate rows", Value: x.limits.MaxIntermediate, Flag: "--max-intermediate"}
+		x.Rows++
+		if x.Limits.MaxIntermediate > 0 && x.Rows > x.Limits.MaxIntermediate {
+			return &LimitError{Limit: "intermediate rows", Value: x.Limits.MaxIntermediate, Flag: "--max-intermediate"}
 		}
-		return s.a.push(x, r, emit)
+		return s.Aggregate.push(x, r, emit)
 	}
 }
 
 func (s *FoldedExpand) flush(x *Exec, emit func(Row) error) error {
-	if err := s.e.flush(x, s.intoAggregate(x, emit)); err != nil {
+	if err := s.Expand.flush(x, s.intoAggregate(x, emit)); err != nil {
 		return err
 	}
-	return s.a.flush(x, emit)
+	return s.Aggregate.flush(x, emit)
 }
 
 func (s *FoldedExpand) reset() {
-	s.a.reset()
+	s.Aggregate.reset()
 	s.tallies, s.byID, s.kept = access.Paged[*tally]{}, nil, 0
 	s.block, s.floats, s.made, s.madeNums = nil, nil, 0, 0
 	clear(s.row)
@@ -245,7 +266,7 @@ func (s *FoldedExpand) tally(x *Exec, r Row, from value.Node) (*tally, error) {
 	if t != nil {
 		return t, nil
 	}
-	if err := x.ctx.Err(); err != nil {
+	if err := x.Ctx.Err(); err != nil {
 		return nil, err
 	}
 	if len(s.row) != len(r) {
@@ -253,17 +274,17 @@ func (s *FoldedExpand) tally(x *Exec, r Row, from value.Node) (*tally, error) {
 	}
 	t = s.newTally()
 	vals := s.vals[:0]
-	err := s.e.step(x, r, from, func(h *access.Hit) error {
-		if ok, err := s.e.toCheck.ok(x, r, h.Other.(value.Node)); err != nil || !ok {
+	err := s.Expand.step(x, r, from, func(h *access.Hit) error {
+		if ok, err := s.Expand.ToCheck.ok(x, r, h.Other.(value.Node)); err != nil || !ok {
 			return err
 		}
 		t.hits++
-		s.row[s.e.rel], s.row[s.e.to] = h.Rel, h.Other
-		for _, ag := range s.a.aggs {
+		s.row[s.Expand.Rel], s.row[s.Expand.To] = h.Rel, h.Other
+		for _, ag := range s.Aggregate.Aggs {
 			var v value.Value
-			if ag.arg != nil {
+			if ag.Arg != nil {
 				var err error
-				if v, err = ag.arg(x, s.row); err != nil {
+				if v, err = ag.Arg(x, s.row); err != nil {
 					// The rows after this one would not be aggregated.
 					t.err = err
 					return ErrStop
@@ -302,13 +323,13 @@ func (s *FoldedExpand) tally(x *Exec, r Row, from value.Node) (*tally, error) {
 // null; otherwise t keeps vals as they are, and the values are added one
 // by one, with aggState.add's errors.
 func (s *FoldedExpand) fold(t *tally, vals []value.Value) bool {
-	k := len(s.a.aggs)
+	k := len(s.Aggregate.Aggs)
 	if t.err != nil || k == 0 {
 		return false
 	}
 	numbers := 0
-	for _, ag := range s.a.aggs {
-		switch ag.name {
+	for _, ag := range s.Aggregate.Aggs {
+		switch ag.Name {
 		case "count":
 		case "sum", "avg":
 			numbers++
@@ -317,8 +338,8 @@ func (s *FoldedExpand) fold(t *tally, vals []value.Value) bool {
 		}
 	}
 	if numbers > 0 {
-		for j, ag := range s.a.aggs {
-			if ag.name == "count" {
+		for j, ag := range s.Aggregate.Aggs {
+			if ag.Name == "count" {
 				continue
 			}
 			for i := j; i < len(vals); i += k {
@@ -335,15 +356,15 @@ func (s *FoldedExpand) fold(t *tally, vals []value.Value) bool {
 		sums = make([]folded, 0, k)
 	}
 	var nums []float64
-	for j, ag := range s.a.aggs {
+	for j, ag := range s.Aggregate.Aggs {
 		f := folded{lo: len(nums)}
 		for i := j; i < len(vals); i += k {
 			v := vals[i]
-			if v == nil && ag.arg != nil {
+			if v == nil && ag.Arg != nil {
 				continue // count, sum and avg skip nulls; count(*) counts rows
 			}
 			f.n++
-			if ag.name == "count" {
+			if ag.Name == "count" {
 				continue
 			}
 			if nums == nil {
@@ -366,5 +387,5 @@ func (s *FoldedExpand) fold(t *tally, vals []value.Value) bool {
 }
 
 func (s *FoldedExpand) String() string {
-	return s.e.String() + ", folded into " + s.a.String()
+	return s.Expand.String() + ", folded into " + s.Aggregate.String()
 }

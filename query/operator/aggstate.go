@@ -1,6 +1,8 @@
-package query
+package operator
 
 import (
+	"github.com/alecthomas/participle/v2/lexer"
+
 	"claimgraph/query/function"
 	"claimgraph/query/syntax"
 	"claimgraph/query/value"
@@ -14,12 +16,12 @@ type aggState struct {
 }
 
 func newAggState(spec *AggSpec) *aggState {
-	return &aggState{spec: spec, Aggregation: function.Aggregation{Name: spec.name, Distinct: spec.distinct, Star: spec.arg == nil}}
+	return &aggState{spec: spec, Aggregation: function.Aggregation{Name: spec.Name, Distinct: spec.Distinct, Star: spec.Arg == nil}}
 }
 
 func (a *aggState) add(v value.Value) error {
 	if err := a.Add(v); err != nil {
-		return syntax.Errorf(a.spec.pos, "%v", err)
+		return syntax.Errorf(a.spec.Pos, "%v", err)
 	}
 	return nil
 }
@@ -31,3 +33,13 @@ func (a *aggState) addFolded(f *folded, nums []float64) {
 }
 
 func (a *aggState) result() value.Value { return a.Result() }
+
+// AggSpec is one aggregate of a projection; its result lands in slot.
+type AggSpec struct {
+	Name     string
+	Distinct bool
+	Arg      Eval  // nil for count(*)
+	ArgDeps  []int // slots arg reads
+	Slot     int
+	Pos      lexer.Position
+}

@@ -1,4 +1,4 @@
-package query
+package operator
 
 import (
 	"claimgraph/query/value"
@@ -8,7 +8,7 @@ import (
 // rows and reading the properties of every node and relationship in them
 // at once (stages that evaluate expressions read them as they go).
 func (x *Exec) batched(s Operator, r Row, emit func(Row) error, one func(*Exec, Row, func(Row) error) error) error {
-	if !x.rd.Store().Batches() {
+	if !x.Reader.Store().Batches() {
 		return one(x, r, emit)
 	}
 	if rows := x.gather(s, r); rows != nil {
@@ -66,7 +66,7 @@ func (x *Exec) runBatch(rows []Row, emit func(Row) error, one func(*Exec, Row, f
 			}
 		}
 	}
-	if err := x.rd.PrefetchProps(ids); err != nil {
+	if err := x.Reader.PrefetchProps(ids); err != nil {
 		return err
 	}
 	for _, r := range rows {

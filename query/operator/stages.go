@@ -1,4 +1,4 @@
-package query
+package operator
 
 import (
 	"cmp"
@@ -45,12 +45,12 @@ func Run(x *Exec, stages []Operator, seed Row, sink func(Row) error) error {
 	for i := len(stages) - 1; i >= 0; i-- {
 		i := i
 		emits[i] = func(r Row) error {
-			if err := x.ctx.Err(); err != nil {
+			if err := x.Ctx.Err(); err != nil {
 				return err
 			}
-			x.rows++
-			if x.limits.MaxIntermediate > 0 && x.rows > x.limits.MaxIntermediate {
-				return &LimitError{Limit: "intermediate rows", Value: x.limits.MaxIntermediate, Flag: "--max-intermediate"}
+			x.Rows++
+			if x.Limits.MaxIntermediate > 0 && x.Rows > x.Limits.MaxIntermediate {
+				return &LimitError{Limit: "intermediate rows", Value: x.Limits.MaxIntermediate, Flag: "--max-intermediate"}
 			}
 			err := stages[i].push(x, r, emits[i+1])
 			if s, ok := err.(*stopErr); ok && s.at < 0 {
@@ -100,9 +100,9 @@ func Bind(r Row, slot int, v value.Value) Row {
 
 // Filter keeps rows for which pred is true.
 type Filter struct {
-	pred Eval
-	text string
-	pos  lexer.Position
+	Pred Eval
+	Text string
+	Pos  lexer.Position
 }
 
 func (s *Filter) push(x *Exec, r Row, emit func(Row) error) error {
@@ -114,7 +114,7 @@ func (s *Filter) flush(x *Exec, emit func(Row) error) error {
 }
 
 func (s *Filter) one(x *Exec, r Row, emit func(Row) error) error {
-	v, err := s.pred(x, r)
+	v, err := s.Pred(x, r)
 	if err != nil {
 		return err
 	}
@@ -122,23 +122,23 @@ func (s *Filter) one(x *Exec, r Row, emit func(Row) error) error {
 		return emit(r)
 	}
 	if _, ok := v.(bool); !ok && v != nil {
-		return syntax.Errorf(s.pos, "WHERE expects a boolean, got %s", value.TypeName(v))
+		return syntax.Errorf(s.Pos, "WHERE expects a boolean, got %s", value.TypeName(v))
 	}
 	return nil
 }
 
-func (s *Filter) String() string { return "Filter " + s.text }
+func (s *Filter) String() string { return "Filter " + s.Text }
 
 // Unwind binds each item of a list to slot.
 type Unwind struct {
 	Streaming
-	list Eval
-	slot int
-	name string
+	List Eval
+	Slot int
+	Name string
 }
 
 func (s *Unwind) push(x *Exec, r Row, emit func(Row) error) error {
-	v, err := s.list(x, r)
+	v, err := s.List(x, r)
 	if err != nil {
 		return err
 	}
@@ -147,23 +147,23 @@ func (s *Unwind) push(x *Exec, r Row, emit func(Row) error) error {
 		return nil
 	case []value.Value:
 		for _, item := range l {
-			if err := emit(Bind(r, s.slot, item)); err != nil {
+			if err := emit(Bind(r, s.Slot, item)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return emit(Bind(r, s.slot, v))
+	return emit(Bind(r, s.Slot, v))
 }
 
-func (s *Unwind) String() string { return "Unwind AS " + s.name }
+func (s *Unwind) String() string { return "Unwind AS " + s.Name }
 
 // Project computes the items of a WITH or RETURN into new slots,
 // keeping the row's other slots for ORDER BY.
 type Project struct {
-	fns   []Eval
-	slots []int
-	names []string
+	Fns   []Eval
+	Slots []int
+	Names []string
 	buf   rowBuf
 }
 
@@ -177,28 +177,28 @@ func (s *Project) flush(x *Exec, emit func(Row) error) error {
 
 func (s *Project) one(x *Exec, r Row, emit func(Row) error) error {
 	out := s.buf.fill(r)
-	for i, f := range s.fns {
+	for i, f := range s.Fns {
 		v, err := f(x, r)
 		if err != nil {
 			return err
 		}
-		out[s.slots[i]] = v
+		out[s.Slots[i]] = v
 	}
 	return emit(out)
 }
 
-func (s *Project) String() string { return "Project " + strings.Join(s.names, ", ") }
+func (s *Project) String() string { return "Project " + strings.Join(s.Names, ", ") }
 
 // Aggregate groups rows by the non-aggregate items and folds the
 // aggregates of each group; groups come out in order of first appearance.
 type Aggregate struct {
-	keys      []Eval
-	keySlots  []int
-	keyDeps   []int // slots the keys read
-	aggs      []*AggSpec
-	post      []Eval
-	postSlots []int
-	names     []string
+	Keys      []Eval
+	KeySlots  []int
+	KeyDeps   []int // slots the keys read
+	Aggs      []*AggSpec
+	Post      []Eval
+	PostSlots []int
+	Names     []string
 	groups    map[string]*group
 	order     []*group
 	last      *group        // the previous row's group
@@ -222,9 +222,9 @@ func (s *Aggregate) add(x *Exec, r Row, emit func(Row) error) error {
 	}
 	for _, st := range g.states {
 		var v value.Value
-		if st.spec.arg != nil {
+		if st.spec.Arg != nil {
 			var err error
-			if v, err = st.spec.arg(x, r); err != nil {
+			if v, err = st.spec.Arg(x, r); err != nil {
 				return err
 			}
 		}
@@ -241,7 +241,7 @@ func (s *Aggregate) groupOf(x *Exec, r Row) (*group, error) {
 		s.groups = map[string]*group{}
 	}
 	keyVals := s.keyBuf[:0]
-	for _, f := range s.keys {
+	for _, f := range s.Keys {
 		v, err := f(x, r)
 		if err != nil {
 			return nil, err
@@ -259,10 +259,10 @@ func (s *Aggregate) groupOf(x *Exec, r Row) (*group, error) {
 			row := make(Row, len(r))
 			copy(row, r)
 			for i, v := range keyVals {
-				row[s.keySlots[i]] = v
+				row[s.KeySlots[i]] = v
 			}
 			g = &group{row: row}
-			for _, a := range s.aggs {
+			for _, a := range s.Aggs {
 				g.states = append(g.states, newAggState(a))
 			}
 			s.groups[k] = g
@@ -310,24 +310,24 @@ func (s *Aggregate) flush(x *Exec, emit func(Row) error) error {
 	if err := x.flushBatch(s, emit, s.add); err != nil {
 		return err
 	}
-	if len(s.order) == 0 && len(s.keys) == 0 {
+	if len(s.order) == 0 && len(s.Keys) == 0 {
 		// Aggregating no rows without grouping keys gives one row.
-		g := &group{row: make(Row, x.nslots)}
-		for _, a := range s.aggs {
+		g := &group{row: make(Row, x.Slots)}
+		for _, a := range s.Aggs {
 			g.states = append(g.states, newAggState(a))
 		}
 		s.order = append(s.order, g)
 	}
 	for _, g := range s.order {
 		for i, st := range g.states {
-			g.row[s.aggs[i].slot] = st.result()
+			g.row[s.Aggs[i].Slot] = st.result()
 		}
-		for i, f := range s.post {
+		for i, f := range s.Post {
 			v, err := f(x, g.row)
 			if err != nil {
 				return err
 			}
-			g.row[s.postSlots[i]] = v
+			g.row[s.PostSlots[i]] = v
 		}
 		if err := emit(g.row); err != nil {
 			return err
@@ -336,7 +336,7 @@ func (s *Aggregate) flush(x *Exec, emit func(Row) error) error {
 	return nil
 }
 
-func (s *Aggregate) String() string { return "Aggregate " + strings.Join(s.names, ", ") }
+func (s *Aggregate) String() string { return "Aggregate " + strings.Join(s.Names, ", ") }
 
 func (s *Aggregate) reset() {
 	s.groups, s.order, s.last = nil, nil, nil
@@ -348,7 +348,7 @@ func (s *Aggregate) reset() {
 // Distinct drops rows whose projected slots repeat an earlier row's.
 type Distinct struct {
 	Streaming
-	slots []int
+	Slots []int
 	seen  map[string]bool
 }
 
@@ -356,8 +356,8 @@ func (s *Distinct) push(x *Exec, r Row, emit func(Row) error) error {
 	if s.seen == nil {
 		s.seen = map[string]bool{}
 	}
-	vals := make([]value.Value, len(s.slots))
-	for i, sl := range s.slots {
+	vals := make([]value.Value, len(s.Slots))
+	for i, sl := range s.Slots {
 		vals[i] = r[sl]
 	}
 	k := value.KeyOf(vals)
@@ -375,19 +375,19 @@ func (s *Distinct) reset() { s.seen = nil }
 // Sort holds every row, then emits them ordered by its keys; ties
 // keep their input order.
 type Sort struct {
-	keys  []Eval
-	desc  []bool
-	texts []string
+	Keys  []Eval
+	Desc  []bool
+	Texts []string
 	vals  chunked // len(keys) per row
-	// keep are the slots the stages after the sort read: the projection's.
-	// Their values are all a row keeps (len(keep) per row in kept), except
-	// in a run that records whole rows (exec.wholeRows), which keeps rows.
-	keep    []int
+	// Keep are the slots the stages after the sort read: the projection's.
+	// Their values are all a row keeps (len(Keep) per row in kept), except
+	// in a run that records whole rows (Exec.WholeRows), which keeps rows.
+	Keep    []int
 	kept    chunked
-	keyKept []int // per key, its index in keep when it is a kept slot, or -1
-	rows    []Row
+	KeyKept []int // per key, its index in keep when it is a kept slot, or -1
+	Rows    []Row
 	n       int
-	out     rowBuf
+	Out     rowBuf
 }
 
 func (s *Sort) push(x *Exec, r Row, emit func(Row) error) error {
@@ -395,7 +395,7 @@ func (s *Sort) push(x *Exec, r Row, emit func(Row) error) error {
 }
 
 func (s *Sort) add(x *Exec, r Row, emit func(Row) error) error {
-	for k, f := range s.keys {
+	for k, f := range s.Keys {
 		if s.keptKey(k) >= 0 {
 			continue // read from the kept values
 		}
@@ -405,10 +405,10 @@ func (s *Sort) add(x *Exec, r Row, emit func(Row) error) error {
 		}
 		s.vals.push(v)
 	}
-	if x.wholeRows {
-		s.rows = append(s.rows, append(Row(nil), r...))
+	if x.WholeRows {
+		s.Rows = append(s.Rows, append(Row(nil), r...))
 	} else {
-		for _, sl := range s.keep {
+		for _, sl := range s.Keep {
 			s.kept.push(r[sl])
 		}
 	}
@@ -422,9 +422,9 @@ func (s *Sort) flush(x *Exec, emit func(Row) error) error {
 	}
 	idx := sortOrder(s.columns(x), s.n)
 	s.vals.release()
-	if x.wholeRows {
+	if x.WholeRows {
 		for _, i := range idx {
-			if err := emit(s.rows[i]); err != nil {
+			if err := emit(s.Rows[i]); err != nil {
 				return err
 			}
 		}
@@ -437,9 +437,9 @@ func (s *Sort) flush(x *Exec, emit func(Row) error) error {
 // columns returns the sort keys of every row, a column per key, each read
 // from where add left it.
 func (s *Sort) columns(x *Exec) []sortColumn {
-	cols := make([]sortColumn, len(s.keys))
+	cols := make([]sortColumn, len(s.Keys))
 	width := 0 // keys pushed per row
-	for k := range s.keys {
+	for k := range s.Keys {
 		if s.keptKey(k) < 0 {
 			width++
 		}
@@ -452,13 +452,13 @@ func (s *Sort) columns(x *Exec) []sortColumn {
 			p := pushed
 			pushed++
 			at = func(i int) value.Value { return s.vals.at(i*width + p) }
-		case x.wholeRows:
-			sl := s.keep[j]
-			at = func(i int) value.Value { return s.rows[i][sl] }
+		case x.WholeRows:
+			sl := s.Keep[j]
+			at = func(i int) value.Value { return s.Rows[i][sl] }
 		default:
-			at = func(i int) value.Value { return s.kept.at(i*len(s.keep) + j) }
+			at = func(i int) value.Value { return s.kept.at(i*len(s.Keep) + j) }
 		}
-		cols[k] = newSortColumn(at, s.n, s.desc[k])
+		cols[k] = newSortColumn(at, s.n, s.Desc[k])
 	}
 	return cols
 }
@@ -467,7 +467,7 @@ func (s *Sort) columns(x *Exec) []sortColumn {
 // in arrival order.
 func sortOrder(cols []sortColumn, n int) []int32 {
 	if len(cols) == 1 && cols[0].nums != nil {
-		return radixOrder(cols[0].nums, cols[0].desc)
+		return radixOrder(cols[0].nums, cols[0].Desc)
 	}
 	idx := make([]int32, n)
 	for i := range idx {
@@ -493,10 +493,10 @@ func sortOrder(cols []sortColumn, n int) []int32 {
 // that sorts 130,000 rows).
 func (s *Sort) emitKept(x *Exec, idx []int32, emit func(Row) error) error {
 	const block = 32
-	k := len(s.keep)
+	k := len(s.Keep)
 	buf := make([]value.Value, block*k)
-	if len(s.out.row) != x.nslots {
-		s.out.row = make(Row, x.nslots)
+	if len(s.Out.row) != x.Slots {
+		s.Out.row = make(Row, x.Slots)
 	}
 	for start := 0; start < len(idx); start += block {
 		rows := idx[start:min(start+block, len(idx))]
@@ -506,10 +506,10 @@ func (s *Sort) emitKept(x *Exec, idx []int32, emit func(Row) error) error {
 			}
 		}
 		for b := range rows {
-			for j, sl := range s.keep {
-				s.out.row[sl] = buf[b*k+j]
+			for j, sl := range s.Keep {
+				s.Out.row[sl] = buf[b*k+j]
 			}
-			if err := emit(s.out.row); err != nil {
+			if err := emit(s.Out.row); err != nil {
 				return err
 			}
 		}
@@ -557,20 +557,20 @@ type sortColumn struct {
 	nums []float64
 	strs []string
 	vals []value.Value
-	desc bool
+	Desc bool
 }
 
 // keptKey returns where sort key k is among the kept values, when it is
 // one of them (ORDER BY a returned alias), or -1.
 func (s *Sort) keptKey(k int) int {
-	if k >= len(s.keyKept) {
+	if k >= len(s.KeyKept) {
 		return -1
 	}
-	return s.keyKept[k]
+	return s.KeyKept[k]
 }
 
 func newSortColumn(at func(i int) value.Value, n int, desc bool) sortColumn {
-	col := sortColumn{desc: desc}
+	col := sortColumn{Desc: desc}
 	// One pass reads each value once, unboxing it as it goes: each row's
 	// value is boxed somewhere else in memory, and a second pass over
 	// 130,000 of them waited for memory again.
@@ -706,26 +706,26 @@ func (c *sortColumn) compare(a, b int32) int {
 	default:
 		r = value.OrderCompare(c.vals[a], c.vals[b])
 	}
-	if c.desc {
+	if c.Desc {
 		return -r
 	}
 	return r
 }
 
-func (s *Sort) String() string { return "Sort " + strings.Join(s.texts, ", ") }
+func (s *Sort) String() string { return "Sort " + strings.Join(s.Texts, ", ") }
 
 func (s *Sort) reset() {
 	s.vals.release()
 	s.kept.release()
-	s.rows, s.n = nil, 0
-	clear(s.out.row)
+	s.Rows, s.n = nil, 0
+	clear(s.Out.row)
 }
 
 // SkipLimit drops the first skip rows and stops after limit more.
 type SkipLimit struct {
 	Streaming
-	skip, limit       Eval
-	skipPos, limitPos lexer.Position
+	Skip, Limit       Eval
+	SkipPos, LimitPos lexer.Position
 	n, k              int64
 	resolved          bool
 	lim               int64
@@ -739,11 +739,11 @@ func (s *SkipLimit) reset() {
 func (s *SkipLimit) push(x *Exec, r Row, emit func(Row) error) error {
 	if !s.resolved {
 		var err error
-		if s.sk, err = count(x, s.skip, "SKIP", 0); err != nil {
-			return ExprErr(s.skipPos, err)
+		if s.sk, err = count(x, s.Skip, "SKIP", 0); err != nil {
+			return ExprErr(s.SkipPos, err)
 		}
-		if s.lim, err = count(x, s.limit, "LIMIT", -1); err != nil {
-			return ExprErr(s.limitPos, err)
+		if s.lim, err = count(x, s.Limit, "LIMIT", -1); err != nil {
+			return ExprErr(s.LimitPos, err)
 		}
 		s.resolved = true
 	}
@@ -784,10 +784,10 @@ func count(x *Exec, f Eval, what string, def int64) (int64, error) {
 
 func (s *SkipLimit) String() string {
 	var parts []string
-	if s.skip != nil {
+	if s.Skip != nil {
 		parts = append(parts, "Skip")
 	}
-	if s.limit != nil {
+	if s.Limit != nil {
 		parts = append(parts, "Limit")
 	}
 	return strings.Join(parts, " ")
@@ -797,13 +797,13 @@ func (s *SkipLimit) String() string {
 // row goes on with the sub-pipeline's variables null.
 type Optional struct {
 	Streaming
-	sub   []Operator
-	slots []int
+	Sub   []Operator
+	Slots []int
 }
 
 func (s *Optional) push(x *Exec, r Row, emit func(Row) error) error {
 	found := false
-	err := Run(x, s.sub, r, func(out Row) error {
+	err := Run(x, s.Sub, r, func(out Row) error {
 		found = true
 		return emit(out)
 	})
@@ -812,7 +812,7 @@ func (s *Optional) push(x *Exec, r Row, emit func(Row) error) error {
 	}
 	out := make(Row, len(r))
 	copy(out, r)
-	for _, sl := range s.slots {
+	for _, sl := range s.Slots {
 		out[sl] = nil
 	}
 	return emit(out)
@@ -820,8 +820,19 @@ func (s *Optional) push(x *Exec, r Row, emit func(Row) error) error {
 
 func (s *Optional) String() string {
 	lines := []string{"Optional"}
-	for _, st := range s.sub {
+	for _, st := range s.Sub {
 		lines = append(lines, "  "+strings.ReplaceAll(st.String(), "\n", "\n  "))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Exists reports whether the operators produce a row from r, stopping at
+// the first (a pattern predicate asks no more).
+func Exists(x *Exec, ops []Operator, r Row) (bool, error) {
+	found := false
+	err := Run(x, ops, r, func(Row) error {
+		found = true
+		return &stopErr{at: len(ops)}
+	})
+	return found, err
 }

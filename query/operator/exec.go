@@ -1,4 +1,4 @@
-package query
+package operator
 
 import (
 	"context"
@@ -15,7 +15,7 @@ type Row []value.Value
 
 // A rowBuf is the row a stage emits, filled again for each row it emits.
 // A stage reads the rows it is given before it returns and never keeps
-// them; the stages that keep rows (sortStage, aggregation groups, batches
+// them; the stages that keep rows (Sort, aggregation groups, batches
 // gathered) copy what they keep. So an expansion or a projection, which
 // emit a row per row they make, allocate none.
 type rowBuf struct{ row Row }
@@ -31,19 +31,19 @@ func (b *rowBuf) fill(r Row) Row {
 
 // Exec is the state of one run of a plan.
 type Exec struct {
-	ctx     context.Context
-	rd      *access.Reader
-	params  map[string]value.Value
+	Ctx     context.Context
+	Reader  *access.Reader
+	Params  map[string]value.Value
 	regexps map[string]*regexp.Regexp
-	limits  Limits
-	rows    int64 // intermediate rows produced, for MaxIntermediate
-	nslots  int
-	pending map[Operator][]Row             // rows a stage gathers to read for them at once
+	Limits  Limits
+	Rows    int64 // intermediate rows produced, for MaxIntermediate
+	Slots   int
+	pending map[Operator][]Row     // rows a stage gathers to read for them at once
 	scans   map[*Scan][]value.Node // nodes of completed scans, for rescans
-	// wholeRows: every slot of a row matters to the end of the run (a
+	// WholeRows: every slot of a row matters to the end of the run (a
 	// subgraph records what each returned row bound), not just the
 	// projected ones.
-	wholeRows bool
+	WholeRows bool
 }
 
 // Limits bound a run. Zero means no limit.
@@ -71,8 +71,8 @@ func (x *Exec) regexp(pat string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// property reads v.key for a node, relationship or map; null for null.
-func (x *Exec) property(v value.Value, key string) (value.Value, error) {
+// Property reads v.key for a node, relationship or map; null for null.
+func (x *Exec) Property(v value.Value, key string) (value.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
@@ -82,19 +82,19 @@ func (x *Exec) property(v value.Value, key string) (value.Value, error) {
 		if key == "id" {
 			return v.ID, nil
 		}
-		return x.rd.Property(v.ID, v.Ref, key)
+		return x.Reader.Property(v.ID, v.Ref, key)
 	case value.Rel:
 		if v.Edge == "" {
 			return nil, nil
 		}
-		return x.rd.Property(v.Edge, 0, key)
+		return x.Reader.Property(v.Edge, 0, key)
 	}
 	return nil, fmt.Errorf("cannot read property %q of %s", key, value.TypeName(v))
 }
 
-// nodeProperties returns all properties of a node, id included.
-func (x *Exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
-	p, err := x.rd.Properties(n.ID)
+// NodeProperties returns all properties of a node, id included.
+func (x *Exec) NodeProperties(n value.Node) (map[string]value.Value, error) {
+	p, err := x.Reader.Properties(n.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +106,11 @@ func (x *Exec) nodeProperties(n value.Node) (map[string]value.Value, error) {
 	return out, nil
 }
 
-func (x *Exec) relProperties(r value.Rel) (map[string]value.Value, error) {
+func (x *Exec) RelProperties(r value.Rel) (map[string]value.Value, error) {
 	if r.Edge == "" {
 		return map[string]value.Value{}, nil
 	}
-	p, err := x.rd.Properties(r.Edge)
+	p, err := x.Reader.Properties(r.Edge)
 	if err != nil {
 		return nil, err
 	}
@@ -121,23 +121,23 @@ func (x *Exec) relProperties(r value.Rel) (map[string]value.Value, error) {
 	return out, nil
 }
 
-// exec is the Graph of the functions it calls.
+// Exec is the Graph of the functions it calls.
 var _ function.Graph = (*Exec)(nil)
 
 // Labels returns a node's labels (function.Graph).
-func (x *Exec) Labels(id string) ([]string, error) { return x.rd.Labels(id) }
+func (x *Exec) Labels(id string) ([]string, error) { return x.Reader.Labels(id) }
 
 // Properties returns the properties of a node or a relationship
 // (function.Graph).
 func (x *Exec) Properties(v value.Value) (map[string]value.Value, error) {
 	switch v := v.(type) {
 	case value.Node:
-		return x.nodeProperties(v)
+		return x.NodeProperties(v)
 	case value.Rel:
-		return x.relProperties(v)
+		return x.RelProperties(v)
 	}
 	return nil, fmt.Errorf("properties of %s", value.TypeName(v))
 }
 
 // Provenance returns the record that produced a node (function.Graph).
-func (x *Exec) Provenance(id string) (value.Value, error) { return x.rd.Provenance(id) }
+func (x *Exec) Provenance(id string) (value.Value, error) { return x.Reader.Provenance(id) }

@@ -1,14 +1,17 @@
-package query
+package operator
 
-// Tap records the graph values of every row that passes.
+import "claimgraph/query/value"
+
+// Tap hands every value of every row that passes to Add, and passes the
+// row on.
 type Tap struct {
 	Streaming
-	b *subgraphBuilder
+	Add func(value.Value)
 }
 
 func (s *Tap) push(x *Exec, r Row, emit func(Row) error) error {
 	for _, v := range r {
-		s.b.add(v)
+		s.Add(v)
 	}
 	return emit(r)
 }
