@@ -131,13 +131,6 @@ func (c *planCache) put(p *Plan) {
 	}
 }
 
-// A resetter is a stage that keeps state during a run.
-type resetter interface {
-	// reset empties the stage as if it had never run, letting go of
-	// what it holds.
-	reset()
-}
-
 // recycle empties the stages after a run and hands them, as a new Plan,
 // to the cache the plan came from. The caller's Plan has run and keeps
 // nothing it could run again with.
@@ -146,8 +139,8 @@ func (p *Plan) recycle() {
 		return
 	}
 	for _, s := range p.stages {
-		if r, ok := s.(resetter); ok {
-			r.reset()
+		if r, ok := s.(operator.Resetter); ok {
+			r.Reset()
 		}
 	}
 	again := *p

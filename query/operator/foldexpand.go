@@ -245,8 +245,8 @@ func (s *FoldedExpand) flush(x *Exec, emit func(Row) error) error {
 	return s.Aggregate.flush(x, emit)
 }
 
-func (s *FoldedExpand) reset() {
-	s.Aggregate.reset()
+func (s *FoldedExpand) Reset() {
+	s.Aggregate.Reset()
 	s.tallies, s.byID, s.kept = access.Paged[*tally]{}, nil, 0
 	s.block, s.floats, s.made, s.madeNums = nil, nil, 0, 0
 	clear(s.row)

@@ -338,7 +338,7 @@ func (s *Aggregate) flush(x *Exec, emit func(Row) error) error {
 
 func (s *Aggregate) String() string { return "Aggregate " + strings.Join(s.Names, ", ") }
 
-func (s *Aggregate) reset() {
+func (s *Aggregate) Reset() {
 	s.groups, s.order, s.last = nil, nil, nil
 	clear(s.lastKeys[:cap(s.lastKeys)])
 	s.lastKeys = s.lastKeys[:0]
@@ -370,7 +370,7 @@ func (s *Distinct) push(x *Exec, r Row, emit func(Row) error) error {
 
 func (s *Distinct) String() string { return "Distinct" }
 
-func (s *Distinct) reset() { s.seen = nil }
+func (s *Distinct) Reset() { s.seen = nil }
 
 // Sort holds every row, then emits them ordered by its keys; ties
 // keep their input order.
@@ -714,7 +714,7 @@ func (c *sortColumn) compare(a, b int32) int {
 
 func (s *Sort) String() string { return "Sort " + strings.Join(s.Texts, ", ") }
 
-func (s *Sort) reset() {
+func (s *Sort) Reset() {
 	s.vals.release()
 	s.kept.release()
 	s.Rows, s.n = nil, 0
@@ -732,7 +732,7 @@ type SkipLimit struct {
 	sk                int64
 }
 
-func (s *SkipLimit) reset() {
+func (s *SkipLimit) Reset() {
 	s.n, s.k, s.resolved, s.lim, s.sk = 0, 0, false, 0, 0
 }
 
@@ -825,6 +825,22 @@ func (s *Optional) String() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// A Resetter is an operator that keeps state during a run.
+type Resetter interface {
+	// Reset empties the operator as if it had never run, letting go of
+	// what it holds, so that its plan can run again.
+	Reset()
+}
+
+// The operators that keep state during a run.
+var (
+	_ Resetter = (*Aggregate)(nil)
+	_ Resetter = (*Distinct)(nil)
+	_ Resetter = (*Sort)(nil)
+	_ Resetter = (*SkipLimit)(nil)
+	_ Resetter = (*FoldedExpand)(nil)
+)
 
 // Exists reports whether the operators produce a row from r, stopping at
 // the first (a pattern predicate asks no more).
