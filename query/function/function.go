@@ -27,16 +27,13 @@ type Graph interface {
 }
 
 // Func is a scalar function, found by Lookup.
-type Func struct {
-	name string
-	f    function
-}
+type Func struct{ f function }
 
 // Lookup finds a scalar function by name, in any case. Aggregates are not
 // scalar functions: see IsAggregate.
 func Lookup(name string) (Func, bool) {
 	f, ok := functions[strings.ToLower(name)]
-	return Func{name: strings.ToLower(name), f: f}, ok
+	return Func{f}, ok
 }
 
 // Accepts reports whether the function takes n arguments.
