@@ -470,12 +470,10 @@ func (s *Store) write(ctx context.Context, rws []rewrite, res *Result) error {
 }
 
 // removeAll deletes quads as Cayley's ApplyDeltas does with
-// IgnoreMissing, in one transaction: on a key-value store with the writer
-// of kvdelete.go, in memory (and in tests comparing the two) with
-// ApplyDeltas.
+// IgnoreMissing, in one transaction.
 func (s *Store) removeAll(quads []quad.Quad) error {
-	if s.kv != nil && !s.cayleyWrites {
-		return s.removeQuads(quads)
+	if s.kv != nil {
+		return s.kv.Remove(quads)
 	}
 	ds := make([]cgraph.Delta, len(quads))
 	for i, q := range quads {
@@ -484,25 +482,17 @@ func (s *Store) removeAll(quads []quad.Quad) error {
 	return s.qs.ApplyDeltas(ds, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
 }
 
-// addAll adds quads: on a key-value store with the writer of kvwrite.go,
-// in memory (and in tests comparing the two) with Cayley's ApplyDeltas.
+// addAll adds quads, each record's consecutive, as Cayley's ApplyDeltas
+// does with opts.
 func (s *Store) addAll(ctx context.Context, add []quad.Quad, opts cgraph.IgnoreOpts) error {
-	if s.kv != nil && !s.cayleyWrites {
-		return s.addQuads(ctx, add)
+	if s.kv != nil {
+		return s.kv.Add(ctx, add)
 	}
-	ends := recordEnds(add)
-	for done := 0; done < len(ends); {
-		n, part := s.adds.next(add, ends, done)
-		var ds []cgraph.Delta
-		for _, q := range part {
-			ds = append(ds, cgraph.Delta{Quad: q, Action: cgraph.Add})
-		}
-		if err := s.qs.ApplyDeltas(ds, opts); err != nil {
-			return err
-		}
-		done += n
+	ds := make([]cgraph.Delta, len(add))
+	for i, q := range add {
+		ds[i] = cgraph.Delta{Quad: q, Action: cgraph.Add}
 	}
-	return nil
+	return s.qs.ApplyDeltas(ds, opts)
 }
 
 // storedHashes returns the content hashes of the stored versions of

@@ -6,55 +6,26 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
 
 	ckv "github.com/cayleygraph/cayley/graph/kv"
+
 	"github.com/cayleygraph/quad"
 
 	"claimgraph/graph/claim"
 )
 
-// Counts is the store's vocabulary with approximate sizes: label quads per
-// label, relationships per type and values per property key. The planner
-// uses them to pick where a pattern starts, and the checker to suggest
-// names. They are maintained by Apply and saved beside the store after
-// each write; they are estimates (a crash may leave them a batch behind),
-// never used for answers — Stats recounts.
-type Counts struct {
-	Labels        map[string]int `json:"labels"`
-	Relationships map[string]int `json:"relationships"`
-	Properties    map[string]int `json:"properties"`
-	// Dirty marks saved counts whose write may not have finished: they
-	// are saved so before a write and clean after it, and dirty counts
-	// are recounted rather than trusted.
-	Dirty bool `json:"dirty,omitempty"`
-}
+// Counts is the store's vocabulary with approximate sizes (see
+// claim.Counts). They are maintained by Apply and saved beside the store
+// after each write; they are estimates (a crash may leave them a batch
+// behind), never used for answers — Stats recounts.
+type Counts = claim.Counts
 
 const countsName = "counts.json"
 
 type countsCache struct {
 	mu     sync.Mutex
 	counts *Counts
-}
-
-func newCounts() *Counts {
-	return &Counts{Labels: map[string]int{}, Relationships: map[string]int{}, Properties: map[string]int{}}
-}
-
-func (c *Counts) add(q quad.Quad, n int) {
-	switch {
-	case q.Predicate == claim.PredType:
-		if l, ok := claim.IDOf(q.Object); ok {
-			c.Labels[l] += n
-		}
-	default:
-		if t, ok := claim.RelType(q.Predicate); ok {
-			c.Relationships[t] += n
-		} else if k, ok := claim.PropKey(q.Predicate); ok {
-			c.Properties[k] += n
-		}
-	}
 }
 
 // Counts returns the vocabulary counts, computing them from the quads the
@@ -75,8 +46,8 @@ func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 		s.counts.counts = c
 		return c, nil
 	}
-	c := newCounts()
-	err := s.Quads(ctx, func(q quad.Quad) error { c.add(q, 1); return nil })
+	c := claim.NewCounts()
+	err := s.Quads(ctx, func(q quad.Quad) error { c.Add(q, 1); return nil })
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +67,7 @@ func (s *Store) prepareCounts() {
 		if c := s.savedCounts(); c != nil {
 			s.counts.counts = c
 		} else if s.Empty() {
-			s.counts.counts = newCounts()
+			s.counts.counts = claim.NewCounts()
 		}
 	}
 	if s.counts.counts != nil {
@@ -122,7 +93,7 @@ func readSavedCounts(path string) *Counts {
 	if err != nil {
 		return nil
 	}
-	c := newCounts()
+	c := claim.NewCounts()
 	if json.Unmarshal(raw, c) != nil || c.Dirty {
 		return nil
 	}
@@ -138,10 +109,10 @@ func (s *Store) updateCounts(rws []rewrite) {
 	}
 	for _, rw := range rws {
 		for _, q := range rw.old {
-			s.counts.counts.add(q, -1)
+			s.counts.counts.Add(q, -1)
 		}
 		for _, q := range rw.new {
-			s.counts.counts.add(q, 1)
+			s.counts.counts.Add(q, 1)
 		}
 	}
 	s.saveCounts()
@@ -186,31 +157,14 @@ func (s *Store) verifyCounts(ctx context.Context) error {
 	if saved == nil {
 		return nil
 	}
-	recount := newCounts()
-	if err := s.cayleyQuads(ctx, func(q quad.Quad) error { recount.add(q, 1); return nil }); err != nil {
+	recount := claim.NewCounts()
+	if err := s.cayleyQuads(ctx, func(q quad.Quad) error { recount.Add(q, 1); return nil }); err != nil {
 		return err
 	}
-	if !sameCounts(saved, recount) {
+	if !saved.Same(recount) {
 		return fmt.Errorf("store %s: saved counts %v differ from a recount %v", s.where(), *saved, *recount)
 	}
 	return nil
-}
-
-// sameCounts compares counts, ignoring names counted 0.
-func sameCounts(a, b *Counts) bool {
-	for _, pair := range [][2]map[string]int{{a.Labels, b.Labels}, {a.Relationships, b.Relationships}, {a.Properties, b.Properties}} {
-		for _, m := range pair {
-			for k, n := range m {
-				if n == 0 {
-					delete(m, k)
-				}
-			}
-		}
-		if !reflect.DeepEqual(pair[0], pair[1]) {
-			return false
-		}
-	}
-	return a.Dirty == b.Dirty
 }
 
 // Empty reports whether the store holds no quads.
@@ -224,12 +178,12 @@ func (s *Store) Empty() bool {
 	// reading it saves the scan below, which passes every value record
 	// before the first quad (30 ms at open on a 10k store). A count of
 	// zero is checked by the scan.
-	if kq, ok := s.qs.(*ckv.QuadStore); ok {
+	if kq, ok := s.quadStore().(*ckv.QuadStore); ok {
 		if st, err := kq.Stats(context.Background(), false); err == nil && st.Quads.Value > 0 {
 			return false
 		}
 	}
-	it := s.qs.QuadsAllIterator().Iterate()
+	it := s.quadStore().QuadsAllIterator().Iterate()
 	defer it.Close()
 	return !it.Next(context.Background())
 }

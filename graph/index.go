@@ -95,7 +95,7 @@ func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 			err = os.Remove(name)
 		} else {
 			var h uint64
-			if h, err = queryindex.Horizon(context.Background(), s.kv); err == nil {
+			if h, err = queryindex.Horizon(context.Background(), s.kv.KV()); err == nil {
 				base := fmt.Sprintf("%s%s%d", name, baseSuffix, h)
 				// A list left by an earlier base of the same name (one
 				// interrupted while it was removed) is not this one's,
@@ -228,7 +228,7 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	}
 	updated := false
 	if len(bases) > 0 {
-		err := queryindex.Update(ctx, bases[0].name, bases[0].horizon, s.kv, name)
+		err := queryindex.Update(ctx, bases[0].name, bases[0].horizon, s.kv.KV(), name)
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
@@ -237,7 +237,7 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 	}
 	if updated {
 		s.indexUpdates++
-	} else if err := queryindex.Build(ctx, s.kv, name); err != nil {
+	} else if err := queryindex.Build(ctx, s.kv.KV(), name); err != nil {
 		return false, fmt.Errorf("store %s: build the query index: %w", s.path, err)
 	}
 	s.indexState = indexUnknown

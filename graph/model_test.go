@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,72 +14,6 @@ import (
 )
 
 var modelSteps = flag.Int("model.steps", 150, "steps of the model-based store test")
-
-var (
-	names   = []string{"Ann Lee", "Bo Chen", "Cy Dee", "Dee Fox"}
-	aliases = []string{"Annie", "Bo", "Doc", "CD"}
-	orgs    = []string{"Acme Corp", "Beta Labs", "Gamma Inc"}
-	domains = []string{"acme.com", "beta.org", "gamma.io", "news.acme.com"}
-	topics  = []string{"AI regulation", "open-source AI", "Climate"}
-)
-
-func pick(rng *rand.Rand, list []string, n int) []string {
-	var out []string
-	for _, i := range rng.Perm(len(list))[:n] {
-		out = append(out, list[i])
-	}
-	return out
-}
-
-// randomRecord returns a random version of the record with the given id;
-// references between records use names, aliases, ids and domains, so
-// replacements and removals keep changing what other records resolve to.
-func randomRecord(rng *rand.Rand, id string) string {
-	var b strings.Builder
-	switch id[:4] {
-	case "per_":
-		fmt.Fprintf(&b, "person · researcher\n%s\n%s\naliases: %s\n", names[rng.Intn(len(names))], id, strings.Join(pick(rng, aliases, rng.Intn(3)), "; "))
-		aff := pick(rng, append(append([]string{}, orgs...), "org_1"), rng.Intn(3))
-		fmt.Fprintf(&b, "Affiliations (%d)\n", len(aff))
-		for _, a := range aff {
-			fmt.Fprintf(&b, "- %s · role: r%d\n", a, rng.Intn(3))
-		}
-	case "org_":
-		fmt.Fprintf(&b, "organisation · company\n%s\n%s\ndomains: %s\n", orgs[rng.Intn(len(orgs))], id, strings.Join(pick(rng, domains, rng.Intn(3)), "; "))
-		if rng.Intn(2) == 0 {
-			fmt.Fprintf(&b, "part of: %s\n", orgs[rng.Intn(len(orgs))])
-		}
-		in := pick(rng, topics, rng.Intn(3))
-		fmt.Fprintf(&b, "Interests (%d)\n", len(in))
-		for _, t := range in {
-			fmt.Fprintf(&b, "- %s · topic: %s\n", []string{"commercial", "strategic"}[rng.Intn(2)], t)
-		}
-	default:
-		fmt.Fprintf(&b, "source · blog\nTitle %d\n%s\nhttps://%s/p\n", rng.Intn(9), id, domains[rng.Intn(len(domains))])
-		who := pick(rng, append(append([]string{}, names...), aliases...), 1+rng.Intn(3))
-		fmt.Fprintf(&b, "authors: %s\ntopics: %s\n", strings.Join(who, "; "), strings.Join(pick(rng, topics, rng.Intn(3)), "; "))
-		n := 1 + rng.Intn(3)
-		fmt.Fprintf(&b, "Evidence from this source (%d)\n", n)
-		for i := 0; i < n; i++ {
-			fmt.Fprintf(&b, "- weight0.%d\nmethod: m%d\n“quote %d”\n", rng.Intn(10), rng.Intn(2), rng.Intn(4))
-		}
-	}
-	return b.String()
-}
-
-// randomBatch returns a batch of one to four random loads and removals
-// of the records with the given ids.
-func randomBatch(t testing.TB, rng *rand.Rand, ids []string) []claim.Change {
-	var batch []claim.Change
-	for _, id := range pick(rng, ids, 1+rng.Intn(4)) {
-		if rng.Intn(4) == 0 {
-			batch = append(batch, claim.Change{Remove: id})
-		} else {
-			batch = append(batch, parseText(t, randomRecord(rng, id))...)
-		}
-	}
-	return batch
-}
 
 // TestModelStore runs random batches of loads, replacements and removals on
 // the on-disk store and on Cayley's memstore (whose behaviour is correct):

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"claimgraph/graph/claim"
 	"context"
 	"database/sql"
 	"errors"
@@ -531,11 +532,11 @@ func (s *Store) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	recount := newCounts()
-	if err := s.Quads(ctx, func(q quad.Quad) error { recount.add(q, 1); return nil }); err != nil {
+	recount := claim.NewCounts()
+	if err := s.Quads(ctx, func(q quad.Quad) error { recount.Add(q, 1); return nil }); err != nil {
 		return err
 	}
-	if !sameCounts(stored, recount) {
+	if !stored.Same(recount) {
 		return fmt.Errorf("store %s: counts table %v differs from a recount %v", d.shown, *stored, *recount)
 	}
 	return nil

@@ -35,7 +35,7 @@ type sqlChange struct {
 // key-value stores, a SQL store removes and adds in one transaction, so a
 // quad kept by a new version is not touched at all.
 func diff(rws []rewrite) sqlChange {
-	c := sqlChange{counts: newCounts()}
+	c := sqlChange{counts: claim.NewCounts()}
 	for _, rw := range rws {
 		old := map[[4]string]bool{}
 		for _, q := range rw.old {
@@ -49,12 +49,12 @@ func diff(rws []rewrite) sqlChange {
 				continue
 			}
 			c.add = append(c.add, q)
-			c.counts.add(q, 1)
+			c.counts.Add(q, 1)
 		}
 		for _, q := range rw.old {
 			if !kept[claim.QuadKey(q)] {
 				c.del = append(c.del, q)
-				c.counts.add(q, -1)
+				c.counts.Add(q, -1)
 			}
 		}
 	}
@@ -299,7 +299,7 @@ func (d *sqlDB) readCounts(ctx context.Context) (*Counts, error) {
 		return nil, d.readErr(err)
 	}
 	defer rows.Close()
-	c := newCounts()
+	c := claim.NewCounts()
 	for rows.Next() {
 		var kind, name string
 		var n int

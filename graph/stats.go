@@ -8,15 +8,8 @@ import (
 	"claimgraph/graph/claim"
 )
 
-// Stats counts what a store holds. Labels and Relationships count nodes per
-// label and relationships per type of the property graph; Quads counts
-// every stored quad, bookkeeping included.
-type Stats struct {
-	Records       int            `json:"records"`
-	Quads         int            `json:"quads"`
-	Labels        map[string]int `json:"labels"`
-	Relationships map[string]int `json:"relationships"`
-}
+// Stats counts what a store holds (see claim.Stats).
+type Stats = claim.Stats
 
 // Stats counts records, quads, nodes per label and relationships per type
 // by reading every quad once; it works on an empty store too.

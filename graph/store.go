@@ -7,16 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
-	hkv "github.com/hidal-go/hidalgo/kv"
 
-	"claimgraph/graph/boltmap"
 	"claimgraph/graph/claim"
+	"claimgraph/graph/kvstore"
 	"claimgraph/graph/queryindex"
 )
 
@@ -24,20 +22,16 @@ import (
 // use by one goroutine at a time for writing; reads may run while no write
 // is in progress. Close releases the store and its lock.
 type Store struct {
-	qs      cgraph.QuadStore
-	backend backend
-	path    string // empty for the in-memory store
+	qs      cgraph.QuadStore // in memory or in a SQL database; see quadStore
+	kv      *kvstore.Store   // on disk
+	backend string           // the name of kv's backend
+	path    string           // empty for the in-memory store
 	lock    *fileLock
 	opened  bool
 	counts  countsCache
 	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
-	kv      hkv.KV // the key-value store under qs, for the query index
 
-	readOnly     bool // see Options.ReadOnly
-	cayleyWrites bool // write quads with ApplyDeltas, read records with Cayley's iterators (tests compare)
-	adds         txSplit
-	sorted       sortedPuts   // leveldb: a transaction's puts, kept for the next
-	written      *valueFilter // the values written, while the store has no others
+	readOnly bool // see Options.ReadOnly
 
 	index        *queryindex.Index // mapped on first read; see indexName
 	indexState   indexState
@@ -47,11 +41,9 @@ type Store struct {
 	reading    int    // read locks held (see ReadLock)
 	unlockRead func() // releases the outermost one
 
-	reads      atomic.Int64 // reads of quadsWith; see readPages
-	recovering bool         // writing the records of a pending list; see recoverPending
-	rederived  int          // stored records read to be derived again (tests)
-	names      *names       // the stored records answering names; nil for a SQL store
-	values     valuesByID   // values by id, read by labelQuads
+	recovering bool   // writing the records of a pending list; see recoverPending
+	rederived  int    // stored records read to be derived again (tests)
+	names      *names // the stored records answering names; nil for a SQL store
 
 	afterRemovals func() error // tests: a write's step between its removals and additions
 }
@@ -80,9 +72,8 @@ type Options struct {
 // ErrReadOnly is Apply's error on a store opened with Options.ReadOnly.
 var ErrReadOnly = errors.New("the store was opened for reading only")
 
-// DefaultBackend is the backend of new stores. See the README for the
-// measurements that chose it.
-const DefaultBackend = "bbolt"
+// DefaultBackend is the backend of new stores.
+const DefaultBackend = kvstore.DefaultBackend
 
 // ErrNotExist is returned by Open with NoCreate for a missing store.
 var ErrNotExist = errors.New("store does not exist; create it by loading records (claimgraph load PATH) or with claimgraph init")
@@ -196,11 +187,10 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	b, ok := backends[d.Backend]
-	if !ok {
+	if !kvstore.Known(d.Backend) {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: b, path: path, names: newNames(), readOnly: o.ReadOnly && !created}
+	s := &Store{backend: d.Backend, path: path, names: newNames(), readOnly: o.ReadOnly && !created}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}
@@ -213,15 +203,14 @@ func create(path, name string) (descriptor, error) {
 	if name == "" {
 		name = DefaultBackend
 	}
-	b, ok := backends[name]
-	if !ok {
-		return descriptor{}, fmt.Errorf("unknown backend %q (want %s)", name, backendNames())
+	if !kvstore.Known(name) {
+		return descriptor{}, fmt.Errorf("unknown backend %q (want %s)", name, kvstore.Names())
 	}
 	data := filepath.Join(path, dataDir)
 	if err := os.RemoveAll(data); err != nil {
 		return descriptor{}, err
 	}
-	if err := b.init(data); err != nil {
+	if err := kvstore.Create(data, name); err != nil {
 		return descriptor{}, fmt.Errorf("create store %s: %w", path, err)
 	}
 	d := descriptor{Format: formatVersion, Backend: name}
@@ -274,18 +263,19 @@ func (s *Store) reopen() error {
 	if s.path == "" || s.sql != nil {
 		return nil
 	}
-	if s.opened {
-		s.qs.Close()
+	if s.kv != nil {
 		s.opened = false
+		if err := s.kv.Reopen(); err != nil {
+			return fmt.Errorf("open store %s: %w", s.path, err)
+		}
+		s.opened = true
+		return nil
 	}
-	// Cayley's in-memory bloom filters would not see what the writer of
-	// kvwrite.go adds, and only ever sped up Cayley's own writes into an
-	// empty store; they are left off.
-	qs, db, err := s.backend.open(filepath.Join(s.path, dataDir), s.readOnly)
+	kv, err := kvstore.Open(filepath.Join(s.path, dataDir), s.backend, s.readOnly)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}
-	s.qs, s.kv, s.opened = qs, db, true
+	s.kv, s.opened = kv, true
 	return nil
 }
 
@@ -301,7 +291,7 @@ func (s *Store) Backend() string {
 	case s.path == "":
 		return "memory"
 	}
-	return s.backend.name
+	return s.backend
 }
 
 // ReadLock makes the reads that follow, until release is called, see the
@@ -333,14 +323,27 @@ func (s *Store) ReadLock(ctx context.Context) (release func(), err error) {
 
 // QuadStore exposes the Cayley quad store for the query engine. Callers
 // must close every iterator before the next write.
-func (s *Store) QuadStore() cgraph.QuadStore { return s.qs }
+func (s *Store) QuadStore() cgraph.QuadStore { return s.quadStore() }
+
+// quadStore is Cayley's quad store over the store's quads, which a write
+// to disk may replace (see kvstore.Store.QuadStore).
+func (s *Store) quadStore() cgraph.QuadStore {
+	if s.kv != nil {
+		return s.kv.QuadStore()
+	}
+	return s.qs
+}
+
+// KV is the key-value database of a store on disk (nil in memory or in a
+// database server), for checks of its layout.
+func (s *Store) KV() *kvstore.Store { return s.kv }
 
 // Close closes the store and releases its lock.
 func (s *Store) Close() error {
 	s.closeIndex()
 	var err error
 	if s.opened {
-		err = s.qs.Close()
+		err = s.quadStore().Close()
 		s.opened = false
 	}
 	if s.sql != nil {
@@ -370,10 +373,11 @@ func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 
 // cayleyQuads is Quads read from Cayley's quad log.
 func (s *Store) cayleyQuads(ctx context.Context, fn func(quad.Quad) error) error {
-	it := s.qs.QuadsAllIterator().Iterate()
+	qs := s.quadStore()
+	it := qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {
-		q, err := s.qs.Quad(it.Result())
+		q, err := qs.Quad(it.Result())
 		if err != nil {
 			return err
 		}
@@ -393,23 +397,24 @@ func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, f
 	if ok, err := s.Match(ctx, map[quad.Direction]quad.Value{d: v}, func(q quad.Quad) error { fn(q); return nil }); ok {
 		return err
 	}
-	if d == quad.Label && s.kv != nil && !s.cayleyWrites {
-		if ok, err := s.labelQuads(ctx, v, fn); ok || err != nil {
+	if d == quad.Label && s.kv != nil {
+		if ok, err := s.kv.LabelQuads(ctx, v, fn); ok || err != nil {
 			return err
 		}
 	}
-	ref, err := s.qs.ValueOf(v)
+	qs := s.quadStore()
+	ref, err := qs.ValueOf(v)
 	if err != nil {
 		return err
 	}
 	if ref == nil {
 		return nil
 	}
-	it := s.qs.QuadIterator(d, ref).Iterate()
+	it := qs.QuadIterator(d, ref).Iterate()
 	defer it.Close()
 	for it.Next(ctx) {
 		s.readPages()
-		q, err := s.qs.Quad(it.Result())
+		q, err := qs.Quad(it.Result())
 		if err != nil {
 			return err
 		}
@@ -424,22 +429,13 @@ func (s *Store) quadsWith(ctx context.Context, d quad.Direction, v quad.Value, f
 }
 
 // readPages counts a read of a write (a value looked up, or a quad read),
-// and lets go of the pages of the store's and the query index's files read
-// after every releaseReads of them (see package boltmap). Each reads pages
-// all over them (a value's bucket, Cayley's index, a quad's and its
-// values' log records; a binary search in the query index): a write's
-// lookups of 2,000 records' names and stored versions mapped 300–600 MiB
-// of a 100k-source store.
+// and lets go of the pages of the store's files read, the query index's
+// with the key-value database's (see kvstore.Store.ReadPages).
 func (s *Store) readPages() {
-	if s.reads.Add(1)%releaseReads == 0 {
-		boltmap.Release(s.kv)
-		if s.indexState == indexMapped && s.index != nil {
-			s.index.Release()
-		}
+	if s.kv != nil && s.kv.ReadPages() && s.indexState == indexMapped && s.index != nil {
+		s.index.Release()
 	}
 }
-
-const releaseReads = 4096
 
 // FactsOf calls fn with the quads whose subject is the node with this id,
 // bookkeeping left out: its labels, properties and relationships, each

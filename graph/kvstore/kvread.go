@@ -1,4 +1,4 @@
-package graph
+package kvstore
 
 import (
 	"bytes"
@@ -86,7 +86,7 @@ func (s *Store) labelQuads(ctx context.Context, v quad.Value, fn func(quad.Quad)
 			return err
 		}
 		for _, id := range ids {
-			s.readPages()
+			s.ReadPages()
 			p, err := logRecord(ctx, tx, id)
 			if err != nil {
 				return err

@@ -1,7 +1,6 @@
-package graph
+package kvstore
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,11 @@ import (
 
 func newLevelStore(t *testing.T) (*Store, *leveldb.DB) {
 	t.Helper()
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"), Options{Backend: "leveldb"})
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := Create(dir, "leveldb"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(dir, "leveldb", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +26,7 @@ func newLevelStore(t *testing.T) (*Store, *leveldb.DB) {
 
 func tableFiles(t *testing.T, st *Store) []string {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(st.path, dataDir, "*.ldb"))
+	names, err := filepath.Glob(filepath.Join(st.dir, "*.ldb"))
 	if err != nil {
 		t.Fatal(err)
 	}

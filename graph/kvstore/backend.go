@@ -1,4 +1,4 @@
-package graph
+package kvstore
 
 import (
 	"context"
@@ -125,7 +125,8 @@ func levelDB(path string, o *opt.Options) (hkv.KV, error) {
 // ever sped up Cayley's own writes into an empty store.
 var quadStoreOptions = cgraph.Options{ckv.OptNoBloom: true}
 
-func backendNames() string {
+// Names lists the backends, for messages.
+func Names() string {
 	var names []string
 	for n := range backends {
 		names = append(names, n)

@@ -1,4 +1,4 @@
-package graph_test
+package kvstore_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
+	"claimgraph/graph/kvstore"
 	"claimgraph/graph/suites"
 	"claimgraph/loader/gen"
 )
@@ -36,26 +37,26 @@ func TestAddQuadsAsCayley(t *testing.T) {
 			}
 			backend, variant, _ := strings.Cut(backend, "/")
 			cayley, _ := newStore(t, backend)
-			cayley.WriteThroughCayley()
+			cayley.KV().WriteThroughCayley()
 			own, _ := newStore(t, backend)
 			switch variant {
 			case "3 records per transaction":
-				cayley.TxRecords(3)
-				own.TxRecords(3)
+				cayley.KV().TxRecords(3)
+				own.KV().TxRecords(3)
 			case "releasing pages":
 				// At every get and put, the pages read (see boltmap).
-				defer graph.ReleaseInTxAlways()()
+				defer kvstore.ReleaseInTxAlways()()
 			case "on two cores":
 				// Every batch's values found and looked up in two halves.
-				defer graph.TwoCoresAlways()()
+				defer kvstore.TwoCoresAlways()()
 			}
 			same := func(step string) {
 				t.Helper()
-				want, err := cayley.RawKV(t.Context())
+				want, err := cayley.KV().RawKV(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := own.RawKV(t.Context())
+				got, err := own.KV().RawKV(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,7 +112,7 @@ func TestAddQuadsAsCayley(t *testing.T) {
 			}
 			for _, batch := range [][]quad.Quad{odd, append(again, odd...), alike, apart} {
 				for _, st := range []*graph.Store{cayley, own} {
-					if err := st.AddQuads(batch); err != nil {
+					if err := st.KV().Add(t.Context(), batch); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -129,7 +130,7 @@ func TestAddQuadsAsCayley(t *testing.T) {
 				quad.Quad{Subject: again[0].Subject, Predicate: again[1].Predicate, Object: again[2].Object, Label: again[3].Label})
 			for _, step := range []string{"quads removed directly", "quads removed again"} {
 				for _, st := range []*graph.Store{cayley, own} {
-					if err := st.RemoveQuads(gone); err != nil {
+					if err := st.KV().Remove(gone); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -146,7 +147,7 @@ func TestValueFilter(t *testing.T) {
 	for _, backend := range []string{"bbolt", "leveldb"} {
 		t.Run(backend, func(t *testing.T) {
 			cayley, _ := newStore(t, backend)
-			cayley.WriteThroughCayley()
+			cayley.KV().WriteThroughCayley()
 			own, _ := newStore(t, backend)
 			changes := readChanges(t, filepath.Join(root, "corpus"))
 			given := quad.String("given by another writer")
@@ -158,34 +159,34 @@ func TestValueFilter(t *testing.T) {
 			}{
 				{"corpus", false, func(st *graph.Store) error { _, err := st.Apply(t.Context(), changes); return err }, true},
 				{"a value given by another writer", true, func(st *graph.Store) error {
-					return st.AddQuads([]quad.Quad{{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: given}})
+					return st.KV().Add(t.Context(), []quad.Quad{{Subject: quad.IRI("x"), Predicate: quad.IRI("p"), Object: given}})
 				}, true},
 				{"the value again", false, func(st *graph.Store) error {
-					return st.AddQuads([]quad.Quad{{Subject: quad.IRI("y"), Predicate: quad.IRI("p"), Object: given}})
+					return st.KV().Add(t.Context(), []quad.Quad{{Subject: quad.IRI("y"), Predicate: quad.IRI("p"), Object: given}})
 				}, false},
 			}
 			for _, step := range steps {
 				if step.cayley {
-					own.WriteThroughCayley()
+					own.KV().WriteThroughCayley()
 				}
 				for _, st := range []*graph.Store{cayley, own} {
 					if err := step.write(st); err != nil {
 						t.Fatal(err)
 					}
 				}
-				own.WriteOwn()
-				want, err := cayley.RawKV(t.Context())
+				own.KV().WriteOwn()
+				want, err := cayley.KV().RawKV(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := own.RawKV(t.Context())
+				got, err := own.KV().RawKV(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Fatalf("%s: key-value stores differ (-Cayley's writer +claimgraph's):\n%s", step.name, diff)
 				}
-				if inUse, _ := own.FilterHolds(given); inUse != step.inUse {
+				if inUse, _ := own.KV().FilterHolds(given); inUse != step.inUse {
 					t.Fatalf("%s: filter in use %v, want %v", step.name, inUse, step.inUse)
 				}
 				if step.name != "corpus" {
@@ -195,7 +196,7 @@ func TestValueFilter(t *testing.T) {
 				n := 0
 				err = own.Quads(t.Context(), func(q quad.Quad) error {
 					for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
-						if _, holds := own.FilterHolds(v); !holds {
+						if _, holds := own.KV().FilterHolds(v); !holds {
 							return fmt.Errorf("value %v is stored, not held", v)
 						}
 						n++
@@ -249,7 +250,7 @@ func TestCancelledWrite(t *testing.T) {
 		for _, split := range []int{0, 3} {
 			st, _ := newStore(t, "bbolt")
 			if split > 0 {
-				st.TxRecords(split)
+				st.KV().TxRecords(split)
 			}
 			left := n
 			_, err := st.Apply(countdown{t.Context(), &left}, corpus)
@@ -299,14 +300,14 @@ func TestTxSplit(t *testing.T) {
 	}
 	changes := readChanges(t, dir, filepath.Join(root, "corpus"))
 	const budget = 20 << 10
-	defer graph.TxBudget(budget)()
+	defer kvstore.TxBudget(budget)()
 	for _, backend := range []string{"bolt", "bbolt"} {
 		t.Run(backend, func(t *testing.T) {
 			split, _ := newStore(t, backend)
 			whole, _ := newStore(t, backend)
-			whole.TxRecords(1 << 30)
+			whole.KV().TxRecords(1 << 30)
 			var txs, records int
-			split.TraceTx(func(n, cost int) {
+			split.KV().TraceTx(func(n, cost int) {
 				txs++
 				records += n
 				if n > 1 && cost > budget {
@@ -350,12 +351,12 @@ func TestStoreMappedOnce(t *testing.T) {
 	for _, backend := range []string{"bolt", "bbolt"} {
 		t.Run(backend, func(t *testing.T) {
 			st, _ := newStore(t, backend)
-			before, _, err := st.MapAddress()
+			before, _, err := st.KV().MapAddress()
 			if err != nil {
 				t.Fatal(err)
 			}
 			apply(t, st, changes...)
-			after, size, err := st.MapAddress()
+			after, size, err := st.KV().MapAddress()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -383,7 +384,7 @@ func TestLogPagesFull(t *testing.T) {
 			for i := 0; i < len(changes); i += 100 {
 				apply(t, st, changes[i:min(i+100, len(changes))]...)
 			}
-			fill, err := st.LogFill()
+			fill, err := st.KV().LogFill()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -402,9 +403,9 @@ func TestLogPagesFull(t *testing.T) {
 // leave this small store's tables in levels 0 and 1.
 func TestLevelLogAtTheBottom(t *testing.T) {
 	st, _ := newStore(t, "leveldb")
-	st.TxRecords(5)
-	apply(t, st, readChanges(t, "../testdata/corpus")...)
-	tables, err := st.LevelTables()
+	st.KV().TxRecords(5)
+	apply(t, st, readChanges(t, filepath.Join(root, "corpus"))...)
+	tables, err := st.KV().LevelTables()
 	if err != nil {
 		t.Fatal(err)
 	}
