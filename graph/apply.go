@@ -75,7 +75,7 @@ func (s *Store) Apply(ctx context.Context, changes []claim.Change) (Result, erro
 		}
 		// What is stored is read under the lock, so that concurrent
 		// loaders resolve names as if they had run one after the other.
-		release, err := s.sql.lock(ctx, true)
+		release, err := s.sql.Lock(ctx, true)
 		if err != nil {
 			return res, err
 		}
@@ -199,8 +199,7 @@ func (s *Store) Apply(ctx context.Context, changes []claim.Change) (Result, erro
 		return res, err
 	}
 	if s.sql != nil {
-		c := diff(rws)
-		if err := s.sql.write(ctx, c); err != nil {
+		if err := s.sql.Write(ctx, sqlChange(rws)); err != nil {
 			return res, err
 		}
 		// Reported like the key-value stores, which rewrite whole records.
@@ -669,7 +668,7 @@ func (s *Store) Where() string { return s.where() }
 
 func (s *Store) where() string {
 	if s.sql != nil {
-		return s.sql.shown
+		return s.sql.String()
 	}
 	if s.path == "" {
 		return "in memory"

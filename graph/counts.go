@@ -35,7 +35,7 @@ func (s *Store) Counts(ctx context.Context) (*Counts, error) {
 	if s.sql != nil {
 		// Kept in the database in step with every write, by whichever
 		// process writes; cheap to read.
-		return s.sql.readCounts(ctx)
+		return s.sql.Counts(ctx)
 	}
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
@@ -170,9 +170,7 @@ func (s *Store) verifyCounts(ctx context.Context) error {
 // Empty reports whether the store holds no quads.
 func (s *Store) Empty() bool {
 	if s.sql != nil {
-		var any bool
-		err := s.sql.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM quads)`).Scan(&any)
-		return err == nil && !any
+		return s.sql.Empty()
 	}
 	// Cayley keeps a quad count in the same transaction as every write;
 	// reading it saves the scan below, which passes every value record

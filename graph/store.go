@@ -16,6 +16,7 @@ import (
 	"claimgraph/graph/claim"
 	"claimgraph/graph/kvstore"
 	"claimgraph/graph/queryindex"
+	"claimgraph/graph/sqlstore"
 )
 
 // Store is a claim graph held in a Cayley quad store. A Store is safe for
@@ -29,7 +30,7 @@ type Store struct {
 	lock    *fileLock
 	opened  bool
 	counts  countsCache
-	sql     *sqlDB // set for a store in PostgreSQL or CockroachDB
+	sql     *sqlstore.DB // set for a store in PostgreSQL or CockroachDB
 
 	readOnly bool // see Options.ReadOnly
 
@@ -287,7 +288,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Backend() string {
 	switch {
 	case s.sql != nil:
-		return s.sql.flavor
+		return s.sql.Flavor()
 	case s.path == "":
 		return "memory"
 	}
@@ -307,7 +308,7 @@ func (s *Store) ReadLock(ctx context.Context) (release func(), err error) {
 		return func() {}, nil
 	}
 	if s.reading == 0 {
-		unlock, err := s.sql.lock(ctx, false)
+		unlock, err := s.sql.Lock(ctx, false)
 		if err != nil {
 			return nil, err
 		}
@@ -342,15 +343,13 @@ func (s *Store) KV() *kvstore.Store { return s.kv }
 func (s *Store) Close() error {
 	s.closeIndex()
 	var err error
-	if s.opened {
+	switch {
+	case s.sql != nil:
+		err = s.sql.Close() // its quad store with it
+	case s.opened:
 		err = s.quadStore().Close()
-		s.opened = false
 	}
-	if s.sql != nil {
-		if cerr := s.sql.close(); err == nil {
-			err = cerr
-		}
-	}
+	s.opened = false
 	if s.lock != nil {
 		s.lock.release()
 		s.lock = nil
@@ -361,7 +360,7 @@ func (s *Store) Close() error {
 // Quads calls fn for every quad in the store, in no particular order.
 func (s *Store) Quads(ctx context.Context, fn func(quad.Quad) error) error {
 	if s.sql != nil {
-		return s.sql.quads(ctx, "", nil, fn)
+		return s.sql.Match(ctx, nil, fn)
 	}
 	if ix, err := s.queryIndex(); err != nil {
 		return err
@@ -453,7 +452,7 @@ func (s *Store) FactsOf(ctx context.Context, id string, fn func(quad.Quad)) erro
 // SQL store, one index lookup per value otherwise.
 func (s *Store) matchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) error {
 	if s.sql != nil {
-		return s.sql.matchAny(ctx, d, values, fixed, fn)
+		return s.sql.MatchAny(ctx, d, values, fixed, fn)
 	}
 	for _, v := range values {
 		err := s.quadsWith(ctx, d, v, func(q quad.Quad) {

@@ -27,12 +27,15 @@ var layers = map[string][]string{
 	"query/result":     {"query/value"},
 	"query/export":     {"graph", "graph/claim", "query", "query/value"},
 	"query/querytest":  {"graph", "graph/pgtest", "loader", "query", "query/value"},
-	"graph":            {"graph/claim", "graph/queryindex", "graph/boltmap", "graph/levelkv"},
+	"graph":            {"graph/claim", "graph/kvstore", "graph/sqlstore", "graph/queryindex"},
 	"graph/claim":      {},
+	"graph/kvstore":    {"graph/boltmap", "graph/levelkv"},
+	"graph/sqlstore":   {"graph/claim"},
 	"graph/queryindex": {"graph/boltmap", "graph/levelkv"},
 	"graph/boltmap":    {},
 	"graph/levelkv":    {},
 	"graph/pgtest":     {"graph/suites"},
+	"graph/graphtest":  {"graph", "graph/claim", "graph/pgtest", "loader"},
 	"graph/suites":     {},
 }
 

@@ -121,7 +121,7 @@ func levelDB(path string, o *opt.Options) (hkv.KV, error) {
 }
 
 // quadStoreOptions open Cayley's quad store without its in-memory bloom
-// filters: they would not see what the writer of kvwrite.go adds, and only
+// filters: they would not see what this package's writer adds, and only
 // ever sped up Cayley's own writes into an empty store.
 var quadStoreOptions = cgraph.Options{ckv.OptNoBloom: true}
 

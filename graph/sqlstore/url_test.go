@@ -1,4 +1,4 @@
-package graph
+package sqlstore
 
 import (
 	"testing"
@@ -28,10 +28,10 @@ func TestSQLURLs(t *testing.T) {
 			t.Errorf("Cayley's %s backend is not registered", flavor)
 		}
 	}
-	if got := redact("postgres://ann:secret@h/kb?x=1"); got != "postgres://ann:xxxxx@h/kb?x=1" {
+	if got := Redact("postgres://ann:secret@h/kb?x=1"); got != "postgres://ann:xxxxx@h/kb?x=1" {
 		t.Errorf("redact: %s", got)
 	}
-	if got := redact("postgres://ann@h/kb"); got != "postgres://ann@h/kb" {
+	if got := Redact("postgres://ann@h/kb"); got != "postgres://ann@h/kb" {
 		t.Errorf("redact without a password: %s", got)
 	}
 }

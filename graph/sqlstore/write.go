@@ -1,4 +1,4 @@
-package graph
+package sqlstore
 
 import (
 	"context"
@@ -24,49 +24,19 @@ func hashValue(v quad.Value) []byte {
 	return h[:]
 }
 
-// sqlChange is what one write does to the SQL store: quads to delete and to
+// Change is what one write does to the database: quads to delete and to
 // add (never the same quad in both), and the resulting change of counts.
-type sqlChange struct {
-	del, add []quad.Quad
-	counts   *Counts
+type Change struct {
+	Delete, Add []quad.Quad
+	Counts      *claim.Counts
 }
 
-// diff turns rewrites into the quads that actually change. Unlike the
-// key-value stores, a SQL store removes and adds in one transaction, so a
-// quad kept by a new version is not touched at all.
-func diff(rws []rewrite) sqlChange {
-	c := sqlChange{counts: claim.NewCounts()}
-	for _, rw := range rws {
-		old := map[[4]string]bool{}
-		for _, q := range rw.old {
-			old[claim.QuadKey(q)] = true
-		}
-		kept := map[[4]string]bool{}
-		for _, q := range rw.new {
-			k := claim.QuadKey(q)
-			if old[k] {
-				kept[k] = true
-				continue
-			}
-			c.add = append(c.add, q)
-			c.counts.Add(q, 1)
-		}
-		for _, q := range rw.old {
-			if !kept[claim.QuadKey(q)] {
-				c.del = append(c.del, q)
-				c.counts.Add(q, -1)
-			}
-		}
-	}
-	return c
-}
-
-// write applies a change in one transaction, in a few statements whatever
+// Write applies a change in one transaction, in a few statements whatever
 // its size: new values are inserted into nodes, quads deleted and inserted
 // from arrays, the reference counts of the values touched adjusted (a value
 // no quad uses any more is deleted, as Cayley does), and the counts table
 // updated. Transactions the server aborts for contention are retried.
-func (d *sqlDB) write(ctx context.Context, c sqlChange) error {
+func (d *DB) Write(ctx context.Context, c Change) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = d.writeOnce(ctx, c)
@@ -83,7 +53,7 @@ func (d *sqlDB) write(ctx context.Context, c sqlChange) error {
 	return nil
 }
 
-func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
+func (d *DB) writeOnce(ctx context.Context, c Change) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -93,12 +63,12 @@ func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
 	// was worked out under the graph's lock from what is stored, so every
 	// quad to delete exists and none to add does; the statements check it.
 	refs := map[string]int64{}
-	for _, q := range c.del {
+	for _, q := range c.Delete {
 		for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
 			refs[string(hashValue(v))]--
 		}
 	}
-	if err := upsertNodes(ctx, tx, c.add, refs); err != nil {
+	if err := upsertNodes(ctx, tx, c.Add, refs); err != nil {
 		return fmt.Errorf("insert values: %w", err)
 	}
 	exec := func(what string, want int, stmt string, qs []quad.Quad) error {
@@ -115,17 +85,17 @@ func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
 		}
 		return nil
 	}
-	if len(c.del) > 0 {
-		err := exec("delete", len(c.del), `DELETE FROM quads q
+	if len(c.Delete) > 0 {
+		err := exec("delete", len(c.Delete), `DELETE FROM quads q
 			USING unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)
-			WHERE q.subject_hash = d.s AND q.predicate_hash = d.p AND q.object_hash = d.o AND q.label_hash = d.l`, c.del)
+			WHERE q.subject_hash = d.s AND q.predicate_hash = d.p AND q.object_hash = d.o AND q.label_hash = d.l`, c.Delete)
 		if err != nil {
 			return err
 		}
 	}
-	if len(c.add) > 0 {
-		err := exec("insert", len(c.add), `INSERT INTO quads (subject_hash, predicate_hash, object_hash, label_hash, ts)
-			SELECT d.s, d.p, d.o, d.l, now() FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)`, c.add)
+	if len(c.Add) > 0 {
+		err := exec("insert", len(c.Add), `INSERT INTO quads (subject_hash, predicate_hash, object_hash, label_hash, ts)
+			SELECT d.s, d.p, d.o, d.l, now() FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS d(s, p, o, l)`, c.Add)
 		if err != nil {
 			return err
 		}
@@ -146,9 +116,9 @@ func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
 			return fmt.Errorf("update value references: %w", err)
 		}
 	}
-	if len(c.del) > 0 {
+	if len(c.Delete) > 0 {
 		var gone [][]byte
-		for _, q := range c.del {
+		for _, q := range c.Delete {
 			for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
 				gone = append(gone, hashValue(v))
 			}
@@ -157,7 +127,7 @@ func (d *sqlDB) writeOnce(ctx context.Context, c sqlChange) error {
 			return fmt.Errorf("delete unused values: %w", err)
 		}
 	}
-	if err := updateCountsTable(ctx, tx, c.counts); err != nil {
+	if err := updateCountsTable(ctx, tx, c.Counts); err != nil {
 		return fmt.Errorf("update counts: %w", err)
 	}
 	return tx.Commit()
@@ -273,7 +243,7 @@ func nodeValues(h csql.NodeHash, v quad.Value) (csql.ValueType, []any, error) {
 }
 
 // updateCountsTable adds a write's count changes to the counts table.
-func updateCountsTable(ctx context.Context, tx *sql.Tx, c *Counts) error {
+func updateCountsTable(ctx context.Context, tx *sql.Tx, c *claim.Counts) error {
 	var kinds, names []string
 	var ns []int64
 	for kind, m := range map[string]map[string]int{"label": c.Labels, "rel": c.Relationships, "prop": c.Properties} {
@@ -292,8 +262,9 @@ func updateCountsTable(ctx context.Context, tx *sql.Tx, c *Counts) error {
 	return err
 }
 
-// readCounts reads the counts table.
-func (d *sqlDB) readCounts(ctx context.Context) (*Counts, error) {
+// Counts reads the counts table, kept in step with every write by
+// whichever process writes.
+func (d *DB) Counts(ctx context.Context) (*claim.Counts, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT kind, name, n FROM `+countsTable+` WHERE n > 0`)
 	if err != nil {
 		return nil, d.readErr(err)

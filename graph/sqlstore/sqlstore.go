@@ -1,7 +1,15 @@
-package graph
+// Package sqlstore keeps a claim graph in PostgreSQL or CockroachDB, in
+// the tables of Cayley's SQL backend (which creates them and serves as the
+// generic quad store) and claimgraph's own: the schema's creation and
+// format, the graph's lock row, batched reads and writes of quads, the
+// vocabulary counts kept in step with each write, and checks.
+//
+// It knows quads and the claim vocabulary (package claim), not records:
+// which quads a write changes is package graph's. It must not import
+// package graph or anything above it.
+package sqlstore
 
 import (
-	"claimgraph/graph/claim"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,19 +27,125 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 )
 
-// sqlDB is a claim graph kept in a PostgreSQL or CockroachDB database, in
+// DB is a claim graph kept in a PostgreSQL or CockroachDB database, in
 // the tables of Cayley's SQL backend (nodes, quads). Cayley creates the
 // schema and serves as the generic quad store; claimgraph adds an index on
 // (label, subject), a table of its own (claimgraph_meta: format version and
 // the lock row; claimgraph_counts: vocabulary counts kept in step with each
 // write) and does its own reading and writing where Cayley's generic path
 // costs a round trip per quad.
-type sqlDB struct {
+type DB struct {
 	flavor string  // Cayley's backend name: "postgres" or "cockroach"
 	addr   string  // connection URL as the drivers take it
 	shown  string  // the URL without its password, for messages
 	db     *sql.DB // claimgraph's own connections (pgx)
+	qs     cgraph.QuadStore
 	values valueCache
+}
+
+// ErrNoGraph is Open's error, without create, for a database that holds
+// no claim graph.
+var ErrNoGraph = errors.New("the database holds no claim graph")
+
+// Open opens the graph in the database at dbURL, creating the schema
+// where it is missing and create is set.
+func Open(ctx context.Context, dbURL string, create bool) (*DB, error) {
+	flavor, addr, ok := sqlFlavor(dbURL)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a postgres:// or cockroach:// URL", Redact(dbURL))
+	}
+	d := &DB{flavor: flavor, addr: addr, shown: Redact(dbURL)}
+	var err error
+	if d.db, err = sql.Open("pgx", addr); err != nil {
+		return nil, fmt.Errorf("open %s: %w", d.shown, err)
+	}
+	fail := func(err error) (*DB, error) {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("connect to %s: %w", d.shown, err))
+	}
+	ok, err = d.ready(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if !ok {
+		if !create {
+			return fail(fmt.Errorf("open store %s: %w", d.shown, ErrNoGraph))
+		}
+		if err := d.create(ctx); err != nil {
+			return fail(fmt.Errorf("create store %s: %w", d.shown, err))
+		}
+	}
+	if d.qs, err = cgraph.NewQuadStore(flavor, addr, nil); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", d.shown, err))
+	}
+	return d, nil
+}
+
+// Flavor is the name of the database's Cayley backend: "postgres" or
+// "cockroach".
+func (d *DB) Flavor() string { return d.flavor }
+
+// String is the database's URL without its password.
+func (d *DB) String() string { return d.shown }
+
+// QuadStore is Cayley's quad store over the database.
+func (d *DB) QuadStore() cgraph.QuadStore { return d.qs }
+
+// Close closes the database's connections.
+func (d *DB) Close() error {
+	err := d.qs.Close()
+	if cerr := d.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Empty reports whether the database holds no quads.
+func (d *DB) Empty() bool {
+	var any bool
+	err := d.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM quads)`).Scan(&any)
+	return err == nil && !any
+}
+
+// Match calls fn with every quad whose directions hold the given values.
+func (d *DB) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) error {
+	var conds []string
+	var args []any
+	for _, dir := range quad.Directions {
+		v, has := fixed[dir]
+		if !has {
+			continue
+		}
+		args = append(args, hashValue(v))
+		conds = append(conds, fmt.Sprintf("q.%s_hash = $%d", dir, len(args)))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	return d.quads(ctx, where, args, fn)
+}
+
+// CheckReferences checks every value's reference count against the quads
+// that use it: none missing, none left over.
+func (d *DB) CheckReferences(ctx context.Context) error {
+	var bad int
+	err := d.db.QueryRowContext(ctx, `WITH used AS (
+		SELECT h, count(*) AS n FROM (
+			SELECT subject_hash AS h FROM quads UNION ALL SELECT predicate_hash FROM quads
+			UNION ALL SELECT object_hash FROM quads UNION ALL SELECT label_hash FROM quads WHERE label_hash IS NOT NULL
+		) x GROUP BY h)
+		SELECT count(*) FROM nodes n FULL JOIN used u ON u.h = n.hash WHERE n.refs IS DISTINCT FROM u.n`).Scan(&bad)
+	if err != nil {
+		return d.readErr(err)
+	}
+	if bad > 0 {
+		return fmt.Errorf("store %s: %d values with a wrong reference count", d.shown, bad)
+	}
+	return nil
 }
 
 // IsURL reports whether a --db argument names a database server rather
@@ -57,8 +171,8 @@ func sqlFlavor(db string) (flavor, addr string, ok bool) {
 	return "", "", false
 }
 
-// redact removes the password from a database URL.
-func redact(addr string) string {
+// Redact removes the password from a database URL.
+func Redact(addr string) string {
 	u, err := url.Parse(addr)
 	if err != nil {
 		return addr
@@ -71,51 +185,16 @@ func redact(addr string) string {
 	return u.String()
 }
 
+// formatVersion is the format of claimgraph's tables that this build reads.
+const formatVersion = 1
+
 const (
 	metaTable   = "claimgraph_meta"
 	countsTable = "claimgraph_counts"
 )
 
-// openSQL opens the graph in the database at db, creating the schema unless
-// o.NoCreate is set.
-func openSQL(ctx context.Context, dbURL string, o Options) (*Store, error) {
-	flavor, addr, _ := sqlFlavor(dbURL)
-	d := &sqlDB{flavor: flavor, addr: addr, shown: redact(dbURL)}
-	if o.Backend != "" && o.Backend != flavor {
-		return nil, fmt.Errorf("open store %s: backend %q is for store directories; a database URL's scheme names its backend", d.shown, o.Backend)
-	}
-	var err error
-	if d.db, err = sql.Open("pgx", addr); err != nil {
-		return nil, fmt.Errorf("open %s: %w", d.shown, err)
-	}
-	fail := func(err error) (*Store, error) {
-		d.db.Close()
-		return nil, err
-	}
-	if err := d.db.PingContext(ctx); err != nil {
-		return fail(fmt.Errorf("connect to %s: %w", d.shown, err))
-	}
-	ok, err := d.ready(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	if !ok {
-		if o.NoCreate {
-			return fail(fmt.Errorf("open store %s: %w", d.shown, ErrNotExist))
-		}
-		if err := d.create(ctx); err != nil {
-			return fail(fmt.Errorf("create store %s: %w", d.shown, err))
-		}
-	}
-	qs, err := cgraph.NewQuadStore(flavor, addr, nil)
-	if err != nil {
-		return fail(fmt.Errorf("open store %s: %w", d.shown, err))
-	}
-	return &Store{qs: qs, sql: d, opened: true}, nil
-}
-
 // tables returns which of the named tables exist in the current schema.
-func (d *sqlDB) tables(ctx context.Context, names ...string) (map[string]bool, error) {
+func (d *DB) tables(ctx context.Context, names ...string) (map[string]bool, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_name = ANY($1)`, names)
 	if err != nil {
@@ -135,7 +214,7 @@ func (d *sqlDB) tables(ctx context.Context, names ...string) (map[string]bool, e
 
 // ready reports whether the database holds a claim graph, and checks its
 // format.
-func (d *sqlDB) ready(ctx context.Context) (bool, error) {
+func (d *DB) ready(ctx context.Context) (bool, error) {
 	have, err := d.tables(ctx, metaTable)
 	if err != nil || !have[metaTable] {
 		return false, err
@@ -157,7 +236,7 @@ func (d *sqlDB) ready(ctx context.Context) (bool, error) {
 // create makes the schema: Cayley's tables, then claimgraph's. Concurrent
 // creators queue on the lock row; the format row, written last in the same
 // transaction as the lock, marks a finished creation.
-func (d *sqlDB) create(ctx context.Context) error {
+func (d *DB) create(ctx context.Context) error {
 	// Two processes creating the table at once may collide in the catalogue
 	// even with IF NOT EXISTS; one retry settles it.
 	stmt := `CREATE TABLE IF NOT EXISTS ` + metaTable + ` (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
@@ -240,12 +319,12 @@ func (d *sqlDB) create(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// lock takes the graph's lock row: shared for a read, exclusive for a
+// Lock takes the graph's lock row: shared for a read, exclusive for a
 // write. Writers queue behind each other and behind running reads; a read
 // waits for the write in progress, so it sees whole batches only. The lock
 // is held by an open transaction and goes with its connection, so a killed
 // process never leaves it behind.
-func (d *sqlDB) lock(ctx context.Context, exclusive bool) (func(), error) {
+func (d *DB) Lock(ctx context.Context, exclusive bool) (func(), error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("lock store %s: %w", d.shown, err)
@@ -322,7 +401,7 @@ func (n *nodeValue) value() (quad.Value, error) {
 // values are looked up in the nodes table for a few thousand rows at a
 // time, and kept: a value's hash never changes its meaning, and most
 // values (predicates, labels, hub nodes) recur.
-func (d *sqlDB) quads(ctx context.Context, where string, args []any, fn func(quad.Quad) error) error {
+func (d *DB) quads(ctx context.Context, where string, args []any, fn func(quad.Quad) error) error {
 	rows, err := d.db.QueryContext(ctx, `SELECT q.subject_hash, q.predicate_hash, q.object_hash, q.label_hash FROM quads q`+where, args...)
 	if err != nil {
 		return d.readErr(err)
@@ -385,7 +464,7 @@ func (c *valueCache) get(h string) quad.Value {
 }
 
 // resolve makes sure the values of the hashes are in the cache.
-func (d *sqlDB) resolve(ctx context.Context, batch [][4][]byte) error {
+func (d *DB) resolve(ctx context.Context, batch [][4][]byte) error {
 	var missing [][]byte
 	seen := map[string]bool{}
 	d.values.mu.Lock()
@@ -439,43 +518,12 @@ func (d *sqlDB) resolve(ctx context.Context, batch [][4][]byte) error {
 	return nil
 }
 
-func (d *sqlDB) readErr(err error) error {
+func (d *DB) readErr(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return fmt.Errorf("read %s: %w", d.shown, err)
 }
-
-// Match calls fn with every quad whose directions hold the given values,
-// through the store's fast path: one query in a SQL store, the query index
-// in an embedded store that has one. Without either it reports ok == false
-// and the caller reads through Cayley's iterators instead.
-func (s *Store) Match(ctx context.Context, fixed map[quad.Direction]quad.Value, fn func(quad.Quad) error) (ok bool, err error) {
-	if s.sql == nil {
-		ix, err := s.queryIndex()
-		if ix == nil || err != nil {
-			return err != nil, err
-		}
-		return true, ix.Match(ctx, fixed, fn)
-	}
-	var conds []string
-	var args []any
-	for _, dir := range quad.Directions {
-		v, has := fixed[dir]
-		if !has {
-			continue
-		}
-		args = append(args, hashValue(v))
-		conds = append(conds, fmt.Sprintf("q.%s_hash = $%d", dir, len(args)))
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
-	return true, s.sql.quads(ctx, where, args, fn)
-}
-
-func (d *sqlDB) close() error { return d.db.Close() }
 
 // retryable reports a transaction the server aborted so that it can be
 // tried again: a serialisation failure or a deadlock. CockroachDB reports
@@ -498,52 +546,10 @@ func backoff(ctx context.Context, n int) error {
 	}
 }
 
-// Verify checks what a store keeps besides its quads against a recount of
-// them: in a SQL store, every value's reference count (no value missing or
-// left over) and the counts table; in an embedded store, the saved counts
-// unless they are marked for a recount.
-func (s *Store) Verify(ctx context.Context) error {
-	if s.sql == nil {
-		if err := s.verifyIndex(ctx); err != nil {
-			return err
-		}
-		return s.verifyCounts(ctx)
-	}
-	release, err := s.ReadLock(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	d := s.sql
-	var bad int
-	err = d.db.QueryRowContext(ctx, `WITH used AS (
-		SELECT h, count(*) AS n FROM (
-			SELECT subject_hash AS h FROM quads UNION ALL SELECT predicate_hash FROM quads
-			UNION ALL SELECT object_hash FROM quads UNION ALL SELECT label_hash FROM quads WHERE label_hash IS NOT NULL
-		) x GROUP BY h)
-		SELECT count(*) FROM nodes n FULL JOIN used u ON u.h = n.hash WHERE n.refs IS DISTINCT FROM u.n`).Scan(&bad)
-	if err != nil {
-		return d.readErr(err)
-	}
-	if bad > 0 {
-		return fmt.Errorf("store %s: %d values with a wrong reference count", d.shown, bad)
-	}
-	stored, err := d.readCounts(ctx)
-	if err != nil {
-		return err
-	}
-	recount := claim.NewCounts()
-	if err := s.Quads(ctx, func(q quad.Quad) error { recount.Add(q, 1); return nil }); err != nil {
-		return err
-	}
-	if !stored.Same(recount) {
-		return fmt.Errorf("store %s: counts table %v differs from a recount %v", d.shown, *stored, *recount)
-	}
-	return nil
-}
-
-// matchAny is Store.matchAny in queries of up to 10,000 values each.
-func (d *sqlDB) matchAny(ctx context.Context, dir quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) error {
+// MatchAny calls fn with each quad whose direction dir holds one of
+// values and whose other directions hold the fixed values, in queries of
+// up to 10,000 values each.
+func (d *DB) MatchAny(ctx context.Context, dir quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) error {
 	const chunk = 10000
 	for start := 0; start < len(values); start += chunk {
 		part := values[start:min(start+chunk, len(values))]
@@ -565,31 +571,3 @@ func (d *sqlDB) matchAny(ctx context.Context, dir quad.Direction, values []quad.
 	}
 	return nil
 }
-
-// MatchAny calls fn with each quad whose direction d holds one of values
-// and whose other directions hold the fixed values: in a few queries in a
-// SQL store, where one query for many nodes saves a round trip per node, or
-// from the query index; other stores report ok == false.
-func (s *Store) MatchAny(ctx context.Context, d quad.Direction, values []quad.Value, fixed map[quad.Direction]quad.Value, fn func(quad.Quad)) (ok bool, err error) {
-	if s.sql == nil {
-		ix, err := s.queryIndex()
-		if ix == nil || err != nil {
-			return err != nil, err
-		}
-		f := make(map[quad.Direction]quad.Value, len(fixed)+1)
-		for k, v := range fixed {
-			f[k] = v
-		}
-		for _, v := range values {
-			f[d] = v
-			if err := ix.Match(ctx, f, func(q quad.Quad) error { fn(q); return nil }); err != nil {
-				return true, err
-			}
-		}
-		return true, nil
-	}
-	return true, s.sql.matchAny(ctx, d, values, fixed, fn)
-}
-
-// Batches reports whether reads should be gathered into MatchAny calls.
-func (s *Store) Batches() bool { return s.sql != nil }
