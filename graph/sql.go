@@ -15,6 +15,15 @@ import (
 // than a directory.
 func IsURL(db string) bool { return sqlstore.IsURL(db) }
 
+// Redact returns a store's location fit for messages: a database URL
+// without its passwords, a directory as it is.
+func Redact(db string) string {
+	if !IsURL(db) {
+		return db
+	}
+	return sqlstore.Redact(db)
+}
+
 // openSQL opens the graph in the database at dbURL, creating the schema
 // unless o.NoCreate is set.
 func openSQL(ctx context.Context, dbURL string, o Options) (*Store, error) {

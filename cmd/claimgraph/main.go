@@ -94,6 +94,7 @@ such as which claims come from commercially interested authors.`,
 		def = "claimgraph.db"
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", def, "store: a directory, or a postgres:// or cockroach:// database URL; $CLAIMGRAPH_DB sets the default")
+	root.PersistentFlags().Lookup("db").DefValue = graph.Redact(def) // --help shows no password
 	root.PersistentFlags().StringVar(&g.backend, "backend", "", "key-value backend of a new store directory: bbolt (default), bolt or leveldb")
 	root.PersistentFlags().DurationVar(&g.wait, "wait", 0, "how long to wait for a store that another process is using")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "report progress even when stderr is not a terminal")

@@ -51,7 +51,7 @@ func runRm(ctx context.Context, g *globalOptions, ids []string, stdout, stderr i
 	for i, oc := range res.Outcomes {
 		if oc == graph.Missing {
 			missing++
-			fmt.Fprintf(stderr, "no record %s in %s\n", changes[i].Remove, g.db)
+			fmt.Fprintf(stderr, "no record %s in %s\n", changes[i].Remove, st.Where())
 			continue
 		}
 		removed++

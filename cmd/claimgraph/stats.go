@@ -43,7 +43,7 @@ func runStats(ctx context.Context, g *globalOptions, format string, w io.Writer)
 		enc := json.NewEncoder(w)
 		return enc.Encode(s)
 	}
-	fmt.Fprintf(w, "store          %s (%s)\nrecords        %d\nquads          %d\n", g.db, st.Backend(), s.Records, s.Quads)
+	fmt.Fprintf(w, "store          %s (%s)\nrecords        %d\nquads          %d\n", st.Where(), st.Backend(), s.Records, s.Quads)
 	if st.Path() != "" {
 		index := "current"
 		if !st.HasIndex() {

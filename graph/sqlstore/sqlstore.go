@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,11 @@ var ErrNoGraph = errors.New("the database holds no claim graph")
 // Open opens the graph in the database at dbURL, creating the schema
 // where it is missing and create is set.
 func Open(ctx context.Context, dbURL string, create bool) (*DB, error) {
+	d, err := open(ctx, dbURL, create)
+	return d, scrub(err, dbURL)
+}
+
+func open(ctx context.Context, dbURL string, create bool) (*DB, error) {
 	flavor, addr, ok := sqlFlavor(dbURL)
 	if !ok {
 		return nil, fmt.Errorf("%s is not a postgres:// or cockroach:// URL", Redact(dbURL))
@@ -171,18 +177,91 @@ func sqlFlavor(db string) (flavor, addr string, ok bool) {
 	return "", "", false
 }
 
-// Redact removes the password from a database URL.
+// Redact removes the passwords from a database URL: the user's, and a
+// password given as a parameter. A URL that does not parse is masked from
+// "://" to its last "@" and in every password parameter, so that no
+// message shows a secret it was given.
 func Redact(addr string) string {
 	u, err := url.Parse(addr)
 	if err != nil {
-		return addr
+		addr = userInfo.ReplaceAllString(addr, "${1}xxxxx@")
+		return passwordParam.ReplaceAllString(addr, "${1}xxxxx")
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
+	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
+}
+
+var (
+	userInfo      = regexp.MustCompile(`(://[^/?#@:]*:)[^/?#]*@`)
+	passwordParam = regexp.MustCompile(`(?i)((?:ssl)?password=)[^&\s]*`)
+)
+
+// secrets returns the passwords a database URL holds, to be scrubbed from
+// the messages of the drivers, which may quote what they were given.
+func secrets(addr string) []string {
+	var out []string
+	if u, err := url.Parse(addr); err == nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			out = append(out, pw, url.PathEscape(pw), url.QueryEscape(pw))
+		}
+		for _, k := range []string{"password", "sslpassword"} {
+			if v := u.Query().Get(k); v != "" {
+				out = append(out, v, url.QueryEscape(v))
+			}
+		}
+		return out
+	}
+	for _, m := range userInfo.FindAllStringSubmatch(addr, -1) {
+		if pw := strings.TrimSuffix(strings.TrimPrefix(m[0], m[1]), "@"); pw != "" {
+			out = append(out, pw)
+		}
+	}
+	for _, m := range passwordParam.FindAllString(addr, -1) {
+		if _, pw, _ := strings.Cut(m, "="); pw != "" {
+			out = append(out, pw)
+		}
+	}
+	return out
+}
+
+// scrubbed is an error whose message had a database's passwords taken
+// out; it unwraps to the error it was made from.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// scrub returns err with every secret of addr masked in its message.
+func scrub(err error, addr string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, pw := range secrets(addr) {
+		if strings.Contains(msg, pw) {
+			msg, changed = strings.ReplaceAll(msg, pw, "xxxxx"), true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &scrubbed{msg, err}
 }
 
 // formatVersion is the format of claimgraph's tables that this build reads.
