@@ -25,7 +25,7 @@ var layers = map[string][]string{
 	"query/function":   {"query/value"},
 	"query/access":     {"graph", "graph/claim", "query/value"},
 	"query/result":     {"query/value"},
-	"query/export":     {"graph", "graph/claim", "query", "query/value"},
+	"query/export":     {"graph", "graph/claim", "query", "query/result", "query/value"},
 	"query/querytest":  {"graph", "graph/pgtest", "loader", "query", "query/value"},
 	"graph":            {"graph/claim", "graph/kvstore", "graph/sqlstore", "graph/queryindex"},
 	"graph/claim":      {},

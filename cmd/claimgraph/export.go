@@ -25,6 +25,7 @@ type exportOptions struct {
 	neighbours int
 	all        bool
 	params     []string
+	raw        bool
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -77,6 +78,7 @@ mermaid. --neighbours N adds the nodes within N hops; --all exports the whole gr
 	cmd.Flags().IntVar(&o.neighbours, "neighbours", 0, "add the nodes within N hops of the matched ones")
 	cmd.Flags().BoolVar(&o.all, "all", false, "export the whole graph")
 	cmd.Flags().StringArrayVar(&o.params, "param", nil, "set $NAME for the query: NAME=VALUE")
+	cmd.Flags().BoolVar(&o.raw, "raw", false, rawHelp)
 	return cmd
 }
 
@@ -125,7 +127,7 @@ func writeExport(ctx context.Context, st *graph.Store, o *exportOptions, g *quer
 			return err
 		}
 		defer edges.Close()
-		return export.CSV(nodes, edges, g)
+		return export.CSV(nodes, edges, g, o.raw)
 	}
 	w := stdout
 	if o.out != "" {

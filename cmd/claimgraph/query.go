@@ -39,9 +39,13 @@ type queryOptions struct {
 	maxRows     int64
 	maxInter    int64
 	maxHops     int
+	raw         bool // CSV cells as they are (see result.SafeCell)
 }
 
 var queryFormats = result.Formats
+
+// rawHelp describes --raw, which query, repl and export share.
+const rawHelp = "write CSV cells as they are: by default a cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, and not a number) gets a leading '"
 
 func newQueryCmd(g *globalOptions) *cobra.Command {
 	o := &queryOptions{globalOptions: g}
@@ -84,6 +88,7 @@ step. The exit status is 0 on success, 1 on a query error, 2 on a usage error.`,
 	}
 	cmd.Flags().StringVarP(&o.file, "file", "f", "", "read the query from FILE")
 	cmd.Flags().StringVar(&o.format, "format", "", "output: table (default on a terminal), json, jsonl, csv or tsv (default otherwise)")
+	cmd.Flags().BoolVar(&o.raw, "raw", false, rawHelp)
 	cmd.Flags().StringArrayVar(&o.params, "param", nil, "set $NAME for the query: NAME=VALUE, typed by the value (42, 0.5, true, null, [1,2] or text)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "stop the query after this long (0 for no limit)")
 	cmd.Flags().Int64Var(&o.maxRows, "max-rows", 0, "stop after returning this many rows (0 for no limit)")
@@ -201,7 +206,7 @@ func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string
 		fmt.Fprint(stdout, plan.Explain())
 		return nil
 	}
-	out := result.NewWriter(o.format, stdout, plan.Columns())
+	out := result.NewWriter(o.format, stdout, plan.Columns(), result.Options{Raw: o.raw})
 	opts := query.Options{Params: params, Describe: true, Limits: query.Limits{MaxRows: o.maxRows, MaxIntermediate: o.maxInter, MaxHops: o.maxHops}}
 	start := time.Now()
 	var prof []query.StageProfile

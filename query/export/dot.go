@@ -10,8 +10,11 @@ import (
 	"claimgraph/query"
 )
 
-// dotString quotes a string for DOT.
+// dotString quotes a string for DOT. Characters XML cannot hold (C0
+// controls other than tab and newline, U+FFFE, U+FFFF) are dropped:
+// Graphviz passes them into its SVG, which is then not well-formed.
 func dotString(s string) string {
+	s = xmlChars(s)
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	s = strings.ReplaceAll(s, `"`, `\"`)
 	s = strings.ReplaceAll(s, "\n", `\n`)
@@ -66,7 +69,7 @@ func Mermaid(w io.Writer, g *query.Subgraph) error {
 		fmt.Fprintf(bw, "  %s%s\"%s\"%s\n", ids[n.ID], open, mermaidText(text), closeB)
 	}
 	for i, r := range g.Rels {
-		fmt.Fprintf(bw, "  %s -->|%s| %s\n", ids[r.Start], r.Type, ids[r.End])
+		fmt.Fprintf(bw, "  %s -->|\"%s\"| %s\n", ids[r.Start], mermaidText(r.Type), ids[r.End])
 		if commercial(r) {
 			fmt.Fprintf(bw, "  linkStyle %d stroke:%s,stroke-width:3px\n", i, HighlightColour)
 		}
@@ -84,8 +87,36 @@ func Mermaid(w io.Writer, g *query.Subgraph) error {
 	return bw.Flush()
 }
 
-// mermaidText escapes text for a quoted Mermaid label.
+// xmlChars drops the characters XML 1.0 cannot hold.
+func xmlChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == 0xFFFE, r == 0xFFFF:
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// mermaidText escapes text for a quoted Mermaid label, so that data can
+// only ever be text: Mermaid reads "%%{…}%%" anywhere as a directive and
+// "%%" as a comment, decodes "#…;" and "&…;" entity codes, takes a label
+// between backquotes as Markdown and ends it at a quote. Each of those
+// characters is written as a numeric entity code, which Mermaid decodes
+// to the character itself; line breaks and controls become spaces.
 func mermaidText(s string) string {
-	s = strings.ReplaceAll(s, `"`, "#quot;")
-	return strings.NewReplacer("<", "#lt;", ">", "#gt;").Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("%#&\"`<>|{}[]()", r):
+			fmt.Fprintf(&b, "#%d;", r)
+		case r < 0x20 || r == 0x7F || r == 0xFFFE || r == 0xFFFF:
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -269,7 +269,7 @@ func TestCytoscapeJSONLDCSVMermaid(t *testing.T) {
 		t.Fatalf("json-ld: %v (%d graphs)", err, len(ld))
 	}
 	var nb, eb bytes.Buffer
-	if err := CSV(&nb, &eb, g); err != nil {
+	if err := CSV(&nb, &eb, g, false); err != nil {
 		t.Fatal(err)
 	}
 	nrows, _ := csv.NewReader(&nb).ReadAll()

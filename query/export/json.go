@@ -15,6 +15,7 @@ import (
 	"claimgraph/graph"
 	"claimgraph/graph/claim"
 	"claimgraph/query"
+	"claimgraph/query/result"
 	"claimgraph/query/value"
 )
 
@@ -58,30 +59,39 @@ func jsonProps(p map[string]value.Value) map[string]any {
 	return out
 }
 
-// CSV writes the nodes and the edges as two CSV documents.
-func CSV(nodes, edges io.Writer, g *query.Subgraph) error {
+// CSV writes the nodes and the edges as two CSV documents, each cell
+// neutralised for spreadsheets (result.SafeCell) unless raw.
+func CSV(nodes, edges io.Writer, g *query.Subgraph, raw bool) error {
+	safe := func(row []string) []string {
+		if !raw {
+			for i, c := range row {
+				row[i] = result.SafeCell(c)
+			}
+		}
+		return row
+	}
 	nkeys, _, ekeys, _ := subgraphKeys(g)
 	nw := csv.NewWriter(nodes)
-	nw.Write(append([]string{"id", "labels", "record"}, nkeys...))
+	nw.Write(safe(append([]string{"id", "labels", "record"}, nkeys...)))
 	for _, n := range g.Nodes {
 		row := []string{n.ID, strings.Join(n.Labels, ":"), n.Record}
 		for _, k := range nkeys {
 			row = append(row, scalar(n.Props[k]))
 		}
-		nw.Write(row)
+		nw.Write(safe(row))
 	}
 	nw.Flush()
 	if err := nw.Error(); err != nil {
 		return err
 	}
 	ew := csv.NewWriter(edges)
-	ew.Write(append([]string{"source", "target", "type", "record"}, ekeys...))
+	ew.Write(safe(append([]string{"source", "target", "type", "record"}, ekeys...)))
 	for _, r := range g.Rels {
 		row := []string{r.Start, r.End, r.Type, r.Record}
 		for _, k := range ekeys {
 			row = append(row, scalar(r.Props[k]))
 		}
-		ew.Write(row)
+		ew.Write(safe(row))
 	}
 	ew.Flush()
 	return ew.Error()

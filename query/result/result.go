@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -22,6 +23,12 @@ import (
 // Formats are the output formats, the table first (the default).
 var Formats = []string{"table", "json", "jsonl", "csv", "tsv"}
 
+// Options change how a Writer writes.
+type Options struct {
+	// Raw writes CSV cells as they are, formulas included (see SafeCell).
+	Raw bool
+}
+
 // Writer writes rows in one of the output formats. Nothing is written
 // for a table until Close, which aligns its columns.
 type Writer struct {
@@ -31,20 +38,21 @@ type Writer struct {
 	n      int
 	rows   [][]string // table: held to align columns
 	csv    *csv.Writer
+	safe   bool // CSV cells neutralised (see SafeCell)
 	json   bool
 }
 
 // NewWriter starts writing rows with the given columns to w in a format
 // of Formats; any other format is a table.
-func NewWriter(format string, w io.Writer, cols []string) *Writer {
-	rw := &Writer{format: format, w: w, cols: cols}
+func NewWriter(format string, w io.Writer, cols []string, o Options) *Writer {
+	rw := &Writer{format: format, w: w, cols: cols, safe: format == "csv" && !o.Raw}
 	switch format {
 	case "csv", "tsv":
 		rw.csv = csv.NewWriter(w)
 		if format == "tsv" {
 			rw.csv.Comma = '\t'
 		}
-		rw.csv.Write(cols)
+		rw.csv.Write(rw.cells(cols))
 	case "json":
 		fmt.Fprint(w, "[")
 	}
@@ -85,7 +93,7 @@ func (rw *Writer) Row(vals []value.Value) error {
 				rec[i] = ""
 			}
 		}
-		return rw.csv.Write(rec)
+		return rw.csv.Write(rw.cells(rec))
 	}
 	rec := make([]string, len(vals))
 	for i, v := range vals {
@@ -97,6 +105,33 @@ func (rw *Writer) Row(vals []value.Value) error {
 	}
 	rw.rows = append(rw.rows, rec)
 	return nil
+}
+
+// cells neutralises a CSV record's cells, where the writer does.
+func (rw *Writer) cells(rec []string) []string {
+	if !rw.safe {
+		return rec
+	}
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = SafeCell(c)
+	}
+	return out
+}
+
+// SafeCell returns a CSV cell that a spreadsheet reads as the text it
+// holds: a cell starting with "=", "+", "-", "@", a tab or a carriage
+// return is read as a formula by Excel, LibreOffice and Google Sheets
+// (CSV injection), so it gets a leading "'", as OWASP recommends. Numbers
+// ("-0.5", "+3") are left as they are: no spreadsheet runs them.
+func SafeCell(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }
 
 // marshalOrdered writes an object with its keys in column order.

@@ -31,7 +31,7 @@ func TestFormats(t *testing.T) {
 	}
 	for _, f := range Formats {
 		var b strings.Builder
-		w := NewWriter(f, &b, cols)
+		w := NewWriter(f, &b, cols, Options{})
 		for _, r := range rows {
 			if err := w.Row(r); err != nil {
 				t.Fatal(err)

@@ -6,6 +6,12 @@
   var body = document.body;
   window.onerror = function (msg) { body.dataset.error = String(msg); };
   var data = JSON.parse(document.getElementById("graph-data").textContent);
+  // Nodes by id in a map without a prototype: an id such as "__proto__"
+  // or "constructor" (from data, or from the page's address) is a key,
+  // never a property of Object.
+  var byId = Object.create(null);
+  Object.keys(data.nodes).forEach(function (k) { byId[k] = data.nodes[k]; });
+  data.nodes = byId;
   var svg = document.querySelector("#canvas svg");
   var panel = document.getElementById("panel");
   var search = document.getElementById("search");
@@ -65,7 +71,7 @@
   // Search: keep matching nodes and their relationships bright.
   search.addEventListener("input", function () {
     var q = search.value.trim().toLowerCase();
-    var hits = {};
+    var hits = Object.create(null);
     nodes.forEach(function (g) {
       var n = data.nodes[g.dataset.id];
       var hay = (g.dataset.id + " " + n.caption + " " + n.labels.join(" ")).toLowerCase();
