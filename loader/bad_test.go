@@ -158,3 +158,37 @@ func TestRecordLimit(t *testing.T) {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
+
+// zeros is an endless stream of NUL bytes, as /dev/zero is; reads counts
+// what was read of it.
+type zeros struct{ reads *int }
+
+func (z zeros) Read(p []byte) (int, error) {
+	clear(p)
+	*z.reads += len(p)
+	return len(p), nil
+}
+
+// TestEndlessLineEnds: a stream without line ends (a binary file,
+// /dev/zero) ends the input with a positioned error once no record could
+// hold what was read, in every line-based format; it is not read for ever.
+func TestEndlessLineEnds(t *testing.T) {
+	for _, format := range []string{"text", "jsonl", "nquads"} {
+		n := 0
+		before := map[string]string{"text": good + "---\n", "jsonl": `{"kind":"source","id":"src_good","title":"Good"}` + "\n", "nquads": "<cg:x> <cg:prop/name> \"x\" <cg:x> .\n"}[format]
+		rd, _, err := loader.NewReader("zero", format, io.MultiReader(strings.NewReader(before), zeros{&n}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, errs := readAll(t, rd)
+		if len(ids) != 1 {
+			t.Errorf("%s: the record before the stream was not read: %v", format, ids)
+		}
+		if len(errs) != 1 || !strings.Contains(errs[0], "no line end in") {
+			t.Errorf("%s: errors %q, want one saying the line has no end", format, errs)
+		}
+		if n > 2*loader.MaxRecord {
+			t.Errorf("%s: read %d bytes of an endless stream", format, n)
+		}
+	}
+}

@@ -52,7 +52,14 @@ type lineReader struct {
 	br      *bufio.Reader
 	n       int
 	maxLine int
+	ended   bool // a runaway line ended the input (see maxSkip)
 }
+
+// maxSkip is how much of a line too long to use the reader skips looking
+// for its end before it gives up on the rest of the input: no record is
+// larger, and a stream without line ends (a binary file, /dev/zero) would
+// otherwise be read for ever.
+func (lr *lineReader) maxSkip() int { return max(MaxRecord, 2*lr.maxLine) }
 
 func newLineReader(file string, r io.Reader) *lineReader {
 	return &lineReader{file: file, br: bufio.NewReaderSize(r, 64<<10), maxLine: MaxLine}
@@ -60,16 +67,26 @@ func newLineReader(file string, r io.Reader) *lineReader {
 
 // next returns the next line, or io.EOF.
 func (lr *lineReader) next() (line, error) {
+	if lr.ended {
+		return line{}, io.EOF
+	}
 	var buf []byte
 	tooLong := false
+	skipped := 0
 	for {
 		chunk, err := lr.br.ReadSlice('\n')
 		if len(buf)+len(chunk) > lr.maxLine+2 {
 			tooLong = true
+			skipped += len(chunk)
 		} else {
 			buf = append(buf, chunk...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
+			if skipped > lr.maxSkip() {
+				lr.n++
+				lr.ended = true
+				return line{n: lr.n, bad: lr.errorf(lr.n, lr.maxLine+1, "no line end in %d bytes: not record text? (the rest of the input is not read)", len(buf)+skipped)}, nil
+			}
 			continue
 		}
 		if err == io.EOF && len(buf) == 0 && !tooLong {

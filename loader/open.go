@@ -2,6 +2,7 @@ package loader
 
 import (
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -68,7 +69,18 @@ func newReader(name, format string, r io.Reader, warn func(Warning)) (Reader, io
 // Expand turns the paths given on a command line into files: directories
 // are walked for files with a known extension, in lexical order; files are
 // taken as they are. "-" stands for standard input.
-func Expand(paths []string) ([]string, error) {
+//
+// Inside a directory, what is not a regular file (FIFOs, sockets, devices,
+// symbolic links that lead nowhere or to one of those) and what cannot be
+// read is passed over and reported to skipped, if set, with the reason:
+// reading a FIFO would wait for a writer that may never come. A path
+// named on the command line is read whatever it is.
+func Expand(paths []string, skipped func(path, why string)) ([]string, error) {
+	skip := func(path, why string) {
+		if skipped != nil {
+			skipped(path, why)
+		}
+	}
 	var out []string
 	for _, p := range paths {
 		if p == "-" {
@@ -86,10 +98,33 @@ func Expand(paths []string) ([]string, error) {
 		var found []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				if path == p {
+					return err
+				}
+				skip(path, err.Error())
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
 			}
-			if !d.IsDir() && FormatOf(path) != "" {
+			if d.IsDir() || FormatOf(path) == "" {
+				return nil
+			}
+			switch t := d.Type(); {
+			case t.IsRegular():
 				found = append(found, path)
+			case t&fs.ModeSymlink != 0:
+				target, err := os.Stat(path)
+				switch {
+				case err != nil:
+					skip(path, "a symbolic link that leads nowhere")
+				case target.Mode().IsRegular():
+					found = append(found, path)
+				default:
+					skip(path, "a symbolic link to "+kind(target.Mode()))
+				}
+			default:
+				skip(path, kind(t))
 			}
 			return nil
 		})
@@ -100,4 +135,36 @@ func Expand(paths []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// kind names a file mode that is not a regular file's.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// WithContext returns a reader of r that fails with ctx's error once ctx
+// is done, so that reading a stream that never ends (a device, a pipe
+// whose writer keeps writing) stops at Ctrl-C.
+func WithContext(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

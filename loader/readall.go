@@ -13,7 +13,7 @@ import (
 // record or unreadable file: it is for input known to be good, such as
 // test data; `claimgraph load` reports and skips bad records instead.
 func ReadFiles(paths ...string) ([]claim.Change, error) {
-	files, err := Expand(paths)
+	files, err := Expand(paths, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ type loadOptions struct {
 	strict bool
 	batch  int
 	limits loader.Limits
+	// skipped counts what the paths' directories hold that is not read
+	// (see expand), for the summary's warnings
+	skipped int
 }
 
 func newLoadCmd(g *globalOptions) *cobra.Command {
@@ -93,7 +96,7 @@ type loadRun struct {
 }
 
 func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writer) error {
-	files, err := loader.Expand(paths)
+	files, err := expand(paths, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -105,11 +108,21 @@ func runLoad(ctx context.Context, o *loadOptions, paths []string, stderr io.Writ
 	return loadFiles(ctx, st, o, files, stderr)
 }
 
+// expand lists the files to load (see loader.Expand), warning of what a
+// directory holds that is not read; the load's summary counts them.
+func expand(paths []string, o *loadOptions, stderr io.Writer) ([]string, error) {
+	o.skipped = 0
+	return loader.Expand(paths, func(path, why string) {
+		o.skipped++
+		fmt.Fprintf(stderr, "%s: warning: skipped: %s (only regular files in a directory are read)\n", path, why)
+	})
+}
+
 // loadFiles loads files into an open store and prints the summary; see
 // the load command.
 func loadFiles(ctx context.Context, st *graph.Store, o *loadOptions, files []string, stderr io.Writer) error {
 	start := time.Now()
-	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}}
+	r := &loadRun{o: o, st: st, stderr: stderr, seen: map[string]loader.Pos{}, counts: map[graph.Outcome]int{}, warns: o.skipped}
 	r.prog = newProgress(stderr, files, o.verbose)
 	r.batches = make(chan batch, 2)
 	interrupt := ctx
@@ -203,13 +216,16 @@ func (r *loadRun) file(ctx context.Context, name string) error {
 	if name == "-" {
 		display = "<stdin>"
 	} else {
-		f, err := os.Open(name)
+		f, err := openInterruptible(ctx, name)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		in = f
+		// Ctrl-C also ends a read waiting on a FIFO or a device.
+		defer context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })()
 	}
+	in = loader.WithContext(ctx, in)
 	format := r.o.format
 	if format == "" {
 		if format = loader.FormatOf(name); format == "" {
@@ -232,6 +248,9 @@ func (r *loadRun) file(ctx context.Context, name string) error {
 			continue
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // the read was cut short by Ctrl-C
+			}
 			return fmt.Errorf("%s: %w", display, err)
 		}
 		id := item.Change.ID()
@@ -247,6 +266,35 @@ func (r *loadRun) file(ctx context.Context, name string) error {
 				return err
 			}
 		}
+	}
+}
+
+// openInterruptible opens a file as os.Open does, but gives up at Ctrl-C:
+// opening a FIFO waits for a writer, which may never come. (The opening
+// left behind closes what it opens, if a writer comes after all.)
+func openInterruptible(ctx context.Context, name string) (*os.File, error) {
+	if st, err := os.Stat(name); err != nil || st.Mode().IsRegular() {
+		return os.Open(name)
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(name)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-done; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
 	}
 }
 

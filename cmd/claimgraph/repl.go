@@ -355,7 +355,8 @@ func (s *session) query(ctx context.Context, src string) error {
 }
 
 func (s *session) load(ctx context.Context, paths []string) error {
-	files, err := loader.Expand(paths)
+	lo := &loadOptions{globalOptions: s.o.globalOptions, batch: 2000}
+	files, err := expand(paths, lo, s.stderr)
 	if err != nil {
 		fmt.Fprintln(s.stderr, err)
 		return errFailed
@@ -375,7 +376,6 @@ func (s *session) load(ctx context.Context, paths []string) error {
 			}
 		}()
 	}
-	lo := &loadOptions{globalOptions: s.o.globalOptions, batch: 2000}
 	return cancellable(ctx, func(ctx context.Context) error {
 		return loadFiles(ctx, s.st, lo, files, s.stderr)
 	})
