@@ -43,7 +43,9 @@ func TestLoadSkipsWhatIsNotAFile(t *testing.T) {
 
 	var out bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- Main([]string{"load", "--db", filepath.Join(t.TempDir(), "kb.db"), dir}, nil, &out, &out) }()
+	go func() {
+		done <- Main([]string{"load", "--db", filepath.Join(t.TempDir(), "kb.db"), dir}, nil, &out, &out)
+	}()
 	var code int
 	select {
 	case code = <-done:
