@@ -53,6 +53,11 @@ func TestBadRecords(t *testing.T) {
 		{"section in the wrong kind", "person · x\nP\nper_bad\nEvidence from this source (0)\n", `in.txt:12:1: section "Evidence from this source" does not belong in a person record`},
 		{"stray line among fields", "source · blog\nT\nsrc_bad\nthis is not a field\n", `in.txt:12:1: expected "key: value" or a section heading, got "this is not a field"`},
 		{"odd intake lines", "source · blog\nT\nsrc_bad\nIntake provenance\n- method\n", `in.txt:13:1: intake key "method" has no value line`},
+		{"published not a date", "source · blog\nT\nsrc_bad\npublished: 27 Feb 2023\n", `in.txt:12:12: published "27 Feb 2023" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
+		{"accessed not a day", "source · blog\nT\nsrc_bad\naccessed: 2023-02-30\n", `in.txt:12:11: accessed "2023-02-30" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
+		{"published empty", "source · blog\nT\nsrc_bad\npublished:\n", `in.txt:12:11: published "" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
+		{"since not a date", "person · x\nP\nper_bad\nAffiliations (1)\n- Acme · role: r · since: last year\n", `in.txt:13:20: since "last year" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
+		{"until not a month", "person · x\nP\nper_bad\nAffiliations (1)\n- Acme · until: 2024-13\n", `in.txt:13:10: until "2024-13" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
 		{"line over 1 MiB", "source · blog\nT\nsrc_bad\nnotes: " + strings.Repeat("x", loader.MaxLine) + "\n", "in.txt:12:1048577: line is longer than 1048576 bytes (raise the limit with --max-line)"},
 	}
 	for _, c := range cases {
@@ -82,6 +87,26 @@ func TestCountMismatchIsWarning(t *testing.T) {
 	}
 }
 
+// TestDuplicateKeyIsWarning: a key given twice on one line (two claims
+// for one evidence item) loads with the last value, and a warning names
+// the second key's position and both values.
+func TestDuplicateKeyIsWarning(t *testing.T) {
+	var warns []string
+	in := "source · blog\nT\nsrc_a\nEvidence from this source (1)\n- weight0.5\nmethod: m · claim: clm_a · stance: supports · claim: clm_b\n“q”\n"
+	rd := loader.NewTextReader("in.txt", strings.NewReader(in), func(w loader.Warning) { warns = append(warns, w.String()) })
+	item, err := rd.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := item.Change.Record.Evidence[0].Claim; got != "clm_b" {
+		t.Errorf("claim %q, want the last one, clm_b", got)
+	}
+	want := []string{`in.txt:6:47: warning: record src_a: "claim" is given twice on this line: "clm_b" is used, "clm_a" is not`}
+	if diff := cmp.Diff(want, warns); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
 func TestBadJSON(t *testing.T) {
 	cases := []struct{ name, in, want string }{
 		{"syntax", `{"kind":"source","title":"T","id":"src_a",}`, "in.jsonl:1:43: invalid character '}' looking for beginning of object key string"},
@@ -89,6 +114,8 @@ func TestBadJSON(t *testing.T) {
 		{"unknown field", `{"kind":"source","title":"T","id":"src_a","colour":"red"}`, `in.jsonl:1:1: unknown field "colour"`},
 		{"weight out of range", `{"kind":"source","title":"T","id":"src_a","evidence":[{"weight":2,"text":"q"}]}`, "in.jsonl:1:1: record src_a: evidence 1: weight 2 is outside [0,1]"},
 		{"bad id", `{"kind":"source","title":"T","id":"Src A"}`, `in.jsonl:1:1: record id "Src A" is not of the form [a-z][a-z0-9_]*`},
+		{"published not a date", `{"kind":"source","title":"T","id":"src_a","fields":{"published":"Feb 2023"}}`, `in.jsonl:1:1: record src_a: published "Feb 2023" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
+		{"since not a date", `{"kind":"person","title":"P","id":"per_a","affiliations":[{"organisation":"Acme","since":"2023/01"}]}`, `in.jsonl:1:1: record per_a: affiliation 1: since "2023/01" is not a date: want YYYY-MM-DD, YYYY-MM or YYYY`},
 	}
 	goodLine := `{"kind":"source","title":"G","id":"src_good"}`
 	for _, c := range cases {

@@ -244,11 +244,18 @@ func (p *textParser) fields() *Error {
 		if headingRE.MatchString(l.text) {
 			return nil
 		}
-		m := fieldRE.FindStringSubmatch(l.text)
+		m := fieldRE.FindStringSubmatchIndex(l.text)
 		if m == nil {
 			return p.errAt(l, 1, "expected \"key: value\" or a section heading, got %q", clip(l.text))
 		}
-		p.rec.Field = append(p.rec.Field, claim.Field{Key: strings.TrimSpace(m[1]), Value: strings.TrimSpace(m[2])})
+		key, value, at := strings.TrimSpace(l.text[m[2]:m[3]]), "", m[3]+1
+		if m[4] >= 0 {
+			value, at = strings.TrimSpace(l.text[m[4]:m[5]]), m[4]+strings.Index(l.text[m[4]:], strings.TrimSpace(l.text[m[4]:m[5]]))
+		}
+		if (key == "published" || key == "accessed") && !claim.ValidDate(value) {
+			return p.errAt(l, colOf(l, at), "%s", claim.DateError(key, value))
+		}
+		p.rec.Field = append(p.rec.Field, claim.Field{Key: key, Value: value})
 	}
 	return nil
 }
@@ -278,9 +285,12 @@ func (p *textParser) section(name string, head line) (int, *Error) {
 	case "Evidence from this source":
 		return p.evidence(body, head)
 	case "Affiliations":
-		return p.items(body, func(l line, first string, kvs []claim.Field) {
+		return p.items(body, func(l line, first string, kvs []claim.Field) *Error {
 			a := claim.Affiliation{Organisation: first}
 			for _, f := range kvs {
+				if (f.Key == "since" || f.Key == "until") && !claim.ValidDate(f.Value) {
+					return p.errAt(l, colOf(l, strings.Index(l.text, f.Key+":")), "%s", claim.DateError(f.Key, f.Value))
+				}
 				switch f.Key {
 				case "role":
 					a.Role = f.Value
@@ -293,9 +303,10 @@ func (p *textParser) section(name string, head line) (int, *Error) {
 				}
 			}
 			p.rec.Affiliations = append(p.rec.Affiliations, a)
+			return nil
 		})
 	default: // Interests
-		return p.items(body, func(l line, first string, kvs []claim.Field) {
+		return p.items(body, func(l line, first string, kvs []claim.Field) *Error {
 			in := claim.Interest{Kind: first}
 			for _, f := range kvs {
 				switch f.Key {
@@ -308,6 +319,7 @@ func (p *textParser) section(name string, head line) (int, *Error) {
 				}
 			}
 			p.rec.Interests = append(p.rec.Interests, in)
+			return nil
 		})
 	}
 }
@@ -343,7 +355,7 @@ func (p *textParser) intake(body []line) (int, *Error) {
 }
 
 // items parses "- first · key: value · ..." lines.
-func (p *textParser) items(body []line, add func(line, string, []claim.Field)) (int, *Error) {
+func (p *textParser) items(body []line, add func(line, string, []claim.Field) *Error) (int, *Error) {
 	n := 0
 	for _, l := range nonBlank(body) {
 		if !strings.HasPrefix(l.text, "- ") {
@@ -358,7 +370,9 @@ func (p *textParser) items(body []line, add func(line, string, []claim.Field)) (
 		if err != nil {
 			return n, err
 		}
-		add(l, first, kvs)
+		if err := add(l, first, kvs); err != nil {
+			return n, err
+		}
 		n++
 	}
 	return n, nil
@@ -373,6 +387,12 @@ func (p *textParser) kvParts(l line, parts []string, off int) ([]claim.Field, *E
 		m := kvPartRE.FindStringSubmatch(part)
 		switch {
 		case m != nil:
+			for _, f := range out {
+				if f.Key == m[1] {
+					p.warn(Warning{Pos: Pos{File: p.file, Line: l.n, Col: colOf(l, off+strings.Index(part, m[1]))},
+						Msg: fmt.Sprintf("record %s: %q is given twice on this line: %q is used, %q is not", p.rec.ID, m[1], strings.TrimSpace(m[2]), f.Value)})
+				}
+			}
 			out = append(out, claim.Field{Key: m[1], Value: strings.TrimSpace(m[2])})
 		case len(out) > 0:
 			out[len(out)-1].Value += " · " + part

@@ -124,7 +124,8 @@ func (o *queryOptions) source(args []string) (string, error) {
 
 // parseParams reads NAME=VALUE pairs. A value that parses as JSON (a
 // number, true, false, null, a list or a map) has that type; anything
-// else is a string.
+// else is a string, NaN and Infinity included (JSON has no such numbers).
+// A JSON number no float can hold (1e400) is an error.
 func parseParams(list []string) (map[string]value.Value, error) {
 	out := map[string]value.Value{}
 	for _, p := range list {
@@ -132,14 +133,18 @@ func parseParams(list []string) (map[string]value.Value, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("--param %q: want NAME=VALUE", p)
 		}
-		out[name] = paramValue(val)
+		v, err := paramValue(val)
+		if err != nil {
+			return nil, fmt.Errorf("--param %s: %w", name, err)
+		}
+		out[name] = v
 	}
 	return out, nil
 }
 
-func paramValue(s string) value.Value {
+func paramValue(s string) (value.Value, error) {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i
+		return i, nil
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
@@ -149,31 +154,40 @@ func paramValue(s string) value.Value {
 			return fromJSON(v)
 		}
 	}
-	return s
+	return s, nil
 }
 
-func fromJSON(v any) value.Value {
+func fromJSON(v any) (value.Value, error) {
 	switch v := v.(type) {
 	case json.Number:
 		if i, err := v.Int64(); err == nil {
-			return i
+			return i, nil
 		}
-		f, _ := v.Float64()
-		return f
+		f, err := v.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("the number %s is out of range", v)
+		}
+		return f, nil
 	case []any:
 		out := make([]value.Value, len(v))
 		for i, x := range v {
-			out[i] = fromJSON(x)
+			var err error
+			if out[i], err = fromJSON(x); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	case map[string]any:
 		out := map[string]value.Value{}
 		for k, x := range v {
-			out[k] = fromJSON(x)
+			var err error
+			if out[k], err = fromJSON(x); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	}
-	return v
+	return v, nil
 }
 
 func runQuery(ctx context.Context, o *queryOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {

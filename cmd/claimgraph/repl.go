@@ -426,7 +426,11 @@ func (s *session) meta(ctx context.Context, line string) error {
 			return fail("usage: :param NAME VALUE")
 		}
 		name := strings.TrimPrefix(args[0], "$")
-		s.params[name] = paramValue(strings.TrimSpace(strings.TrimPrefix(rest, args[0])))
+		v, err := paramValue(strings.TrimSpace(strings.TrimPrefix(rest, args[0])))
+		if err != nil {
+			return fail("%s: %v", cmd, err)
+		}
+		s.params[name] = v
 	case ":params":
 		names := make([]string, 0, len(s.params))
 		for n := range s.params {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"time"
 )
 
 // Record kinds.
@@ -23,6 +24,26 @@ var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // ValidID reports whether s is a well-formed record id.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// DateFields are the fields of records that hold dates: a source's
+// "published" and "accessed", an affiliation's "since" and "until".
+var DateFields = []string{"published", "accessed", "since", "until"}
+
+// ValidDate reports whether s is a date as the input contract writes them:
+// YYYY-MM-DD, YYYY-MM or YYYY, and a day of the calendar.
+func ValidDate(s string) bool {
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	if layout == "" {
+		return false
+	}
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
+// DateError is the message for a date field that is not a date.
+func DateError(key, value string) string {
+	return fmt.Sprintf("%s %q is not a date: want YYYY-MM-DD, YYYY-MM or YYYY", key, value)
+}
 
 // Record is one record of the input contract, as read from any format. Its
 // JSON form is the JSON input format (see docs/formats.md). References to
@@ -136,9 +157,19 @@ func (r *Record) Validate() error {
 			}
 		}
 	}
+	for _, f := range r.Field {
+		if (f.Key == "published" || f.Key == "accessed") && !ValidDate(f.Value) {
+			return fmt.Errorf("record %s: %s", r.ID, DateError(f.Key, f.Value))
+		}
+	}
 	for i, a := range r.Affiliations {
 		if a.Organisation == "" {
 			return fmt.Errorf("record %s: affiliation %d names no organisation", r.ID, i+1)
+		}
+		for _, d := range [][2]string{{"since", a.Since}, {"until", a.Until}} {
+			if d[1] != "" && !ValidDate(d[1]) {
+				return fmt.Errorf("record %s: affiliation %d: %s", r.ID, i+1, DateError(d[0], d[1]))
+			}
 		}
 	}
 	for i, in := range r.Interests {
