@@ -150,7 +150,7 @@ func (p *Plan) recycle() {
 }
 
 func prepare(ctx context.Context, st *graph.Store, src string) (*Plan, error) {
-	q, err := parse(src)
+	q, err := parseCtx(ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -441,6 +441,37 @@ func (c *compiler) sortKey(o *syntax.SortItem, names []string, slots []int) (f o
 	}
 	f, err = c.expr(o.Expr)
 	return f, -1, err
+}
+
+// parseCtx is parse within ctx: a query text of the largest size allowed
+// (syntax.MaxBytes) takes seconds to parse, and --timeout and Ctrl-C
+// count from the query's first byte. A parse given up on runs to its end
+// in the background (it touches nothing but the text) and is kept.
+func parseCtx(ctx context.Context, src string) (*syntax.Query, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	_, ok := parsed.trees[src]
+	parsed.Unlock()
+	if ok || len(src) < 4096 {
+		return parse(src) // at once, or too short to take long
+	}
+	type result struct {
+		q   *syntax.Query
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		q, err := parse(src)
+		done <- result{q, err}
+	}()
+	select {
+	case r := <-done:
+		return r.q, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // parse parses a query, or returns the tree of the same text parsed

@@ -30,6 +30,10 @@ type Limits = operator.Limits
 // LimitError is the error of a run stopped by one of its Limits.
 type LimitError = operator.LimitError
 
+// DefaultMaxMemory is the command's memory budget of a query (see
+// Limits.MaxMemory).
+const DefaultMaxMemory = operator.DefaultMaxMemory
+
 // DefaultMaxHops bounds `*` and `*n..` when no limit is given.
 const DefaultMaxHops = operator.DefaultMaxHops
 

@@ -90,7 +90,11 @@ func (p *Plan) Subgraph(ctx context.Context, st *graph.Store, o Options, neighbo
 	}
 	x := newExec(ctx, st, p, o)
 	x.WholeRows = true
+	var returned int64
 	err = operator.Run(x, stages, make(operator.Row, p.nslots), func(r operator.Row) error {
+		if returned++; o.Limits.MaxRows > 0 && returned > o.Limits.MaxRows {
+			return &operator.LimitError{Limit: "result rows", Value: o.Limits.MaxRows, Flag: "--max-rows"}
+		}
 		for _, v := range r {
 			b.add(v)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,7 @@ var exportFormats = []string{"dot", "svg", "html", "graphml", "gexf", "cytoscape
 
 type exportOptions struct {
 	*globalOptions
+	limits     queryOptions // --timeout and the limits of a query
 	file       string
 	format     string
 	out        string
@@ -79,10 +81,24 @@ mermaid. --neighbours N adds the nodes within N hops; --all exports the whole gr
 	cmd.Flags().BoolVar(&o.all, "all", false, "export the whole graph")
 	cmd.Flags().StringArrayVar(&o.params, "param", nil, "set $NAME for the query: NAME=VALUE")
 	cmd.Flags().BoolVar(&o.raw, "raw", false, rawHelp)
+	cmd.Flags().DurationVar(&o.limits.timeout, "timeout", 30*time.Second, "stop the query and the export after this long (0 for no limit)")
+	cmd.Flags().Int64Var(&o.limits.maxRows, "max-rows", 0, "stop after the query returns this many rows (0 for no limit)")
+	cmd.Flags().Int64Var(&o.limits.maxInter, "max-intermediate", 0, "stop after the plan's steps produce this many rows in all (0 for no limit)")
+	cmd.Flags().IntVar(&o.limits.maxHops, "max-hops", query.DefaultMaxHops, "hops an unbounded variable-length relationship (*, *1..) may take")
+	o.limits.maxMemory = query.DefaultMaxMemory
+	cmd.Flags().Var(&o.limits.maxMemory, "max-memory", memoryHelp)
 	return cmd
 }
 
 func runExport(ctx context.Context, o *exportOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {
+	qo := &o.limits
+	qo.globalOptions = o.globalOptions
+	if qo.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, qo.timeout)
+		defer cancel()
+	}
+	softMemoryLimit(qo.maxMemory)
 	// The subgraph and the facts written for it are read as of one moment.
 	st, done, err := o.openReading(ctx)
 	if err != nil {
@@ -93,21 +109,20 @@ func runExport(ctx context.Context, o *exportOptions, src string, params map[str
 	if o.all {
 		g, err = query.WholeGraph(ctx, st)
 	} else {
-		qo := &queryOptions{globalOptions: o.globalOptions}
 		plan, perr := query.Prepare(ctx, st, src)
 		if perr != nil {
 			return qo.reportQueryError(stderr, src, perr)
 		}
-		g, err = plan.Subgraph(ctx, st, query.Options{Params: params}, o.neighbours)
+		g, err = plan.Subgraph(ctx, st, query.Options{Params: params, Limits: qo.limits()}, o.neighbours)
 		if err != nil {
 			return qo.reportRunError(stderr, src, err)
 		}
 	}
 	if err != nil {
-		return err
+		return qo.reportRunError(stderr, src, err)
 	}
 	if err := writeExport(ctx, st, o, g, stdout); err != nil {
-		return err
+		return qo.reportRunError(stderr, src, err)
 	}
 	if o.out != "" {
 		fmt.Fprintf(stderr, "exported %d nodes and %d relationships as %s\n", len(g.Nodes), len(g.Rels), o.format)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -39,8 +40,17 @@ type queryOptions struct {
 	maxRows     int64
 	maxInter    int64
 	maxHops     int
+	maxMemory   byteSize
 	raw         bool // CSV cells as they are (see result.SafeCell)
 }
+
+// limits are the run's limits the options set.
+func (o *queryOptions) limits() query.Limits {
+	return query.Limits{MaxRows: o.maxRows, MaxIntermediate: o.maxInter, MaxHops: o.maxHops, MaxMemory: int64(o.maxMemory)}
+}
+
+// memoryHelp describes --max-memory, which query, repl and export share.
+const memoryHelp = "stop a query whose sorted, grouped, collected and distinct rows hold more than this (an estimate; 0 for no limit)"
 
 var queryFormats = result.Formats
 
@@ -94,7 +104,19 @@ step. The exit status is 0 on success, 1 on a query error, 2 on a usage error.`,
 	cmd.Flags().Int64Var(&o.maxRows, "max-rows", 0, "stop after returning this many rows (0 for no limit)")
 	cmd.Flags().Int64Var(&o.maxInter, "max-intermediate", 0, "stop after the plan's steps produce this many rows in all (0 for no limit)")
 	cmd.Flags().IntVar(&o.maxHops, "max-hops", query.DefaultMaxHops, "hops an unbounded variable-length relationship (*, *1..) may take")
+	o.maxMemory = query.DefaultMaxMemory
+	cmd.Flags().Var(&o.maxMemory, "max-memory", memoryHelp)
 	return cmd
+}
+
+// softMemoryLimit asks the collector to keep the heap near what a query
+// may hold plus room for the store's caches: the budget counts estimated
+// bytes of values, and a collector running at its usual pace lets the
+// heap grow to three times what is live (GOGC=200 in queries) first.
+func softMemoryLimit(budget byteSize) {
+	if budget > 0 {
+		debug.SetMemoryLimit(int64(budget) + int64(budget)/2 + 256<<20)
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -203,6 +225,7 @@ func runQuery(ctx context.Context, o *queryOptions, src string, params map[strin
 // result; errors are printed with the query line and a caret, and come
 // back as errFailed.
 func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string, params map[string]value.Value, stdout, stderr io.Writer) error {
+	softMemoryLimit(o.maxMemory)
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
@@ -221,7 +244,7 @@ func execQuery(ctx context.Context, st *graph.Store, o *queryOptions, src string
 		return nil
 	}
 	out := result.NewWriter(o.format, stdout, plan.Columns(), result.Options{Raw: o.raw})
-	opts := query.Options{Params: params, Describe: true, Limits: query.Limits{MaxRows: o.maxRows, MaxIntermediate: o.maxInter, MaxHops: o.maxHops}}
+	opts := query.Options{Params: params, Describe: true, Limits: o.limits()}
 	start := time.Now()
 	var prof []query.StageProfile
 	if plan.Mode() == "PROFILE" {
@@ -266,6 +289,9 @@ func (o *queryOptions) reportQueryError(w io.Writer, src string, err error) erro
 	if errors.As(err, &se) {
 		fmt.Fprintf(w, "%s: %s\n%s\n", o.position(se.Pos), se.Msg, indent(syntax.Snippet(src, se.Pos)))
 		return errFailed
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return o.reportRunError(w, src, err) // while parsing or planning
 	}
 	return err
 }

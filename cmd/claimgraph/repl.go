@@ -32,6 +32,7 @@ type replOptions struct {
 	timeout         time.Duration
 	maxRows         int64
 	maxInter        int64
+	maxMemory       byteSize
 	raw             bool
 }
 
@@ -66,6 +67,8 @@ if a statement failed (the script stops there unless --continue-on-error).`,
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "stop each query after this long (0: no limit; Ctrl-C stops any); :timeout changes it")
 	cmd.Flags().Int64Var(&o.maxRows, "max-rows", 0, "stop a query that returns more rows (0: no limit)")
 	cmd.Flags().Int64Var(&o.maxInter, "max-intermediate", 0, "stop a query whose steps produce more rows in all (0: no limit)")
+	o.maxMemory = query.DefaultMaxMemory
+	cmd.Flags().Var(&o.maxMemory, "max-memory", memoryHelp)
 	cmd.Flags().StringVar(&o.format, "format", "table", "result format: table, json, jsonl, csv or tsv")
 	cmd.Flags().BoolVar(&o.raw, "raw", false, rawHelp)
 	return cmd
@@ -340,7 +343,7 @@ func (s *session) exec(ctx context.Context, stmt string) error {
 
 func (s *session) query(ctx context.Context, src string) error {
 	qo := &queryOptions{globalOptions: s.o.globalOptions, format: s.format, timeout: s.timeout, timeoutName: ":timeout",
-		maxRows: s.o.maxRows, maxInter: s.o.maxInter, maxHops: query.DefaultMaxHops, raw: s.o.raw}
+		maxRows: s.o.maxRows, maxInter: s.o.maxInter, maxHops: query.DefaultMaxHops, maxMemory: s.o.maxMemory, raw: s.o.raw}
 	if s.line > 0 {
 		qo.where, qo.firstLine = "<stdin>", s.line
 	}

@@ -29,6 +29,9 @@ type Aggregation struct {
 	float bool
 	best  value.Value
 	list  []value.Value
+	// Held counts the bytes of the values the aggregation keeps: the
+	// list collect builds, and the keys DISTINCT remembers.
+	Held int64
 }
 
 // Add folds one value in. Its error carries no position.
@@ -45,6 +48,7 @@ func (a *Aggregation) Add(v value.Value) error {
 			return nil
 		}
 		a.seen[k] = true
+		a.Held += 48 + int64(len(k))
 	}
 	a.count++
 	switch a.Name {
@@ -69,6 +73,7 @@ func (a *Aggregation) Add(v value.Value) error {
 		}
 	case "collect":
 		a.list = append(a.list, v)
+		a.Held += value.Size(v) + 24 // and its slot, with the list's room to grow
 	}
 	return nil
 }

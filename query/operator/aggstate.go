@@ -19,9 +19,13 @@ func newAggState(spec *AggSpec) *aggState {
 	return &aggState{spec: spec, Aggregation: function.Aggregation{Name: spec.Name, Distinct: spec.Distinct, Star: spec.Arg == nil}}
 }
 
-func (a *aggState) add(v value.Value) error {
+func (a *aggState) add(x *Exec, v value.Value) error {
+	held := a.Held
 	if err := a.Add(v); err != nil {
 		return syntax.Errorf(a.spec.Pos, "%v", err)
+	}
+	if a.Held != held {
+		return x.Hold(a.Held - held)
 	}
 	return nil
 }

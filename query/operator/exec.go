@@ -37,6 +37,7 @@ type Exec struct {
 	regexps map[string]*regexp.Regexp
 	Limits  Limits
 	Rows    int64 // intermediate rows produced, for MaxIntermediate
+	Held    int64 // bytes of values held, for MaxMemory (see Hold)
 	Slots   int
 	pending map[Operator][]Row     // rows a stage gathers to read for them at once
 	scans   map[*Scan][]value.Node // nodes of completed scans, for rescans
@@ -51,6 +52,24 @@ type Limits struct {
 	MaxRows         int64 // rows returned
 	MaxIntermediate int64 // rows produced by all stages together
 	MaxHops         int   // hops of an unbounded variable-length relationship
+	// MaxMemory bounds the bytes of the values a run holds (see Hold).
+	MaxMemory int64
+}
+
+// DefaultMaxMemory is the memory budget of a query when none is given.
+const DefaultMaxMemory = 1 << 30
+
+// Hold counts n more bytes of values that the run keeps until it ends —
+// the groups and collected lists of an aggregation, the rows of a sort,
+// the keys of DISTINCT, the nodes a cartesian product scans again — and
+// fails once they pass Limits.MaxMemory. Rows that stream through are not
+// counted: they go as they come.
+func (x *Exec) Hold(n int64) error {
+	x.Held += n
+	if x.Limits.MaxMemory > 0 && x.Held > x.Limits.MaxMemory {
+		return &LimitError{Limit: "rows held (sorted, grouped, collected or kept distinct)", Value: x.Limits.MaxMemory, Flag: "--max-memory", Bytes: true}
+	}
+	return nil
 }
 
 // DefaultMaxHops bounds `*` and `*n..` when no limit is given.

@@ -59,7 +59,7 @@ func TestFoldedSums(t *testing.T) {
 			}
 			for i := 0; i < rep+1; i++ {
 				for j, v := range vals {
-					if err := one[j%k].add(v); err != nil {
+					if err := one[j%k].add(&Exec{}, v); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -216,7 +216,7 @@ func (s *FoldedExpand) push(x *Exec, r Row, emit func(Row) error) error {
 	}
 	k := len(g.states)
 	for i, v := range t.vals {
-		if err := g.states[i%k].add(v); err != nil {
+		if err := g.states[i%k].add(x, v); err != nil {
 			return err
 		}
 	}

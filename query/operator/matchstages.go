@@ -103,6 +103,7 @@ func (s *Scan) push(x *Exec, r Row, emit func(Row) error) error {
 			x.scans = map[*Scan][]value.Node{}
 		}
 		x.scans[s] = kept
+		err = x.Hold(value.Size(value.Node{}) * int64(len(kept)))
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -85,10 +86,27 @@ type LimitError struct {
 	Limit string
 	Value int64
 	Flag  string
+	Bytes bool // Value is a number of bytes
 }
 
 func (e *LimitError) Error() string {
+	if e.Bytes {
+		return fmt.Sprintf("query stopped: more than %s of %s (raise the limit with %s)", bytesText(e.Value), e.Limit, e.Flag)
+	}
 	return fmt.Sprintf("query stopped: more than %d %s (raise the limit with %s)", e.Value, e.Limit, e.Flag)
+}
+
+// bytesText writes a number of bytes in the largest binary unit it fills.
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', -1, 64) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func Bind(r Row, slot int, v value.Value) Row {
@@ -228,7 +246,7 @@ func (s *Aggregate) add(x *Exec, r Row, emit func(Row) error) error {
 				return err
 			}
 		}
-		if err := st.add(v); err != nil {
+		if err := st.add(x, v); err != nil {
 			return err
 		}
 	}
@@ -267,6 +285,9 @@ func (s *Aggregate) groupOf(x *Exec, r Row) (*group, error) {
 			}
 			s.groups[k] = g
 			s.order = append(s.order, g)
+			if err := x.Hold(value.RowSize(row) + int64(len(k)) + 64*int64(1+len(s.Aggs))); err != nil {
+				return nil, err
+			}
 		}
 		s.last = g
 		s.lastKeys = append(s.lastKeys[:0], keyVals...)
@@ -365,6 +386,9 @@ func (s *Distinct) push(x *Exec, r Row, emit func(Row) error) error {
 		return nil
 	}
 	s.seen[k] = true
+	if err := x.Hold(48 + int64(len(k))); err != nil {
+		return err
+	}
 	return emit(r)
 }
 
@@ -395,6 +419,7 @@ func (s *Sort) push(x *Exec, r Row, emit func(Row) error) error {
 }
 
 func (s *Sort) add(x *Exec, r Row, emit func(Row) error) error {
+	held := int64(0)
 	for k, f := range s.Keys {
 		if s.keptKey(k) >= 0 {
 			continue // read from the kept values
@@ -404,16 +429,19 @@ func (s *Sort) add(x *Exec, r Row, emit func(Row) error) error {
 			return err
 		}
 		s.vals.push(v)
+		held += value.Size(v)
 	}
 	if x.WholeRows {
 		s.Rows = append(s.Rows, append(Row(nil), r...))
+		held += value.RowSize(r)
 	} else {
 		for _, sl := range s.Keep {
 			s.kept.push(r[sl])
+			held += value.Size(r[sl])
 		}
 	}
 	s.n++
-	return nil
+	return x.Hold(held)
 }
 
 func (s *Sort) flush(x *Exec, emit func(Row) error) error {

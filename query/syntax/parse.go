@@ -44,8 +44,24 @@ var parser = sync.OnceValue(func() *participle.Parser[Query] {
 	)
 })
 
+// MaxDepth is how deeply brackets may nest in a query: the parser
+// recurses once per level, and 100,000 levels overflowed the stack.
+const MaxDepth = 256
+
+// MaxBytes is the longest query text: parsing takes some 4 KiB and 30 µs
+// per item of a list literal, so that a 10 MB query (a list of a million
+// strings) took 73 s and 4 GB. Long lists belong in parameters.
+var MaxBytes = 1 << 20
+
 // Parse parses one query. Errors are *Error values with a position.
 func Parse(name, src string) (*Query, error) {
+	if len(src) > MaxBytes {
+		return nil, &Error{Pos: lexer.Position{Filename: name, Line: 1, Column: 1},
+			Msg: fmt.Sprintf("the query is %d bytes, longer than %d: pass long lists as parameters ($name)", len(src), MaxBytes)}
+	}
+	if err := checkDepth(name, src); err != nil {
+		return nil, err
+	}
 	q, err := parser().ParseString(name, src)
 	if err != nil {
 		var perr participle.Error
@@ -63,6 +79,39 @@ func Parse(name, src string) (*Query, error) {
 	}
 	return q, nil
 }
+
+// checkDepth fails at the bracket that opens level MaxDepth+1, reading the
+// query with the parser's own lexer (which does not recurse), so that
+// brackets in strings, names and comments do not count. A text the lexer
+// rejects is left to the parser, which says where.
+func checkDepth(name, src string) error {
+	lex, err := lexer.MustSimple(lexRules).LexString(name, src)
+	if err != nil {
+		return nil
+	}
+	depth := 0
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() {
+			return nil
+		}
+		switch tok.Value {
+		case "(", "[", "{":
+			if tok.Type == opType {
+				if depth++; depth > MaxDepth {
+					return &Error{Pos: tok.Pos, Msg: fmt.Sprintf("expressions nested deeper than %d", MaxDepth)}
+				}
+			}
+		case ")", "]", "}":
+			if tok.Type == opType {
+				depth--
+			}
+		}
+	}
+}
+
+// opType is the lexer's type of operator tokens.
+var opType = lexer.MustSimple(lexRules).Symbols()["Op"]
 
 // cleanMessage rewrites participle's wording into ours: what was found and
 // what was expected.
@@ -114,30 +163,32 @@ func Errorf(pos lexer.Position, format string, args ...any) *Error {
 }
 
 // Snippet returns the query line of an error with a caret under its column.
+// A long line is cut to the part around the column, so that a query of
+// one enormous line does not fill the screen.
 func Snippet(src string, pos lexer.Position) string {
 	lines := strings.Split(src, "\n")
 	if pos.Line < 1 || pos.Line > len(lines) {
 		return ""
 	}
-	line := strings.TrimRight(lines[pos.Line-1], "\r")
-	col := pos.Column
-	if col < 1 {
-		col = 1
+	line := []rune(strings.TrimRight(lines[pos.Line-1], "\r"))
+	col := max(pos.Column, 1)
+	const window = 60 // runes shown either side of the column
+	if len(line) > 2*window {
+		from, to := max(0, col-1-window), min(len(line), col-1+window)
+		head, tail := "", ""
+		if from > 0 {
+			head = "…"
+		}
+		if to < len(line) {
+			tail = "…"
+		}
+		col -= from - len([]rune(head))
+		line = []rune(head + string(line[from:to]) + tail)
 	}
-	pad := strings.Repeat(" ", max(0, utf8.RuneCountInString(prefixRunes(line, col-1))))
-	return line + "\n" + pad + "^"
+	pad := strings.Repeat(" ", max(0, min(col-1, len(line))))
+	return string(line) + "\n" + pad + "^"
 }
 
-func prefixRunes(s string, n int) string {
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
-}
 
 // fill completes what the grammar cannot: unquoting strings and
 // identifiers, checking keywords used as names, and recording each

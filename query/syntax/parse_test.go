@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +29,69 @@ func TestSnippet(t *testing.T) {
 	want := "RETURN sé.x\n         ^"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestNestingLimit: brackets of any kind nested deeper than MaxDepth are
+// an error at the bracket that goes too deep, found before the parser
+// recurses (100,000 levels overflowed its stack); MaxDepth levels parse;
+// brackets inside strings, names and comments do not count.
+func TestNestingLimit(t *testing.T) {
+	for _, open := range []string{"(", "[", "{"} {
+		closer := map[string]string{"(": ")", "[": "]", "{": "}"}[open]
+		inner := "1"
+		if open == "{" {
+			inner = "a: 1"
+		}
+		nest := func(n int) string {
+			if open == "{" {
+				return "RETURN " + strings.Repeat("{a: ", n-1) + "{" + inner + strings.Repeat("}", n) + " AS x"
+			}
+			return "RETURN " + strings.Repeat(open, n) + inner + strings.Repeat(closer, n) + " AS x"
+		}
+		for _, n := range []int{MaxDepth + 1, 100000} {
+			_, err := Parse("query", nest(n))
+			want := "query:1:"
+			if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), ": expressions nested deeper than 256") {
+				t.Errorf("%s × %d: %v", open, n, err)
+			}
+		}
+		if _, err := Parse("query", nest(MaxDepth-1)); err != nil {
+			t.Errorf("%s × %d: %v", open, MaxDepth-1, err)
+		}
+	}
+	deepText := "RETURN '" + strings.Repeat("(", 1000) + "' AS s, `" + strings.Repeat("[", 1000) + "` AS t // " + strings.Repeat("{", 1000)
+	if _, err := Parse("query", deepText); err != nil && strings.Contains(err.Error(), "nested") {
+		t.Errorf("brackets in a string, a name or a comment counted: %v", err)
+	}
+	var e *Error
+	_, err := Parse("query", "RETURN "+strings.Repeat("(", 300)+"1"+strings.Repeat(")", 300))
+	if !errors.As(err, &e) || e.Pos.Column != len("RETURN ")+MaxDepth+1 {
+		t.Errorf("error %v, want it at the bracket of level %d", err, MaxDepth+1)
+	}
+}
+
+// TestQueryTooLong: a query text longer than MaxBytes is refused before
+// it is parsed, saying what to do instead.
+func TestQueryTooLong(t *testing.T) {
+	src := "RETURN [" + strings.Repeat("'x',", MaxBytes/4) + "'x'] AS l"
+	_, err := Parse("query", src)
+	if err == nil || !strings.Contains(err.Error(), "query:1:1: the query is") || !strings.Contains(err.Error(), "pass long lists as parameters") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestSnippetOfALongLine: the line shown under an error is cut around the
+// column, the caret still under it.
+func TestSnippetOfALongLine(t *testing.T) {
+	line := strings.Repeat("a", 5000) + "X" + strings.Repeat("b", 5000)
+	got := Snippet(line, Position(1, 5001))
+	lines := strings.Split(got, "\n")
+	if len([]rune(lines[0])) > 130 {
+		t.Errorf("a line of %d runes shown", len([]rune(lines[0])))
+	}
+	if caret := len(lines[1]) - 1; []rune(lines[0])[caret] != 'X' {
+		t.Errorf("the caret is under %q:\n%s", []rune(lines[0])[caret], got)
 	}
 }
 
