@@ -33,6 +33,9 @@ import (
 // (queryindex.Update) instead of reading the whole store.
 const indexName = "query.index"
 
+// IndexFile is the name of the query index's file in a store's directory.
+const IndexFile = indexName
+
 const baseSuffix = ".base."
 
 // indexState says what a store knows of its query index file.
@@ -56,10 +59,16 @@ func (s *Store) queryIndex() (*queryindex.Index, error) {
 	ix, err := queryindex.Open(filepath.Join(s.path, indexName))
 	if err != nil {
 		// Derived data: a damaged index is dropped and reads go through
-		// Cayley until the next load rebuilds it.
+		// Cayley until it is built again, at once by a store open for
+		// writing (see Index), else by the next load, init or check.
 		if rerr := os.Remove(filepath.Join(s.path, indexName)); rerr != nil {
 			return nil, err
 		}
+		how := "queries read the store through Cayley until claimgraph init (or the next load) builds it again"
+		if !s.readOnly {
+			how = "it is built again from the store"
+		}
+		s.warnf("%v: removed; %s", err, how)
 		ix = nil
 	}
 	s.index, s.indexState = ix, indexMapped
@@ -67,6 +76,13 @@ func (s *Store) queryIndex() (*queryindex.Index, error) {
 		s.indexState = indexAbsent
 	}
 	return ix, nil
+}
+
+// warnf reports what the store noticed and mended (see Options.Warn).
+func (s *Store) warnf(format string, args ...any) {
+	if s.warn != nil {
+		s.warn(fmt.Sprintf(format, args...))
+	}
 }
 
 func (s *Store) closeIndex() {
@@ -232,8 +248,12 @@ func (s *Store) Index(ctx context.Context) (built bool, err error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		// A base that cannot be used (damaged, say) is built over.
+		// A base that cannot be used (damaged, say) is built over, and
+		// goes with the others below.
 		updated = err == nil
+		if errors.Is(err, queryindex.ErrDamaged) {
+			s.warnf("the base of the query index %s cannot be used (%v): the index is built from the whole store", bases[0].name, err)
+		}
 	}
 	if updated {
 		s.indexUpdates++

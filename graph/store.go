@@ -33,6 +33,7 @@ type Store struct {
 	sql     *sqlstore.DB // set for a store in PostgreSQL or CockroachDB
 
 	readOnly bool // see Options.ReadOnly
+	warn     func(msg string)
 
 	index        *queryindex.Index // mapped on first read; see indexName
 	indexState   indexState
@@ -68,6 +69,9 @@ type Options struct {
 	// without saved counts, is opened for writing all the same, to finish
 	// them or save its counts.
 	ReadOnly bool
+	// Warn, if set, receives what the store notices and mends on its
+	// own, such as a damaged query index.
+	Warn func(msg string)
 }
 
 // ErrReadOnly is Apply's error on a store opened with Options.ReadOnly.
@@ -191,7 +195,7 @@ func openLocked(path string, o Options, interrupted bool) (*Store, error) {
 	if !kvstore.Known(d.Backend) {
 		return nil, fmt.Errorf("open store %s: unknown backend %q", path, d.Backend)
 	}
-	s := &Store{backend: d.Backend, path: path, names: newNames(), readOnly: o.ReadOnly && !created}
+	s := &Store{backend: d.Backend, path: path, names: newNames(), readOnly: o.ReadOnly && !created, warn: o.Warn}
 	if err := s.reopen(); err != nil {
 		return nil, err
 	}

@@ -43,20 +43,24 @@ type globalOptions struct {
 	cpuprof string
 	trace   string
 	stdin   io.Reader
+	stderr  io.Writer
 }
+
+// warn prints the store's warnings (a damaged derived file, say).
+func (g *globalOptions) warn(msg string) { fmt.Fprintf(g.stderr, "warning: %s\n", msg) }
 
 // Main runs claimgraph with the given arguments and streams and returns the
 // exit status. It is the one place where errors become exit codes.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	g := &globalOptions{stdin: stdin}
+	g := &globalOptions{stdin: stdin, stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root)
 	switch {
 	case err == nil:
 		return exitOK
@@ -70,6 +74,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "claimgraph: %v\n", err)
 		return exitFail
 	}
+}
+
+// execute runs the command, turning a fault or a panic while it runs into
+// an error. Stores are read through memory maps (bolt's file, the query
+// index), and a file damaged under a running process (or in a way no
+// check at open sees) faults on the read; the command reports that the
+// store is damaged and where to look, and the process ends cleanly.
+func execute(ctx context.Context, root *cobra.Command) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("reading the store failed (%v): its files may be damaged; claimgraph check --db STORE says which", r)
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }
 
 func isUsage(err error) bool {
@@ -137,7 +156,7 @@ such as which claims come from commercially interested authors.`,
 		}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInitCmd(g), newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g))
+	root.AddCommand(newInitCmd(g), newLoadCmd(g), newRmCmd(g), newStatsCmd(g), newGenCmd(), newDumpCmd(g), newQueryCmd(g), newReplCmd(g), newExportCmd(g), newCheckCmd(g))
 	return root
 }
 
@@ -146,13 +165,13 @@ var queryCommands = map[string]bool{"query": true, "repl": true, "export": true}
 
 // open opens the store named by --db.
 func (g *globalOptions) open(ctx context.Context, create bool) (*graph.Store, error) {
-	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create})
+	return graph.Open(ctx, g.db, graph.Options{Backend: g.backend, Wait: g.wait, NoCreate: !create, Warn: g.warn})
 }
 
 // openRead opens the store named by --db, which must exist, for commands
 // that only read it (see graph.Options.ReadOnly).
 func (g *globalOptions) openRead(ctx context.Context) (*graph.Store, error) {
-	return graph.Open(ctx, g.db, graph.Options{Wait: g.wait, NoCreate: true, ReadOnly: true})
+	return graph.Open(ctx, g.db, graph.Options{Wait: g.wait, NoCreate: true, ReadOnly: true, Warn: g.warn})
 }
 
 // openReading opens the store named by --db for reads that must see one

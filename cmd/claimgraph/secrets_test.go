@@ -23,6 +23,7 @@ func commandArgs(t *testing.T) map[string][][]string {
 		"load":       {{"load", seed}},
 		"rm":         {{"rm", "src_7e1f6717d204dd7e"}},
 		"stats":      {{"stats"}, {"stats", "--format", "json"}},
+		"check":      {{"check"}, {"check", "--repair"}},
 		"query":      {{"query", "MATCH (n) RETURN count(n)"}},
 		"repl":       {{"repl"}},
 		"export":     {{"export", "--format", "dot", "-o", out + ".dot"}},

@@ -59,11 +59,17 @@ func inNewDir(open func(string, cgraph.Options) (hkv.KV, error)) func(string, cg
 }
 
 func openBolt(path string, o cgraph.Options) (hkv.KV, error) {
+	if err := checkBoltFile(boltFile(path)); err != nil {
+		return nil, err
+	}
 	ro, _ := o.BoolKey(optReadOnly, false)
 	return hbolt.Open(boltFile(path), &bolt.Options{InitialMmapSize: boltMapSize, ReadOnly: ro})
 }
 
 func openBBolt(path string, o cgraph.Options) (hkv.KV, error) {
+	if err := checkBoltFile(boltFile(path)); err != nil {
+		return nil, err
+	}
 	ro, _ := o.BoolKey(optReadOnly, false)
 	return hbbolt.Open(boltFile(path), &bbolt.Options{InitialMmapSize: boltMapSize, ReadOnly: ro})
 }

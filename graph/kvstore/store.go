@@ -14,9 +14,13 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	bolt "github.com/boltdb/bolt"
 	cgraph "github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 	hkv "github.com/hidal-go/hidalgo/kv"
+	hbbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"claimgraph/graph/boltmap"
 )
@@ -156,3 +160,55 @@ func (s *Store) ReadPages() bool {
 }
 
 const releaseReads = 4096
+
+// Check verifies the database with its engine's own check: every page of
+// a bolt or bbolt file reachable once and well formed (bolt's Tx.Check);
+// every key and value of leveldb readable (goleveldb has no check of its
+// own, and its tables carry block checksums that reading verifies).
+func (s *Store) Check(ctx context.Context) (err error) {
+	defer func() {
+		// A check reads damaged pages on purpose; bolt's walk may fail
+		// on them in ways it does not report as errors.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the check failed on a damaged page: %v", r)
+		}
+	}()
+	switch db := s.kv.(type) {
+	case *hbbolt.DB:
+		return db.DB().View(func(tx *bbolt.Tx) error { return firstOf(tx.Check()) })
+	case *hbolt.DB:
+		return db.DB().View(func(tx *bolt.Tx) error { return firstOf(tx.Check()) })
+	}
+	return hkv.View(ctx, s.kv, func(tx hkv.Tx) error {
+		it := tx.Scan(ctx)
+		defer it.Close()
+		for it.Next(ctx) {
+		}
+		return it.Err()
+	})
+}
+
+// File is the database's file (bolt, bbolt) or directory (leveldb), for
+// messages.
+func (s *Store) File() string {
+	if s.backend.name == "leveldb" {
+		return s.dir
+	}
+	return boltFile(s.dir)
+}
+
+// firstOf drains a check's errors (its walk runs until the channel
+// closes) and returns the first, with how many others there were.
+func firstOf(errs <-chan error) error {
+	var first error
+	n := 0
+	for err := range errs {
+		if n++; first == nil {
+			first = err
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("%w (and %d more problems)", first, n-1)
+	}
+	return first
+}

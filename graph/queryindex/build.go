@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,6 +302,7 @@ type file struct {
 	w         *bufio.Writer
 	temporary bool // a part of a build: not synced
 	written   int
+	sum       uint32 // CRC-32C of what was written (see trailer)
 	// release, if set, is called after every releaseEvery bytes written:
 	// an update lets go of the pages of the base it has read (which it
 	// reads in step with what it writes).
@@ -326,6 +328,7 @@ func (w fileWriter) Write(p []byte) (int, error) {
 		w.f.release()
 		w.f.written = 0
 	}
+	w.f.sum = crc32.Update(w.f.sum, castagnoli, p)
 	return w.f.f.Write(p)
 }
 
@@ -358,6 +361,9 @@ func (f *file) u32s(xs []uint32) {
 
 func (f *file) commit() error {
 	if err := f.w.Flush(); err != nil {
+		return err
+	}
+	if _, err := f.f.Write(trailer(f.sum)); err != nil {
 		return err
 	}
 	if f.temporary {

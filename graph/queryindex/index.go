@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"sort"
@@ -21,7 +22,27 @@ import (
 	"claimgraph/graph/boltmap"
 )
 
-var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '1'}
+var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '2'}
+
+// The file ends with a trailer: the CRC-32C (Castagnoli) of every byte
+// before it, then trailerMagic. Open checks it before anything is read
+// from the sections, so that damaged bytes (a bad disk, a copy cut short,
+// an editor) give an error naming the file and never a wrong answer or a
+// read out of bounds. Checking costs a pass over the file at ~10 GB/s
+// (4 ms for the 40 MB index of 10,000 sources).
+var trailerMagic = [4]byte{'C', 'G', 'Q', 'E'}
+
+const trailerSize = 8
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrDamaged is the error (wrapped) of a file of the query index that is
+// not as it was written: its index, a base, a base's list of removals.
+var ErrDamaged = errors.New("damaged")
+
+func trailer(sum uint32) []byte {
+	return append(binary.LittleEndian.AppendUint32(nil, sum), trailerMagic[:]...)
+}
 
 // indexHeader is the file's fixed start; the sections follow in this
 // order, each 8-byte aligned: value offsets (nValues+1 × uint64), value
@@ -99,8 +120,8 @@ func Open(name string) (*Index, error) {
 		return nil, err
 	}
 	size := fi.Size()
-	if size < indexHeaderSize || size != int64(int(size)) {
-		return nil, fmt.Errorf("query index %s: damaged (size %d)", name, size)
+	if size < indexHeaderSize+trailerSize || size != int64(int(size)) {
+		return nil, fmt.Errorf("query index %s: %w (size %d)", name, ErrDamaged, size)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
@@ -115,6 +136,21 @@ func Open(name string) (*Index, error) {
 }
 
 func view(data []byte) (*Index, error) {
+	if len(data) < indexHeaderSize+trailerSize {
+		return nil, fmt.Errorf("%w: %d bytes", ErrDamaged, len(data))
+	}
+	body, tail := data[:len(data)-trailerSize], data[len(data)-trailerSize:]
+	if !bytes.Equal(tail[4:], trailerMagic[:]) {
+		if bytes.Equal(data[:6], indexMagic[:6]) && !bytes.Equal(data[:8], indexMagic[:]) {
+			return nil, errors.New("not a query index of this version")
+		}
+		return nil, fmt.Errorf("%w: the file does not end as a query index does (cut short?)", ErrDamaged)
+	}
+	if sum := crc32.Checksum(body, castagnoli); sum != binary.LittleEndian.Uint32(tail) {
+		return nil, fmt.Errorf("%w: checksum %08x, the file says %08x", ErrDamaged, sum, binary.LittleEndian.Uint32(tail))
+	}
+	mapped := data // all of it is unmapped on Close
+	data = body
 	var h indexHeader
 	if err := binary.Read(bytes.NewReader(data[:indexHeaderSize]), binary.LittleEndian, &h); err != nil {
 		return nil, err
@@ -128,10 +164,10 @@ func view(data []byte) (*Index, error) {
 	startLen := align8(int(h.NValues+2) * 4)
 	want := indexHeaderSize + offLen + align8(int(h.BlobSize)) + spoLen + 2*permLen + 3*startLen
 	if want != len(data) || h.NValues > 1<<32-2 || h.NQuads > 1<<32-1 {
-		return nil, fmt.Errorf("damaged: %d bytes, the header says %d", len(data), want)
+		return nil, fmt.Errorf("%w: %d bytes, the header says %d", ErrDamaged, len(data), want)
 	}
 	at := indexHeaderSize
-	ix := &Index{data: data, ids: map[quad.Value]uint32{}, named: map[string]uint32{}, iris: map[string]uint32{}}
+	ix := &Index{data: mapped, ids: map[quad.Value]uint32{}, named: map[string]uint32{}, iris: map[string]uint32{}}
 	ix.offsets = unsafe.Slice((*uint64)(unsafe.Pointer(&data[at])), h.NValues+1)
 	at += offLen
 	ix.blob = data[at : at+int(h.BlobSize)]
@@ -154,7 +190,7 @@ func view(data []byte) (*Index, error) {
 		at += startLen
 	}
 	if ix.offsets[h.NValues] != h.BlobSize {
-		return nil, errors.New("damaged value table")
+		return nil, fmt.Errorf("%w: value table", ErrDamaged)
 	}
 	return ix, nil
 }

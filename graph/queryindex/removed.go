@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -46,7 +47,8 @@ func BeginRemoval(base string, quads []quad.Quad) (*Removal, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := bufio.NewWriter(f)
+	sum := crc32.New(castagnoli)
+	w := bufio.NewWriter(io.MultiWriter(f, sum))
 	w.WriteByte(groupStart)
 	w.Write(binary.AppendUvarint(nil, uint64(len(quads))))
 	for _, q := range quads {
@@ -63,6 +65,11 @@ func BeginRemoval(base string, quads []quad.Quad) (*Removal, error) {
 		}
 	}
 	if err := w.Flush(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	// The group's CRC-32C, so that a damaged list is known as one.
+	if _, err := f.Write(binary.LittleEndian.AppendUint32(nil, sum.Sum32())); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -118,10 +125,11 @@ func readRemoved(base string) ([][4][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	damaged := fmt.Errorf("list of removed quads %s is damaged", base+RemovedSuffix)
+	damaged := fmt.Errorf("list of removed quads %s: %w", base+RemovedSuffix, ErrDamaged)
 	r := bytes.NewReader(data)
 	var out [][4][]byte
 	for r.Len() > 0 {
+		start := len(data) - r.Len()
 		if b, _ := r.ReadByte(); b != groupStart {
 			return nil, damaged
 		}
@@ -144,6 +152,11 @@ func readRemoved(base string) ([][4][]byte, error) {
 				}
 			}
 			out = append(out, q)
+		}
+		end := len(data) - r.Len()
+		var sum [4]byte
+		if _, err := io.ReadFull(r, sum[:]); err != nil || crc32.Checksum(data[start:end], castagnoli) != binary.LittleEndian.Uint32(sum[:]) {
+			return nil, damaged
 		}
 		if b, err := r.ReadByte(); err != nil || b != groupDone {
 			return nil, errUnmarked
@@ -185,4 +198,22 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// CheckBase verifies a base of the query index: the file's checksum and
+// its list of removed quads, if any.
+func CheckBase(name string) error {
+	x, err := Open(name)
+	if err != nil {
+		return err
+	}
+	if x == nil {
+		return nil
+	}
+	x.Close()
+	_, err = readRemoved(name)
+	if errors.Is(err, ErrDamaged) {
+		return err
+	}
+	return nil
 }

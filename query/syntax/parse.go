@@ -189,7 +189,6 @@ func Snippet(src string, pos lexer.Position) string {
 	return string(line) + "\n" + pad + "^"
 }
 
-
 // fill completes what the grammar cannot: unquoting strings and
 // identifiers, checking keywords used as names, and recording each
 // projection item's text.
