@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/cayleygraph/quad"
@@ -27,6 +29,8 @@ import (
 // holds: without the list they would be lost. Open writes the listed
 // records again (recoverPending), and a write that completes removes it.
 const pendingName = "rewrite.pending"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // pendingRecords returns the canonical JSON of the new version of each
 // record the rewrites replace (deleted, then written again).
@@ -51,7 +55,13 @@ func pendingRecords(rws []rewrite) [][]byte {
 // writePending lists records durably (see writeList) before any of them
 // is deleted.
 func (s *Store) writePending(records [][]byte) error {
-	if err := s.writeList(pendingName, records); err != nil {
+	lines := make([][]byte, len(records))
+	for i, r := range records {
+		// Each record with its CRC-32C, so that a list damaged on disk is
+		// refused rather than written into the store.
+		lines[i] = fmt.Appendf(nil, "%08x %s", crc32.Checksum(r, castagnoli), r)
+	}
+	if err := s.writeList(pendingName, lines); err != nil {
 		return fmt.Errorf("store %s: list the records a write rewrites: %w", s.path, err)
 	}
 	return nil
@@ -173,11 +183,24 @@ func (s *Store) recoverPending(ctx context.Context) (recovered bool, err error) 
 			if len(line) == 0 {
 				continue
 			}
+			// The list is renamed into place whole, so a bad line is
+			// damage from outside: reported, not passed over.
+			bad := func(err error) error {
+				return fmt.Errorf("store %s: %s:%d is damaged (%v): the records it lists cannot be written again; remove it, then load their files again", s.path, filepath.Base(recovering), i+1, err)
+			}
+			if sum, rec, ok := bytes.Cut(line, []byte(" ")); ok && len(sum) == 8 {
+				want, err := strconv.ParseUint(string(sum), 16, 32)
+				if err != nil || uint32(want) != crc32.Checksum(rec, castagnoli) {
+					return recovered, bad(errors.New("checksum"))
+				}
+				line = rec
+			} // (a list an earlier version wrote has no checksums)
 			var r claim.Record
 			if err := json.Unmarshal(line, &r); err != nil {
-				// The list is renamed into place whole, so this is damage
-				// from outside: reported, not passed over.
-				return recovered, fmt.Errorf("store %s: %s:%d: %v", s.path, filepath.Base(recovering), i+1, err)
+				return recovered, bad(err)
+			}
+			if err := r.Validate(); err != nil {
+				return recovered, bad(err)
 			}
 			changes = append(changes, claim.Change{Record: &r})
 		}

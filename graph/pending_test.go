@@ -87,26 +87,36 @@ func renamingCorpus(t *testing.T) (corpus, renamed []claim.Change) {
 	return readChanges(t, filepath.Join(root, "corpus")), parseText(t, strings.Replace(string(persons), "\nTimnit Gebru\n", "\nTimnit G. Gebru\n", 1))
 }
 
-// TestDamagedPendingList: a list of rewrites that cannot be read is
-// reported, with its file and line, by the next write rather than passed
-// over; the store still opens for reading.
+// TestDamagedPendingList: a list of rewrites that cannot be read — not
+// JSON, not a valid record, or not matching its checksum — is reported,
+// with its file and line, by the next write rather than passed over; the
+// store still opens for reading.
 func TestDamagedPendingList(t *testing.T) {
-	st, dir := newStore(t, "bbolt")
-	persons := readChanges(t, filepath.Join(root, "corpus", "persons.txt"))
-	apply(t, st, persons...)
-	want := dump(t, st, false)
-	st.Close()
-	if err := os.WriteFile(filepath.Join(dir, graph.PendingName), []byte("{\"id\":\"per_x\"}\n{damaged\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st = openDisk(t, dir)
-	defer st.Close()
-	if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
-		t.Fatalf("the store reads differently (-want +got):\n%s", diff)
-	}
-	_, err := st.Apply(t.Context(), persons[:1])
-	if err == nil || !strings.Contains(err.Error(), graph.PendingName+".recovering:2:") {
-		t.Fatalf("wrote over a damaged list of rewrites: %v", err)
+	good := `{"kind":"person","title":"X","id":"per_x"}`
+	for name, list := range map[string]string{
+		"not JSON":       good + "\n{damaged\n",
+		"not a record":   good + "\n" + `{"id":"per_x"}` + "\n",
+		"wrong checksum": good + "\n" + `00000000 {"kind":"person","title":"Y","id":"per_y"}` + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, dir := newStore(t, "bbolt")
+			persons := readChanges(t, filepath.Join(root, "corpus", "persons.txt"))
+			apply(t, st, persons...)
+			want := dump(t, st, false)
+			st.Close()
+			if err := os.WriteFile(filepath.Join(dir, graph.PendingName), []byte(list), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			st = openDisk(t, dir)
+			defer st.Close()
+			if diff := cmp.Diff(want, dump(t, st, false)); diff != "" {
+				t.Fatalf("the store reads differently (-want +got):\n%s", diff)
+			}
+			_, err := st.Apply(t.Context(), persons[:1])
+			if err == nil || !strings.Contains(err.Error(), graph.PendingName+".recovering:2 is damaged") {
+				t.Fatalf("wrote over a damaged list of rewrites: %v", err)
+			}
+		})
 	}
 }
 
