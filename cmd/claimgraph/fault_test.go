@@ -21,7 +21,7 @@ import (
 )
 
 var (
-	faultTrials = flag.Int("fault.trials", 60, "damaged stores of the fault-injection test (docs/reliability.md: 500 in the documented run)")
+	faultTrials = flag.Int("fault.trials", 500, "damaged stores of the fault-injection test (docs/reliability.md)")
 	faultSeed   = flag.Int64("fault.seed", 1, "seed of the fault-injection test")
 )
 
