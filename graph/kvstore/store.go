@@ -161,11 +161,19 @@ func (s *Store) ReadPages() bool {
 
 const releaseReads = 4096
 
-// Check verifies the database with its engine's own check: every page of
+// Check verifies the database with its engine's own check — every page of
 // a bolt or bbolt file reachable once and well formed (bolt's Tx.Check);
 // every key and value of leveldb readable (goleveldb has no check of its
-// own, and its tables carry block checksums that reading verifies).
+// own, and its tables carry block checksums that reading verifies) — and
+// then Cayley's layout against itself (see checkLayout).
 func (s *Store) Check(ctx context.Context) (err error) {
+	if err := s.checkEngine(ctx); err != nil {
+		return err
+	}
+	return s.checkLayout(ctx)
+}
+
+func (s *Store) checkEngine(ctx context.Context) (err error) {
 	defer func() {
 		// A check reads damaged pages on purpose; bolt's walk may fail
 		// on them in ways it does not report as errors.
