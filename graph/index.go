@@ -162,7 +162,7 @@ func (s *Store) dropIndex(removed []quad.Quad) (*queryindex.Removal, error) {
 // without its list would be taken for one with nothing removed), or with
 // listOnly the list, and reports whether there was anything to remove.
 func removeBase(name string, listOnly bool) (removed bool, err error) {
-	names := []string{name, name + queryindex.RemovedSuffix}
+	names := []string{name, name + queryindex.RemovedSuffix, name + queryindex.VerifiedSuffix}
 	if listOnly {
 		names = names[1:]
 	}

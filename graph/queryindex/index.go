@@ -29,7 +29,8 @@ var indexMagic = [8]byte{'C', 'G', 'Q', 'I', 'D', 'X', '0', '2'}
 // from the sections, so that damaged bytes (a bad disk, a copy cut short,
 // an editor) give an error naming the file and never a wrong answer or a
 // read out of bounds. Checking costs a pass over the file at ~10 GB/s
-// (4 ms for the 40 MB index of 10,000 sources).
+// (4 ms for the 40 MB index of 10,000 sources), once per file: see
+// VerifiedSuffix.
 var trailerMagic = [4]byte{'C', 'G', 'Q', 'E'}
 
 const trailerSize = 8
@@ -127,15 +128,56 @@ func Open(name string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query index %s: %w", name, err)
 	}
-	ix, err := view(data)
+	stamp, stamped := fileStamp(fi)
+	verified := stamped && readStamp(name) == stamp
+	ix, err := view(data, !verified)
 	if err != nil {
 		syscall.Munmap(data)
+		os.Remove(name + VerifiedSuffix)
 		return nil, fmt.Errorf("query index %s: %w", name, err)
+	}
+	if stamped && !verified {
+		writeStamp(name, stamp)
 	}
 	return ix, nil
 }
 
-func view(data []byte) (*Index, error) {
+// A file's checksum is computed once, by the first process that opens it,
+// which then notes the file's identity beside it (name + VerifiedSuffix):
+// device, inode, size and change time. The change time is the kernel's,
+// updated by any write to the file or change of its metadata and not
+// settable by users, so a file changed in any way since is checked again.
+// (A whole-file check at every open was 5 ms of a 17 ms point lookup as a
+// whole process at 10,000 sources, and grows with the store.)
+const VerifiedSuffix = ".verified"
+
+func fileStamp(fi os.FileInfo) (string, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%d %d %d %d.%09d %s\n", st.Dev, st.Ino, st.Size, st.Ctim.Sec, st.Ctim.Nsec, indexMagic[:]), true
+}
+
+func readStamp(name string) string {
+	b, err := os.ReadFile(name + VerifiedSuffix)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// writeStamp notes a verified file, as a file renamed into place whole;
+// where it cannot be written (a store on read-only media), every open
+// checks again.
+func writeStamp(name, stamp string) {
+	tmp := fmt.Sprintf("%s%s.%d", name, VerifiedSuffix, os.Getpid())
+	if os.WriteFile(tmp, []byte(stamp), 0o644) != nil || os.Rename(tmp, name+VerifiedSuffix) != nil {
+		os.Remove(tmp)
+	}
+}
+
+func view(data []byte, checksum bool) (*Index, error) {
 	if len(data) < indexHeaderSize+trailerSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrDamaged, len(data))
 	}
@@ -146,8 +188,10 @@ func view(data []byte) (*Index, error) {
 		}
 		return nil, fmt.Errorf("%w: the file does not end as a query index does (cut short?)", ErrDamaged)
 	}
-	if sum := crc32.Checksum(body, castagnoli); sum != binary.LittleEndian.Uint32(tail) {
-		return nil, fmt.Errorf("%w: checksum %08x, the file says %08x", ErrDamaged, sum, binary.LittleEndian.Uint32(tail))
+	if checksum {
+		if sum := crc32.Checksum(body, castagnoli); sum != binary.LittleEndian.Uint32(tail) {
+			return nil, fmt.Errorf("%w: checksum %08x, the file says %08x", ErrDamaged, sum, binary.LittleEndian.Uint32(tail))
+		}
 	}
 	mapped := data // all of it is unmapped on Close
 	data = body
