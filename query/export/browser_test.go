@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,23 +117,38 @@ func TestMermaidParses(t *testing.T) {
 	if err := Mermaid(&b, g); err != nil {
 		t.Fatal(err)
 	}
-	page := `<!DOCTYPE html><html><body><script src="file://` + filepath.Join(modules, "mermaid/dist/mermaid.min.js") + `"></script>
-<script type="text/plain" id="src">` + strings.ReplaceAll(b.String(), "<", "&lt;") + `</script>
-<script>
-mermaid.initialize({startOnLoad: false});
-var text = document.getElementById("src").textContent.replace(/&lt;/g, "<");
+	dom := mermaidInChromium(t, modules, b.String(), `
 mermaid.parse(text).then(function (r) { document.body.dataset.ok = r ? "1" : "0"; })
-  .catch(function (e) { document.body.dataset.error = String(e && e.message || e); });
-</script></body></html>`
-	path := filepath.Join(t.TempDir(), "mermaid.html")
-	os.WriteFile(path, []byte(page), 0o644)
-	dom := chromium(t, "file://"+path)
+  .catch(function (e) { document.body.dataset.error = String(e && e.message || e); });`)
 	if e := attr(dom, "data-error"); e != "" {
 		t.Fatalf("mermaid rejected the export: %s", e)
 	}
 	if attr(dom, "data-ok") != "1" {
 		t.Fatalf("mermaid did not parse the export:\n%.1500s", dom)
 	}
+}
+
+// mermaidInChromium renders a page that loads Mermaid, initialised, with
+// the diagram's text in the variable text, then runs script; it returns
+// the DOM. The text travels as JSON (<, > and & as \u escapes, so the
+// script element cannot end early), and the page declares UTF-8, without
+// which Mermaid's own script is read wrongly and its labels keep their
+// entity placeholders.
+func mermaidInChromium(t *testing.T, modules, diagram, script string) string {
+	t.Helper()
+	text, _ := json.Marshal(diagram)
+	page := `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="out"></div><script src="file://` + filepath.Join(modules, "mermaid/dist/mermaid.min.js") + `"></script>
+<script type="application/json" id="src">` + string(text) + `</script>
+<script>
+mermaid.initialize({startOnLoad: false, theme: "default"});
+var text = JSON.parse(document.getElementById("src").textContent);
+` + script + `
+</script></body></html>`
+	path := filepath.Join(t.TempDir(), "mermaid.html")
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return chromium(t, "file://"+path)
 }
 
 // TestCytoscapeLoads loads the JSON into Cytoscape.js (headless, in node).

@@ -200,12 +200,7 @@ func TestMermaidLabelsAreText(t *testing.T) {
 	if err := Mermaid(&b, g); err != nil {
 		t.Fatal(err)
 	}
-	text, _ := json.Marshal(b.String()) // <, > and & as \u escapes: the script cannot end early
-	page := `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="out"></div><script src="file://` + filepath.Join(modules, "mermaid/dist/mermaid.min.js") + `"></script>
-<script type="application/json" id="src">` + string(text) + `</script>
-<script>
-mermaid.initialize({startOnLoad: false, theme: "default"});
-var text = JSON.parse(document.getElementById("src").textContent);
+	dom := mermaidInChromium(t, modules, b.String(), `
 mermaid.render("g", text).then(function (r) {
   var div = document.getElementById("out");
   div.innerHTML = r.svg;
@@ -213,11 +208,7 @@ mermaid.render("g", text).then(function (r) {
   div.querySelectorAll("g.node").forEach(function (n) { labels.push(n.textContent.replace(/\s+/g, " ").trim()); });
   document.body.dataset.labels = JSON.stringify(labels);
   document.body.dataset.dark = r.svg.indexOf("#1f2020") >= 0 ? "1" : "0";
-}).catch(function (e) { document.body.dataset.error = String(e && e.message || e); });
-</script></body></html>`
-	path := filepath.Join(t.TempDir(), "mermaid.html")
-	os.WriteFile(path, []byte(page), 0o644)
-	dom := chromium(t, "file://"+path)
+}).catch(function (e) { document.body.dataset.error = String(e && e.message || e); });`)
 	if e := attr(dom, "data-error"); e != "" {
 		t.Fatalf("mermaid rejected the export: %s", e)
 	}
